@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HUGEMEM_H
+#define HUGEMEM_H
+
+/**
+ * @file
+ * hugemem: a hugepage memory service for packet processing.
+ *
+ * One header for everything: include this and link with `pkg-config
+ * --libs libhugemem`. The subsystem headers can also be included one by one.
+ */
+
+#include <hugemem/eal.h>
+#include <hugemem/memory.h>
+
+#endif /* HUGEMEM_H */

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Logging: one line per message on stderr, "hugemem: <subsys>: <text>".
+ *
+ * A message passes if its level is at or below the level of its subsystem:
+ * the last --log-level pattern that matches the subsystem's name, else the
+ * global level. Patterns are globs ("mem*:debug") or, DPDK's other form,
+ * regular expressions ("^eal$,8"). Each line is formatted into a buffer and
+ * written with one write(2), so lines of concurrent threads and processes
+ * sharing a terminal never interleave.
+ *
+ * The level table is process-wide and written only by hm_eal_init() (before
+ * any lcore thread exists) or hm_log_set_level().
+ */
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <regex.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "eal_pvt.h"
+
+static struct {
+	int level;
+	unsigned int nb_patterns;
+	struct hm_log_pattern patterns[HM_LOG_PATTERNS_MAX];
+	regex_t regex[HM_LOG_PATTERNS_MAX];
+} log_state = {.level = HM_LOG_NOTICE};
+
+static const char *const level_names[] = {
+	[HM_LOG_EMERG] = "emerg",   [HM_LOG_ALERT] = "alert",   [HM_LOG_CRIT] = "crit",
+	[HM_LOG_ERR] = "err",       [HM_LOG_WARNING] = "warning", [HM_LOG_NOTICE] = "notice",
+	[HM_LOG_INFO] = "info",     [HM_LOG_DEBUG] = "debug",
+};
+
+int
+hm_log_parse_level_name(const char *s)
+{
+	char *end;
+	long v;
+	int i;
+
+	if (s == NULL || *s == '\0')
+		return -EINVAL;
+	for (i = HM_LOG_EMERG; i <= HM_LOG_DEBUG; i++)
+		if (strcasecmp(s, level_names[i]) == 0)
+			return i;
+	if (strcasecmp(s, "error") == 0)
+		return HM_LOG_ERR;
+	if (strcasecmp(s, "warn") == 0)
+		return HM_LOG_WARNING;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || v < HM_LOG_EMERG || v > HM_LOG_DEBUG)
+		return -EINVAL;
+	return (int)v;
+}
+
+static void
+patterns_free(void)
+{
+	for (unsigned int i = 0; i < log_state.nb_patterns; i++)
+		if (log_state.patterns[i].regex)
+			regfree(&log_state.regex[i]);
+	log_state.nb_patterns = 0;
+}
+
+int
+hm_log_apply(const struct hm_eal_config *cfg)
+{
+	unsigned int i;
+
+	patterns_free();
+	for (i = 0; i < cfg->nb_log_patterns; i++) {
+		const struct hm_log_pattern *lp = &cfg->log_patterns[i];
+
+		if (lp->regex && regcomp(&log_state.regex[i], lp->pattern,
+					 REG_EXTENDED | REG_NOSUB) != 0) {
+			HM_LOG(ERR, "eal", "--log-level %s,%d: not a regular expression",
+			       lp->pattern, lp->level);
+			log_state.nb_patterns = i;
+			patterns_free();
+			return -EINVAL;
+		}
+		log_state.patterns[i] = *lp;
+		log_state.nb_patterns = i + 1;
+	}
+	if (cfg->log_level != 0)
+		log_state.level = cfg->log_level;
+	return 0;
+}
+
+bool
+hm_log_enabled(enum hm_log_level level, const char *subsys)
+{
+	int limit = log_state.level;
+	unsigned int i;
+
+	for (i = log_state.nb_patterns; i-- > 0;) {
+		const struct hm_log_pattern *lp = &log_state.patterns[i];
+		bool match = lp->regex ? regexec(&log_state.regex[i], subsys, 0, NULL, 0) == 0
+				       : fnmatch(lp->pattern, subsys, 0) == 0;
+		if (match) {
+			limit = lp->level;
+			break;
+		}
+	}
+	return (int)level <= limit;
+}
+
+void
+hm_vlog(enum hm_log_level level, const char *subsys, const char *fmt, va_list ap)
+{
+	char line[1024];
+	int n, m;
+
+	if (subsys == NULL)
+		subsys = "app";
+	if (!hm_log_enabled(level, subsys))
+		return;
+	n = snprintf(line, sizeof(line), "hugemem: %s: ", subsys);
+	if (n < 0)
+		return;
+	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	if (m < 0)
+		return;
+	n += m;
+	if ((size_t)n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	if (write(STDERR_FILENO, line, (size_t)n) < 0) {
+		/* Nowhere left to report a failed log write. */
+	}
+}
+
+void
+hm_log(enum hm_log_level level, const char *subsys, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	hm_vlog(level, subsys, fmt, ap);
+	va_end(ap);
+}
+
+int
+hm_log_set_level(int level)
+{
+	if (level < HM_LOG_EMERG || level > HM_LOG_DEBUG)
+		return -EINVAL;
+	log_state.level = level;
+	return 0;
+}
+
+int
+hm_log_get_level(void)
+{
+	return log_state.level;
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The subsystems hm_eal_init() brings up after the EAL, in dependency order
+ * (DESIGN.md: eal -> memory -> buddy -> slab, mempool -> service ->
+ * telemetry). Cleanup runs this list backwards. This is the one file that
+ * knows every subsystem, so that eal itself includes none of them.
+ */
+
+#include "eal_pvt.h"
+#include "memory_pvt.h"
+
+const struct hm_subsystem hm_subsystems[] = {
+	{"memory", hm_memory_init, hm_memory_cleanup},
+};
+
+const unsigned int hm_nb_subsystems = HM_DIM(hm_subsystems);

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hugemem/hugemem.h>
+
+#include "hm_test.h"
+
+static long
+read_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (f == NULL)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+static int
+write_long(const char *path, long v)
+{
+	FILE *f = fopen(path, "w");
+	int ok;
+
+	if (f == NULL)
+		return -errno;
+	ok = fprintf(f, "%ld\n", v) > 0;
+	if (fclose(f) != 0)
+		ok = 0;
+	return ok ? 0 : -EIO;
+}
+
+struct hm_test_huge *
+hm_test_hugepages_get(uint64_t page_kb, unsigned int pages, const char *test)
+{
+	char base[128], path[192];
+	struct hm_test_huge *h = calloc(1, sizeof(*h));
+	long free_pages, resv, nr;
+
+	if (h == NULL)
+		return NULL;
+	h->page_kb = page_kb;
+	h->pages = pages;
+	h->nr_before = -1;
+	snprintf(base, sizeof(base), "/sys/kernel/mm/hugepages/hugepages-%lukB",
+		 (unsigned long)page_kb);
+	snprintf(path, sizeof(path), "%s/free_hugepages", base);
+	free_pages = read_long(path);
+	snprintf(path, sizeof(path), "%s/resv_hugepages", base);
+	resv = read_long(path);
+	snprintf(path, sizeof(path), "%s/nr_hugepages", base);
+	nr = read_long(path);
+	if (free_pages < 0 || nr < 0) {
+		printf("SKIPPED %s: the kernel has no %lu kB hugepages\n", test,
+		       (unsigned long)page_kb);
+		free(h);
+		return NULL;
+	}
+	if (resv > 0)
+		free_pages -= resv;
+	if (free_pages < (long)pages) {
+		long want = nr + (long)pages - free_pages;
+
+		if (write_long(path, want) == 0)
+			h->nr_before = nr;
+		free_pages = read_long(path) - nr + free_pages;
+		if (free_pages < (long)pages) {
+			printf("SKIPPED %s: needs %u free %lu kB hugepages, only %ld could be "
+			       "reserved (echo %ld > %s)\n",
+			       test, pages, (unsigned long)page_kb, free_pages < 0 ? 0 : free_pages,
+			       want, path);
+			hm_test_hugepages_put(h);
+			return NULL;
+		}
+	}
+	snprintf(h->mount, sizeof(h->mount), "/tmp/hm-test-huge-XXXXXX");
+	if (mkdtemp(h->mount) == NULL) {
+		printf("SKIPPED %s: mkdtemp: %s\n", test, strerror(errno));
+		h->mount[0] = '\0';
+		hm_test_hugepages_put(h);
+		return NULL;
+	}
+	snprintf(path, sizeof(path), "pagesize=%luK", (unsigned long)page_kb);
+	if (mount("nodev", h->mount, "hugetlbfs", 0, path) < 0) {
+		printf("SKIPPED %s: cannot mount hugetlbfs (%s) at %s: %s\n", test, path, h->mount,
+		       strerror(errno));
+		rmdir(h->mount);
+		h->mount[0] = '\0';
+		hm_test_hugepages_put(h);
+		return NULL;
+	}
+	return h;
+}
+
+void
+hm_test_hugepages_put(struct hm_test_huge *h)
+{
+	char path[192];
+
+	if (h == NULL)
+		return;
+	if (h->mount[0] != '\0') {
+		umount2(h->mount, MNT_DETACH);
+		rmdir(h->mount);
+	}
+	if (h->nr_before >= 0) {
+		snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%lukB/nr_hugepages",
+			 (unsigned long)h->page_kb);
+		write_long(path, h->nr_before);
+	}
+	free(h);
+}
+
+const char *
+hm_test_prefix(const char *tag)
+{
+	static char buf[48];
+
+	snprintf(buf, sizeof(buf), "t%s%d", tag, (int)getpid());
+	return buf;
+}
+
+int
+hm_test_eal_init(const char *const *args)
+{
+	char *argv[64];
+	int n = 0;
+
+	argv[n++] = "hm_test";
+	while (args[n - 1] != NULL && n < 63) {
+		argv[n] = (char *)args[n - 1];
+		n++;
+	}
+	argv[n] = NULL;
+	return hm_eal_init(n, argv);
+}
+
+int
+hm_test_count_files(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 && strcmp(e->d_name, ".") &&
+		    strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+pid_t
+hm_test_spawn(const char *path, const char *const *args)
+{
+	char *argv[64];
+	pid_t pid;
+	int n = 0;
+
+	argv[n++] = (char *)path;
+	while (args[n - 1] != NULL && n < 63) {
+		argv[n] = (char *)args[n - 1];
+		n++;
+	}
+	argv[n] = NULL;
+	pid = fork();
+	if (pid == 0) {
+		/* Undo the main-lcore pinning of an EAL up in this process: the child picks its own. */
+		cpu_set_t all;
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		CPU_ZERO(&all);
+		for (long c = 0; c < n && c < CPU_SETSIZE; c++)
+			CPU_SET(c, &all);
+		sched_setaffinity(0, sizeof(all), &all);
+		execv(path, argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+int
+hm_test_wait(pid_t pid, int timeout_ms)
+{
+	int status;
+
+	for (int waited = 0; waited <= timeout_ms; waited += 10) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		if (r < 0)
+			return -1;
+		usleep(10000);
+	}
+	return -1;
+}
+
+uint64_t
+hm_test_pfn(const void *va)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	uint64_t e = 0;
+
+	if (fd < 0)
+		return 0;
+	if (pread(fd, &e, 8, (off_t)((uintptr_t)va / 4096 * 8)) != 8)
+		e = 0;
+	close(fd);
+	return (e & (1ULL << 63)) ? (e & ((1ULL << 55) - 1)) : 0;
+}

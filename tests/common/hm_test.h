@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HM_TEST_H
+#define HM_TEST_H
+
+/*
+ * Test support: hugepages that a test reserves and releases itself, a
+ * private hugetlbfs mount per page size, EAL argument vectors, and child
+ * processes.
+ *
+ * hm_test_hugepages_get() raises nr_hugepages when fewer pages are free
+ * than the test needs and mounts a private hugetlbfs in a temporary
+ * directory; hm_test_hugepages_put() unmounts it and puts nr_hugepages back.
+ * When the pages cannot be had it returns NULL and prints a loud SKIPPED
+ * line: the test then returns without asserting anything else.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct hm_test_huge {
+	uint64_t page_kb;
+	unsigned int pages;
+	long nr_before; /* nr_hugepages before the test raised it, -1 if untouched */
+	char mount[64];
+};
+
+struct hm_test_huge *hm_test_hugepages_get(uint64_t page_kb, unsigned int pages,
+					   const char *test);
+void hm_test_hugepages_put(struct hm_test_huge *h);
+
+/* A unique --file-prefix for this test process. */
+const char *hm_test_prefix(const char *tag);
+
+/* Run argv (NULL-terminated) through hm_eal_init; argv[0] is added. */
+int hm_test_eal_init(const char *const *args);
+
+/* Count entries of dir whose name starts with prefix (-1 if dir is missing). */
+int hm_test_count_files(const char *dir, const char *prefix);
+
+/* fork+exec path with args; returns the pid. */
+pid_t hm_test_spawn(const char *path, const char *const *args);
+
+/* Wait for pid up to timeout_ms; returns the exit status (or 128+signal), -1 on timeout. */
+int hm_test_wait(pid_t pid, int timeout_ms);
+
+/* PFN of va from an independent 8-byte read of /proc/self/pagemap (0 if unknown). */
+uint64_t hm_test_pfn(const void *va);
+
+#endif /* HM_TEST_H */

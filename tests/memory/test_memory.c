@@ -1,0 +1,495 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The memory suite: pinned hugepages and their IOVAs, memsegs and runs,
+ * secondaries, and recovery after a primary is killed.
+ *
+ * Tests that need hugepages reserve and mount them themselves
+ * (hm_test_hugepages_get) and print a SKIPPED line when none can be had;
+ * the --no-huge tests run everywhere. Check forks each test, so each one
+ * has a process of its own to bring the EAL up in.
+ */
+
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <hugemem/hugemem.h>
+
+#include "../common/hm_test.h"
+#include "eal_pvt.h"
+#include "pattern.h"
+
+static const char *
+env_path(const char *name)
+{
+	const char *p = getenv(name);
+
+	ck_assert_msg(p != NULL, "%s is not set: run through meson test", name);
+	return p;
+}
+
+static bool
+runtime_dir_exists(const char *prefix)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+
+	hm_runtime_dir_path(prefix, dir, sizeof(dir));
+	return stat(dir, &st) == 0;
+}
+
+/* ------------------------------------------------------------- --no-huge */
+
+START_TEST(no_huge_memsegs_cover_memory_with_iova_equal_to_va)
+{
+	const char *args[] = {"-l", "0", "--no-huge", "-m", "16", "--file-prefix",
+			      hm_test_prefix("nh"), "--log-level", "warning", NULL};
+	struct hm_memory_info info;
+	const struct hm_memseg_run *run;
+	uint8_t *base;
+
+	ck_assert_int_ge(hm_test_eal_init(args), 0);
+	ck_assert_int_eq(hm_eal_iova_mode(), HM_IOVA_VA);
+	ck_assert_int_eq(hm_memory_info_get(&info), 0);
+	ck_assert_uint_eq(info.total_bytes, 16 << 20);
+	ck_assert_uint_eq(info.nb_memsegs, 8);
+	ck_assert_uint_eq(info.nb_runs, 1);
+	base = (uint8_t *)(uintptr_t)info.va_base;
+	for (uint64_t off = 0; off < info.total_bytes; off += 4096 * 97) {
+		ck_assert_uint_eq(hm_virt2iova(base + off), (hm_iova_t)(uintptr_t)(base + off));
+		ck_assert_ptr_eq(hm_iova2virt((hm_iova_t)(uintptr_t)(base + off)), base + off);
+	}
+	run = hm_mem_virt2run(base + 5 * 4096);
+	ck_assert_ptr_nonnull(run);
+	ck_assert_uint_eq(run->len, 16 << 20);
+	ck_assert_ptr_eq(hm_mem_virt2memseg(base + (3 << 20))->addr, base + (2 << 20));
+	base[0] = 1;
+	base[info.total_bytes - 1] = 2; /* writable end to end */
+	ck_assert_int_eq(hm_eal_cleanup(), 0);
+	ck_assert_uint_eq(hm_virt2iova(base), HM_BAD_IOVA); /* tables gone with the EAL */
+}
+END_TEST
+
+START_TEST(translation_refuses_addresses_outside_hugemem_memory)
+{
+	const char *args[] = {"-l", "0", "--no-huge", "-m", "4", "--file-prefix",
+			      hm_test_prefix("out"), "--log-level", "warning", NULL};
+	struct hm_memory_info info;
+	int on_stack;
+
+	ck_assert_uint_eq(hm_virt2iova(&on_stack), HM_BAD_IOVA); /* before init */
+	ck_assert_ptr_null(hm_iova2virt(0x1000));
+	ck_assert_int_ge(hm_test_eal_init(args), 0);
+	ck_assert_int_eq(hm_memory_info_get(&info), 0);
+	ck_assert_uint_eq(hm_virt2iova(&on_stack), HM_BAD_IOVA);
+	ck_assert_uint_eq(hm_virt2iova(NULL), HM_BAD_IOVA);
+	ck_assert_uint_eq(hm_virt2iova((void *)(uintptr_t)(info.va_base - 1)), HM_BAD_IOVA);
+	ck_assert_uint_eq(hm_virt2iova((void *)(uintptr_t)(info.va_base + info.total_bytes)),
+			  HM_BAD_IOVA);
+	ck_assert_ptr_null(hm_iova2virt(HM_BAD_IOVA));
+	ck_assert_ptr_null(hm_iova2virt((hm_iova_t)(uintptr_t)&on_stack));
+	ck_assert_ptr_null(hm_mem_virt2memseg(&on_stack));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(hm_memseg_walk(NULL, NULL), -EINVAL);
+	ck_assert_int_eq(hm_memory_info_get(NULL), -EINVAL);
+	hm_eal_cleanup();
+	ck_assert_int_eq(hm_memseg_walk(NULL, NULL), -ENODEV);
+}
+END_TEST
+
+START_TEST(taken_base_address_is_refused_and_nothing_is_left)
+{
+	const char *prefix = hm_test_prefix("va");
+	void *want = (void *)0x300000000000ULL;
+	void *p = mmap(want, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+		       -1, 0);
+	const char *args[] = {"-l", "0", "--no-huge", "--base-virtaddr", "0x300000000000",
+			      "--file-prefix", prefix, NULL};
+
+	ck_assert_ptr_eq(p, want);
+	ck_assert_int_eq(hm_test_eal_init(args), -EEXIST);
+	ck_assert(!hm_eal_initialized());
+	ck_assert(!runtime_dir_exists(prefix));
+}
+END_TEST
+
+/* ------------------------------------------------------------- hugepages */
+
+struct iova_check {
+	unsigned int segs;
+	const struct hm_memseg *prev;
+};
+
+/* Every memseg's IOVA against an independent pagemap read, at several offsets. */
+static int
+check_iova(const struct hm_memseg *ms, void *arg)
+{
+	struct iova_check *c = arg;
+	uint64_t step = ms->len / 8;
+
+	for (uint64_t off = 0; off < ms->len; off += step) {
+		uint8_t *va = (uint8_t *)ms->addr + off;
+		uint64_t pfn = hm_test_pfn(va);
+
+		ck_assert_msg(pfn != 0, "no PFN for %p", (void *)va);
+		ck_assert_uint_eq(pfn * 4096, ms->iova + off);
+		ck_assert_uint_eq(hm_virt2iova(va + 24), ms->iova + off + 24);
+		ck_assert_ptr_eq(hm_iova2virt(ms->iova + off + 24), va + 24);
+	}
+	/* Runs are maximal and exact: a run boundary is a real break in VA or IOVA. */
+	if (c->prev != NULL) {
+		bool adjacent = (uint8_t *)c->prev->addr + c->prev->len == (uint8_t *)ms->addr &&
+				c->prev->iova + c->prev->len == ms->iova &&
+				c->prev->hugepage_sz == ms->hugepage_sz &&
+				c->prev->socket_id == ms->socket_id;
+
+		ck_assert_msg(adjacent == (c->prev->run_id == ms->run_id),
+			      "memsegs %p and %p: adjacent=%d but runs %u and %u", c->prev->addr,
+			      ms->addr, adjacent, c->prev->run_id, ms->run_id);
+		ck_assert((uint8_t *)ms->addr > (uint8_t *)c->prev->addr);
+		if (c->prev->hugepage_sz == ms->hugepage_sz)
+			ck_assert_msg(ms->iova > c->prev->iova, "pages of one size not in PFN order");
+	}
+	c->prev = ms;
+	c->segs++;
+	return 0;
+}
+
+static int
+check_run(const struct hm_memseg_run *r, void *arg)
+{
+	unsigned int *n = arg;
+
+	/* The run's own extent, checked against the PFNs of its two ends. */
+	ck_assert_uint_eq(hm_test_pfn(r->addr) * 4096, r->iova);
+	ck_assert_uint_eq(hm_test_pfn((uint8_t *)r->addr + r->len - 4096) * 4096,
+			  r->iova + r->len - 4096);
+	(*n)++;
+	return 0;
+}
+
+START_TEST(pinned_2m_pages_have_the_iovas_pagemap_gives)
+{
+	struct hm_test_huge *h = hm_test_hugepages_get(2048, 64, "pinned_2m_pages");
+	const char *prefix = hm_test_prefix("p2m");
+	const char *args[] = {"-l", "0", "--huge-dir", h ? h->mount : "", "--socket-mem", "128",
+			      "--file-prefix", prefix, "--log-level", "warning", NULL};
+	struct iova_check c = {0};
+	struct hm_memory_info info;
+	unsigned int runs = 0;
+	char fileprefix[64];
+
+	if (h == NULL)
+		return;
+	ck_assert_int_ge(hm_test_eal_init(args), 0);
+	ck_assert_int_eq(hm_eal_iova_mode(), HM_IOVA_PA);
+	ck_assert_int_eq(hm_memory_info_get(&info), 0);
+	ck_assert_uint_eq(info.total_bytes, 128 << 20);
+	ck_assert_uint_eq(info.nb_memsegs, 64);
+	ck_assert_uint_eq(info.page_sz[0], 2 << 20);
+	ck_assert_int_eq(hm_memseg_walk(check_iova, &c), 0);
+	ck_assert_uint_eq(c.segs, 64);
+	ck_assert_int_eq(hm_memseg_run_walk(check_run, &runs), 0);
+	ck_assert_uint_eq(runs, info.nb_runs);
+	snprintf(fileprefix, sizeof(fileprefix), "%smap_", prefix);
+	ck_assert_int_eq(hm_test_count_files(h->mount, fileprefix), 1);
+	ck_assert(runtime_dir_exists(prefix));
+	ck_assert_int_eq(hm_eal_cleanup(), 0);
+	ck_assert_int_eq(hm_test_count_files(h->mount, fileprefix), 0);
+	ck_assert(!runtime_dir_exists(prefix));
+	hm_test_hugepages_put(h);
+}
+END_TEST
+
+START_TEST(a_1g_page_is_pinned_with_its_iova_when_one_can_be_had)
+{
+	struct hm_test_huge *h = hm_test_hugepages_get(1048576, 1, "a_1g_page");
+	const char *args[] = {"-l", "0", "--huge-dir", h ? h->mount : "", "-m", "1024",
+			      "--file-prefix", hm_test_prefix("p1g"), "--log-level", "warning",
+			      NULL};
+	struct iova_check c = {0};
+	struct hm_memory_info info;
+
+	if (h == NULL)
+		return;
+	ck_assert_int_ge(hm_test_eal_init(args), 0);
+	ck_assert_int_eq(hm_memory_info_get(&info), 0);
+	ck_assert_uint_eq(info.nb_memsegs, 1);
+	ck_assert_uint_eq(info.page_sz[0], 1ULL << 30);
+	ck_assert_int_eq(hm_memseg_walk(check_iova, &c), 0);
+	ck_assert_uint_eq(info.va_base % (1ULL << 30), 0);
+	ck_assert_int_eq(hm_eal_cleanup(), 0);
+	hm_test_hugepages_put(h);
+}
+END_TEST
+
+START_TEST(pages_of_1g_and_2m_serve_one_process_together)
+{
+	struct hm_test_huge *g = hm_test_hugepages_get(1048576, 1, "1g_and_2m_pages");
+	struct hm_test_huge *m = g ? hm_test_hugepages_get(2048, 8, "1g_and_2m_pages") : NULL;
+	const char *args[] = {"-l", "0", "-m", "1040", "--in-memory", "--log-level", "warning",
+			      NULL};
+	struct iova_check c = {0};
+	struct hm_memory_info info;
+
+	if (m == NULL) {
+		hm_test_hugepages_put(g);
+		return;
+	}
+	/* --in-memory maps through memfd_create(MFD_HUGETLB): every size, no mount needed. */
+	ck_assert_int_ge(hm_test_eal_init(args), 0);
+	ck_assert_int_eq(hm_memory_info_get(&info), 0);
+	ck_assert_uint_eq(info.nb_page_sizes, 2);
+	ck_assert_uint_eq(info.page_sz[0], 1ULL << 30);
+	ck_assert_uint_eq(info.page_sz[1], 2ULL << 20);
+	ck_assert_uint_eq(info.total_bytes, 1040ULL << 20);
+	ck_assert_str_eq(hm_eal_runtime_dir(), "");
+	ck_assert_int_eq(hm_memseg_walk(check_iova, &c), 0);
+	ck_assert_uint_eq(c.segs, 9);
+	ck_assert_int_eq(hm_eal_cleanup(), 0);
+	hm_test_hugepages_put(m);
+	hm_test_hugepages_put(g);
+}
+END_TEST
+
+START_TEST(too_few_hugepages_fail_cleanly_and_leave_nothing)
+{
+	struct hm_test_huge *h = hm_test_hugepages_get(2048, 4, "too_few_hugepages");
+	const char *prefix = hm_test_prefix("few");
+	/* Far more than this machine has: 1 TiB. */
+	const char *args[] = {"-l", "0", "--huge-dir", h ? h->mount : "", "--socket-mem",
+			      "1048576", "--file-prefix", prefix, NULL};
+	char fileprefix[64];
+
+	if (h == NULL)
+		return;
+	ck_assert_int_eq(hm_test_eal_init(args), -ENOMEM);
+	ck_assert(!hm_eal_initialized());
+	snprintf(fileprefix, sizeof(fileprefix), "%smap_", prefix);
+	ck_assert_int_eq(hm_test_count_files(h->mount, fileprefix), 0);
+	ck_assert(!runtime_dir_exists(prefix));
+	hm_test_hugepages_put(h);
+}
+END_TEST
+
+/* ----------------------------------------------------------- secondaries */
+
+static int
+write_pattern(const struct hm_memseg *ms, void *arg)
+{
+	(void)arg;
+	((volatile uint64_t *)ms->addr)[0] = hm_test_pattern(ms, 0);
+	((volatile uint64_t *)((uint8_t *)ms->addr + ms->len))[-1] = hm_test_pattern(ms, 1);
+	return 0;
+}
+
+static int
+read_ack(const struct hm_memseg *ms, void *arg)
+{
+	*(uint64_t *)arg = ((volatile uint64_t *)ms->addr)[1];
+	return 1;
+}
+
+START_TEST(a_secondary_process_sees_what_the_primary_wrote)
+{
+	struct hm_test_huge *h = hm_test_hugepages_get(2048, 16, "a_secondary_process");
+	const char *prefix = hm_test_prefix("sec");
+	const char *args[] = {"-l", "0", "--huge-dir", h ? h->mount : "", "--socket-mem", "32",
+			      "--file-prefix", prefix, "--log-level", "warning", NULL};
+	const char *sec[] = {"-l", "1", "--proc-type", "secondary", "--file-prefix", prefix,
+			     "--log-level", "warning", NULL};
+	uint64_t ackv = 0;
+	pid_t pid;
+
+	if (h == NULL)
+		return;
+	ck_assert_int_ge(hm_test_eal_init(args), 0);
+	hm_memseg_walk(write_pattern, NULL);
+	setenv("HM_TEST_MODE", "check", 1);
+	pid = hm_test_spawn(env_path("HM_TEST_SECONDARY"), sec);
+	ck_assert_int_eq(hm_test_wait(pid, 60000), 0);
+	hm_memseg_walk(read_ack, &ackv);
+	ck_assert_uint_eq(ackv, HM_TEST_ACK); /* and the primary sees what it wrote */
+	ck_assert_int_eq(hm_eal_cleanup(), 0);
+	hm_test_hugepages_put(h);
+}
+END_TEST
+
+START_TEST(a_secondary_asking_for_a_used_lcore_is_refused)
+{
+	struct hm_test_huge *h = hm_test_hugepages_get(2048, 4, "used_lcore");
+	const char *prefix = hm_test_prefix("lc");
+	const char *args[] = {"-l", "0", "--huge-dir", h ? h->mount : "", "--socket-mem", "8",
+			      "--file-prefix", prefix, "--log-level", "warning", NULL};
+	const char *same[] = {"-l", "0", "--proc-type", "secondary", "--file-prefix", prefix,
+			      "--log-level", "emerg", NULL};
+	const char *other[] = {"-l", "1", "--proc-type", "auto", "--file-prefix", prefix,
+			       "--log-level", "warning", NULL};
+
+	if (h == NULL)
+		return;
+	ck_assert_int_ge(hm_test_eal_init(args), 0);
+	unsetenv("HM_TEST_MODE");
+	ck_assert_int_eq(hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), same), 60000),
+			 2);
+	/* --proc-type=auto finds the primary and attaches as a secondary on a free lcore. */
+	ck_assert_int_eq(hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), other), 60000),
+			 0);
+	ck_assert_int_eq(hm_eal_cleanup(), 0);
+	hm_test_hugepages_put(h);
+}
+END_TEST
+
+START_TEST(a_secondary_without_a_primary_fails_clearly)
+{
+	const char *sec[] = {"-l", "0", "--proc-type", "secondary", "--file-prefix",
+			     hm_test_prefix("none"), "--log-level", "emerg", NULL};
+
+	unsetenv("HM_TEST_MODE");
+	ck_assert_int_eq(hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), sec), 30000), 3);
+	ck_assert(!runtime_dir_exists(hm_test_prefix("none")));
+}
+END_TEST
+
+START_TEST(a_second_primary_with_the_same_prefix_is_refused)
+{
+	struct hm_test_huge *h = hm_test_hugepages_get(2048, 4, "second_primary");
+	const char *prefix = hm_test_prefix("two");
+	const char *args[] = {"-l", "0", "--huge-dir", h ? h->mount : "", "--socket-mem", "8",
+			      "--file-prefix", prefix, "--log-level", "warning", NULL};
+	const char *again[] = {"-l", "1", "--huge-dir", h ? h->mount : "", "--socket-mem", "8",
+			       "--file-prefix", prefix, "--log-level", "emerg", NULL};
+	char fileprefix[64];
+
+	if (h == NULL)
+		return;
+	ck_assert_int_ge(hm_test_eal_init(args), 0);
+	ck_assert_int_ne(hm_test_wait(hm_test_spawn(env_path("HM_TEST_HUGEMEMD"), again), 60000),
+			 0);
+	/* The refused one removed nothing of ours. */
+	snprintf(fileprefix, sizeof(fileprefix), "%smap_", prefix);
+	ck_assert_int_eq(hm_test_count_files(h->mount, fileprefix), 1);
+	ck_assert(runtime_dir_exists(prefix));
+	ck_assert_int_eq(hm_eal_cleanup(), 0);
+	hm_test_hugepages_put(h);
+}
+END_TEST
+
+START_TEST(a_primary_killed_with_sigkill_is_replaced_by_the_next_one)
+{
+	struct hm_test_huge *h = hm_test_hugepages_get(2048, 8, "primary_killed");
+	const char *prefix = hm_test_prefix("kill");
+	const char *first[] = {"-l", "1", "--huge-dir", h ? h->mount : "", "--socket-mem", "8",
+			       "--file-prefix", prefix, "--log-level", "warning", NULL};
+	const char *probe[] = {"-l", "0", "--proc-type", "secondary", "--file-prefix", prefix,
+			       "--log-level", "emerg", NULL};
+	const char *next[] = {"-l", "0", "--huge-dir", h ? h->mount : "", "--socket-mem", "8",
+			      "--file-prefix", prefix, "--log-level", "warning", NULL};
+	char fileprefix[64];
+	pid_t daemon;
+	int attached = -1;
+
+	if (h == NULL)
+		return;
+	unsetenv("HM_TEST_MODE");
+	daemon = hm_test_spawn(env_path("HM_TEST_HUGEMEMD"), first);
+	/* Ready when a secondary can attach. */
+	for (int i = 0; i < 300 && attached != 0; i++) {
+		attached = hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), probe), 30000);
+		if (attached != 0)
+			usleep(50000);
+	}
+	ck_assert_int_eq(attached, 0);
+	kill(daemon, SIGKILL);
+	ck_assert_int_eq(hm_test_wait(daemon, 10000), 128 + SIGKILL);
+
+	snprintf(fileprefix, sizeof(fileprefix), "%smap_", prefix);
+	ck_assert_int_eq(hm_test_count_files(h->mount, fileprefix), 1); /* left behind */
+	ck_assert(runtime_dir_exists(prefix));
+	/* Nobody holds the lock: a secondary now fails instead of attaching to a corpse. */
+	ck_assert_int_eq(hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), probe), 30000),
+			 3);
+
+	ck_assert_int_ge(hm_test_eal_init(next), 0);
+	ck_assert_int_eq(hm_test_count_files(h->mount, fileprefix), 1); /* replaced, not added */
+	ck_assert_int_eq(hm_eal_cleanup(), 0);
+	ck_assert_int_eq(hm_test_count_files(h->mount, fileprefix), 0);
+	ck_assert(!runtime_dir_exists(prefix));
+	hm_test_hugepages_put(h);
+}
+END_TEST
+
+START_TEST(huge_unlink_always_removes_files_and_refuses_secondaries)
+{
+	struct hm_test_huge *h = hm_test_hugepages_get(2048, 4, "huge_unlink_always");
+	const char *prefix = hm_test_prefix("ul");
+	const char *args[] = {"-l", "0", "--huge-dir", h ? h->mount : "", "--socket-mem", "8",
+			      "--huge-unlink", "--file-prefix", prefix, "--log-level", "warning",
+			      NULL};
+	const char *sec[] = {"-l", "1", "--proc-type", "secondary", "--file-prefix", prefix,
+			     "--log-level", "emerg", NULL};
+	struct hm_memory_info info;
+	char fileprefix[64];
+
+	if (h == NULL)
+		return;
+	ck_assert_int_ge(hm_test_eal_init(args), 0);
+	snprintf(fileprefix, sizeof(fileprefix), "%smap_", prefix);
+	ck_assert_int_eq(hm_test_count_files(h->mount, fileprefix), 0);
+	ck_assert_int_eq(hm_memory_info_get(&info), 0);
+	ck_assert_uint_eq(info.total_bytes, 8 << 20); /* memory stays mapped */
+	unsetenv("HM_TEST_MODE");
+	ck_assert_int_eq(hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), sec), 30000), 4);
+	ck_assert_int_eq(hm_eal_cleanup(), 0);
+	hm_test_hugepages_put(h);
+}
+END_TEST
+
+static Suite *
+memory_suite(void)
+{
+	Suite *s = suite_create("memory");
+	TCase *nohuge = tcase_create("no_huge");
+	TCase *huge = tcase_create("hugepages");
+	TCase *procs = tcase_create("processes");
+
+	tcase_add_test(nohuge, no_huge_memsegs_cover_memory_with_iova_equal_to_va);
+	tcase_add_test(nohuge, translation_refuses_addresses_outside_hugemem_memory);
+	tcase_add_test(nohuge, taken_base_address_is_refused_and_nothing_is_left);
+	tcase_add_test(nohuge, a_secondary_without_a_primary_fails_clearly);
+	suite_add_tcase(s, nohuge);
+
+	tcase_set_timeout(huge, 300);
+	tcase_add_test(huge, pinned_2m_pages_have_the_iovas_pagemap_gives);
+	tcase_add_test(huge, a_1g_page_is_pinned_with_its_iova_when_one_can_be_had);
+	tcase_add_test(huge, pages_of_1g_and_2m_serve_one_process_together);
+	tcase_add_test(huge, too_few_hugepages_fail_cleanly_and_leave_nothing);
+	suite_add_tcase(s, huge);
+
+	tcase_set_timeout(procs, 300);
+	tcase_add_test(procs, a_secondary_process_sees_what_the_primary_wrote);
+	tcase_add_test(procs, a_secondary_asking_for_a_used_lcore_is_refused);
+	tcase_add_test(procs, a_second_primary_with_the_same_prefix_is_refused);
+	tcase_add_test(procs, a_primary_killed_with_sigkill_is_replaced_by_the_next_one);
+	tcase_add_test(procs, huge_unlink_always_removes_files_and_refuses_secondaries);
+	suite_add_tcase(s, procs);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(memory_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
