@@ -88,6 +88,13 @@ hm_test_hugepages_get(uint64_t page_kb, unsigned int pages, const char *test)
 			return NULL;
 		}
 	}
+	/*
+	 * A mount namespace of this test's own: the mount is private to the test
+	 * process and the children it spawns, and disappears with them even when
+	 * an assertion ends the test before hm_test_hugepages_put().
+	 */
+	if (unshare(CLONE_NEWNS) == 0)
+		mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 	snprintf(h->mount, sizeof(h->mount), "/tmp/hm-test-huge-XXXXXX");
 	if (mkdtemp(h->mount) == NULL) {
 		printf("SKIPPED %s: mkdtemp: %s\n", test, strerror(errno));

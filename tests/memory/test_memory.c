@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/capability.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <hugemem/hugemem.h>
@@ -278,6 +280,53 @@ START_TEST(too_few_hugepages_fail_cleanly_and_leave_nothing)
 }
 END_TEST
 
+/* Lower or raise CAP_SYS_ADMIN in the effective set: without it pagemap shows PFN 0. */
+static void
+set_sys_admin(bool on)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct data[2];
+
+	ck_assert_int_eq(syscall(SYS_capget, &hdr, data), 0);
+	if (on)
+		data[CAP_SYS_ADMIN / 32].effective |= 1u << (CAP_SYS_ADMIN % 32);
+	else
+		data[CAP_SYS_ADMIN / 32].effective &= ~(1u << (CAP_SYS_ADMIN % 32));
+	ck_assert_int_eq(syscall(SYS_capset, &hdr, data), 0);
+}
+
+START_TEST(without_pfn_access_iova_falls_back_to_va_unless_pa_was_asked)
+{
+	struct hm_test_huge *h = hm_test_hugepages_get(2048, 4, "without_pfn_access");
+	const char *prefix = hm_test_prefix("cap");
+	const char *pa[] = {"-l", "0", "--huge-dir", h ? h->mount : "", "--socket-mem", "8",
+			    "--iova-mode", "pa", "--file-prefix", prefix, NULL};
+	const char *dc[] = {"-l", "0", "--huge-dir", h ? h->mount : "", "--socket-mem", "8",
+			    "--file-prefix", prefix, NULL};
+	struct hm_memory_info info;
+	char fileprefix[64];
+	uint8_t *va;
+
+	if (h == NULL)
+		return;
+	set_sys_admin(false);
+	ck_assert_int_eq(hm_test_eal_init(pa), -EPERM);
+	snprintf(fileprefix, sizeof(fileprefix), "%smap_", prefix);
+	ck_assert_int_eq(hm_test_count_files(h->mount, fileprefix), 0);
+	ck_assert(!runtime_dir_exists(prefix));
+
+	ck_assert_int_ge(hm_test_eal_init(dc), 0);
+	ck_assert_int_eq(hm_eal_iova_mode(), HM_IOVA_VA);
+	ck_assert_int_eq(hm_memory_info_get(&info), 0);
+	va = (uint8_t *)(uintptr_t)info.va_base + 4096 * 3 + 5;
+	ck_assert_uint_eq(hm_virt2iova(va), (hm_iova_t)(uintptr_t)va);
+	ck_assert_ptr_eq(hm_iova2virt((hm_iova_t)(uintptr_t)va), va);
+	ck_assert_int_eq(hm_eal_cleanup(), 0);
+	set_sys_admin(true); /* to unmount */
+	hm_test_hugepages_put(h);
+}
+END_TEST
+
 /* ----------------------------------------------------------- secondaries */
 
 static int
@@ -470,6 +519,7 @@ memory_suite(void)
 	tcase_add_test(huge, a_1g_page_is_pinned_with_its_iova_when_one_can_be_had);
 	tcase_add_test(huge, pages_of_1g_and_2m_serve_one_process_together);
 	tcase_add_test(huge, too_few_hugepages_fail_cleanly_and_leave_nothing);
+	tcase_add_test(huge, without_pfn_access_iova_falls_back_to_va_unless_pa_was_asked);
 	suite_add_tcase(s, huge);
 
 	tcase_set_timeout(procs, 300);
