@@ -10,7 +10,7 @@
 #include "memory_pvt.h"
 
 const struct hm_subsystem hm_subsystems[] = {
-	{"memory", hm_memory_init, hm_memory_cleanup},
+    {"memory", hm_memory_init, hm_memory_cleanup},
 };
 
 const unsigned int hm_nb_subsystems = HM_DIM(hm_subsystems);

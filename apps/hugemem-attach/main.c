@@ -52,8 +52,8 @@ check_seg(const struct hm_memseg *ms, void *arg)
 		uint64_t pfn = own_pfn(c->pagemap_fd, ms->addr);
 
 		if (pfn * 4096 != ms->iova) {
-			printf("  memseg %p: this process maps PFN 0x%" PRIx64 ", primary saw 0x%" PRIx64
-			       "\n",
+			printf("  memseg %p: this process maps PFN 0x%" PRIx64
+			       ", primary saw 0x%" PRIx64 "\n",
 			       ms->addr, pfn, ms->iova / 4096);
 			c->bad++;
 		}

@@ -38,8 +38,8 @@ print_summary(void)
 	for (uint32_t k = 0; k < info.nb_page_sizes; k++)
 		for (int s = 0; s < 8; s++)
 			if (info.pages[k][s] != 0)
-				printf("hugememd: %7" PRIu64 " kB %-6d %8u\n", info.page_sz[k] >> 10, s,
-				       info.pages[k][s]);
+				printf("hugememd: %7" PRIu64 " kB %-6d %8u\n",
+				       info.page_sz[k] >> 10, s, info.pages[k][s]);
 	printf("hugememd: total %" PRIu64 " MiB at 0x%" PRIx64 ", %u memsegs in %u contiguous "
 	       "runs (largest %" PRIu64 " MiB)\n",
 	       info.total_bytes >> 20, info.va_base, info.nb_memsegs, info.nb_runs,
@@ -80,8 +80,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (hm_eal_process_type() != HM_PROC_PRIMARY) {
-		fprintf(stderr, "hugememd: a primary already runs for prefix %s; hugememd is "
-				"the primary, not a secondary\n",
+		fprintf(stderr,
+			"hugememd: a primary already runs for prefix %s; hugememd is "
+			"the primary, not a secondary\n",
 			hm_eal_file_prefix());
 		hm_eal_cleanup();
 		return 1;

@@ -215,7 +215,7 @@ enum hm_log_level {
  * global level and the subsystem's own level (see --log-level).
  */
 void hm_log(enum hm_log_level level, const char *subsys, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /** va_list form of hm_log(). */
 void hm_vlog(enum hm_log_level level, const char *subsys, const char *fmt, va_list ap);

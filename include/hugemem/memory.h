@@ -43,9 +43,9 @@ typedef uint64_t hm_iova_t;
 
 /** One pinned page of hugemem memory. */
 struct hm_memseg {
-	void *addr;           /**< virtual address, the same in every process */
-	hm_iova_t iova;       /**< device address of addr */
-	uint64_t len;         /**< length in bytes (the page size, or 2 MiB with --no-huge) */
+	void *addr;	      /**< virtual address, the same in every process */
+	hm_iova_t iova;	      /**< device address of addr */
+	uint64_t len;	      /**< length in bytes (the page size, or 2 MiB with --no-huge) */
 	uint64_t hugepage_sz; /**< page size backing it (4 KiB with --no-huge) */
 	int32_t socket_id;    /**< NUMA node the page lies on */
 	uint32_t run_id;      /**< index of its contiguous run */
@@ -53,9 +53,9 @@ struct hm_memseg {
 
 /** A run of memsegs contiguous in both VA and IOVA. */
 struct hm_memseg_run {
-	void *addr;           /**< virtual address of the first byte */
-	hm_iova_t iova;       /**< IOVA of the first byte */
-	uint64_t len;         /**< bytes in the run */
+	void *addr;	      /**< virtual address of the first byte */
+	hm_iova_t iova;	      /**< IOVA of the first byte */
+	uint64_t len;	      /**< bytes in the run */
 	uint64_t hugepage_sz; /**< page size of every memseg in it */
 	int32_t socket_id;    /**< NUMA node of every memseg in it */
 	uint32_t first_seg;   /**< index of its first memseg */
@@ -64,17 +64,17 @@ struct hm_memseg_run {
 
 /** Totals of the memory this process sees. */
 struct hm_memory_info {
-	uint64_t total_bytes;              /**< bytes of memory mapped */
-	uint32_t nb_memsegs;               /**< memsegs */
-	uint32_t nb_runs;                  /**< contiguous runs */
-	uint64_t largest_run_bytes;        /**< longest run */
-	uint32_t nb_page_sizes;            /**< entries used in page_sz[] */
-	uint64_t page_sz[4];               /**< page sizes in use, largest first */
-	uint32_t pages[4][8];              /**< pages per size (index as page_sz) and socket */
-	uint64_t va_base;                  /**< first byte of the memory range */
-	uint64_t va_len;                   /**< length of the memory range */
-	uint64_t pin_ns;                   /**< primary: time to map, fault and lock */
-	uint64_t resolve_ns;               /**< primary: time to read IOVAs and sort */
+	uint64_t total_bytes;	    /**< bytes of memory mapped */
+	uint32_t nb_memsegs;	    /**< memsegs */
+	uint32_t nb_runs;	    /**< contiguous runs */
+	uint64_t largest_run_bytes; /**< longest run */
+	uint32_t nb_page_sizes;	    /**< entries used in page_sz[] */
+	uint64_t page_sz[4];	    /**< page sizes in use, largest first */
+	uint32_t pages[4][8];	    /**< pages per size (index as page_sz) and socket */
+	uint64_t va_base;	    /**< first byte of the memory range */
+	uint64_t va_len;	    /**< length of the memory range */
+	uint64_t pin_ns;	    /**< primary: time to map, fault and lock */
+	uint64_t resolve_ns;	    /**< primary: time to read IOVAs and sort */
 };
 
 /**

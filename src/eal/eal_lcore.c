@@ -294,8 +294,8 @@ hm_lcore_threads_start(const struct hm_eal_config *cfg)
 	memcpy(lc.lcores, cfg->lcores, sizeof(lc.lcores));
 	lc.main_lcore = cfg->main_lcore;
 	lc.count = cfg->lcore_count;
-	if (pthread_getaffinity_np(pthread_self(), sizeof(lc.saved_affinity),
-				   &lc.saved_affinity) != 0)
+	if (pthread_getaffinity_np(pthread_self(), sizeof(lc.saved_affinity), &lc.saved_affinity) !=
+	    0)
 		CPU_ZERO(&lc.saved_affinity);
 	ret = pthread_setaffinity_np(pthread_self(), sizeof(cpu_set_t),
 				     &lc.lcores[lc.main_lcore].cpuset);

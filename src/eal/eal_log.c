@@ -31,9 +31,9 @@ static struct {
 } log_state = {.level = HM_LOG_NOTICE};
 
 static const char *const level_names[] = {
-	[HM_LOG_EMERG] = "emerg",   [HM_LOG_ALERT] = "alert",   [HM_LOG_CRIT] = "crit",
-	[HM_LOG_ERR] = "err",       [HM_LOG_WARNING] = "warning", [HM_LOG_NOTICE] = "notice",
-	[HM_LOG_INFO] = "info",     [HM_LOG_DEBUG] = "debug",
+    [HM_LOG_EMERG] = "emerg", [HM_LOG_ALERT] = "alert",	    [HM_LOG_CRIT] = "crit",
+    [HM_LOG_ERR] = "err",     [HM_LOG_WARNING] = "warning", [HM_LOG_NOTICE] = "notice",
+    [HM_LOG_INFO] = "info",   [HM_LOG_DEBUG] = "debug",
 };
 
 int
@@ -76,8 +76,8 @@ hm_log_apply(const struct hm_eal_config *cfg)
 	for (i = 0; i < cfg->nb_log_patterns; i++) {
 		const struct hm_log_pattern *lp = &cfg->log_patterns[i];
 
-		if (lp->regex && regcomp(&log_state.regex[i], lp->pattern,
-					 REG_EXTENDED | REG_NOSUB) != 0) {
+		if (lp->regex &&
+		    regcomp(&log_state.regex[i], lp->pattern, REG_EXTENDED | REG_NOSUB) != 0) {
 			HM_LOG(ERR, "eal", "--log-level %s,%d: not a regular expression",
 			       lp->pattern, lp->level);
 			log_state.nb_patterns = i;

@@ -49,23 +49,23 @@ enum {
 static const char short_options[] = "+c:l:n:m:hv";
 
 static const struct option long_options[] = {
-	{"lcores", required_argument, NULL, OPT_LCORES},
-	{"socket-mem", required_argument, NULL, OPT_SOCKET_MEM},
-	{"socket-limit", required_argument, NULL, OPT_SOCKET_LIMIT},
-	{"huge-dir", required_argument, NULL, OPT_HUGE_DIR},
-	{"file-prefix", required_argument, NULL, OPT_FILE_PREFIX},
-	{"proc-type", required_argument, NULL, OPT_PROC_TYPE},
-	{"iova-mode", required_argument, NULL, OPT_IOVA_MODE},
-	{"no-huge", no_argument, NULL, OPT_NO_HUGE},
-	{"in-memory", no_argument, NULL, OPT_IN_MEMORY},
-	{"base-virtaddr", required_argument, NULL, OPT_BASE_VIRTADDR},
-	{"huge-unlink", optional_argument, NULL, OPT_HUGE_UNLINK},
-	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
-	{"telemetry", no_argument, NULL, OPT_TELEMETRY},
-	{"no-telemetry", no_argument, NULL, OPT_NO_TELEMETRY},
-	{"help", no_argument, NULL, 'h'},
-	{"version", no_argument, NULL, 'v'},
-	{NULL, 0, NULL, 0},
+    {"lcores", required_argument, NULL, OPT_LCORES},
+    {"socket-mem", required_argument, NULL, OPT_SOCKET_MEM},
+    {"socket-limit", required_argument, NULL, OPT_SOCKET_LIMIT},
+    {"huge-dir", required_argument, NULL, OPT_HUGE_DIR},
+    {"file-prefix", required_argument, NULL, OPT_FILE_PREFIX},
+    {"proc-type", required_argument, NULL, OPT_PROC_TYPE},
+    {"iova-mode", required_argument, NULL, OPT_IOVA_MODE},
+    {"no-huge", no_argument, NULL, OPT_NO_HUGE},
+    {"in-memory", no_argument, NULL, OPT_IN_MEMORY},
+    {"base-virtaddr", required_argument, NULL, OPT_BASE_VIRTADDR},
+    {"huge-unlink", optional_argument, NULL, OPT_HUGE_UNLINK},
+    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"telemetry", no_argument, NULL, OPT_TELEMETRY},
+    {"no-telemetry", no_argument, NULL, OPT_NO_TELEMETRY},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'v'},
+    {NULL, 0, NULL, 0},
 };
 
 void
@@ -83,31 +83,32 @@ hm_eal_config_defaults(struct hm_eal_config *cfg)
 void
 hm_eal_usage(const char *prog)
 {
-	printf("Usage: %s [EAL options] [-- application options]\n\n"
-	       "EAL options (DPDK syntax):\n"
-	       "  -l CORELIST            lcores to run on: <c1>[-c2][,c3[-c4],...]\n"
-	       "  -c COREMASK            hexadecimal bitmask of lcores\n"
-	       "  --lcores COREMAP       lcore sets mapped to CPU sets: '<lcores[@cpus]>[,...]',\n"
-	       "                         groups in '(' ')', e.g. '(0-1)@(0,1),2@1'\n"
-	       "  -n CHANNELS            number of memory channels\n"
-	       "  -m MB                  memory to pin, spread over sockets\n"
-	       "  --socket-mem MB,MB,..  memory to pin per NUMA socket\n"
-	       "  --socket-limit MB,..   upper limit of memory per socket\n"
-	       "  --huge-dir DIR         use only the hugetlbfs mounted at DIR\n"
-	       "  --file-prefix NAME     name of this primary and its secondaries (default %s)\n"
-	       "  --proc-type TYPE       primary | secondary | auto\n"
-	       "  --iova-mode MODE       pa | va (default: pa where physical addresses are readable)\n"
-	       "  --no-huge              anonymous 4 KiB memory, IOVA = VA, single process\n"
-	       "  --in-memory            no files anywhere; no secondaries\n"
-	       "  --base-virtaddr ADDR   start of the shared VA range (1 GiB aligned)\n"
-	       "  --huge-unlink[=WHEN]   existing (default) | always (no value) | never\n"
-	       "  --log-level LEVEL      global level (1-8 or emerg..debug), or\n"
-	       "                         <subsystem-glob>:<level>, <subsystem-regex>,<level>\n"
-	       "  --telemetry            enable the telemetry socket (default)\n"
-	       "  --no-telemetry         disable it\n"
-	       "  -h, --help             this help\n"
-	       "  -v, --version          print the version\n",
-	       prog, HM_DEFAULT_PREFIX);
+	printf(
+	    "Usage: %s [EAL options] [-- application options]\n\n"
+	    "EAL options (DPDK syntax):\n"
+	    "  -l CORELIST            lcores to run on: <c1>[-c2][,c3[-c4],...]\n"
+	    "  -c COREMASK            hexadecimal bitmask of lcores\n"
+	    "  --lcores COREMAP       lcore sets mapped to CPU sets: '<lcores[@cpus]>[,...]',\n"
+	    "                         groups in '(' ')', e.g. '(0-1)@(0,1),2@1'\n"
+	    "  -n CHANNELS            number of memory channels\n"
+	    "  -m MB                  memory to pin, spread over sockets\n"
+	    "  --socket-mem MB,MB,..  memory to pin per NUMA socket\n"
+	    "  --socket-limit MB,..   upper limit of memory per socket\n"
+	    "  --huge-dir DIR         use only the hugetlbfs mounted at DIR\n"
+	    "  --file-prefix NAME     name of this primary and its secondaries (default %s)\n"
+	    "  --proc-type TYPE       primary | secondary | auto\n"
+	    "  --iova-mode MODE       pa | va (default: pa where physical addresses are readable)\n"
+	    "  --no-huge              anonymous 4 KiB memory, IOVA = VA, single process\n"
+	    "  --in-memory            no files anywhere; no secondaries\n"
+	    "  --base-virtaddr ADDR   start of the shared VA range (1 GiB aligned)\n"
+	    "  --huge-unlink[=WHEN]   existing (default) | always (no value) | never\n"
+	    "  --log-level LEVEL      global level (1-8 or emerg..debug), or\n"
+	    "                         <subsystem-glob>:<level>, <subsystem-regex>,<level>\n"
+	    "  --telemetry            enable the telemetry socket (default)\n"
+	    "  --no-telemetry         disable it\n"
+	    "  -h, --help             this help\n"
+	    "  -v, --version          print the version\n",
+	    prog, HM_DEFAULT_PREFIX);
 }
 
 /* A strict unsigned decimal (or hex with base 0); the whole string must be used. */
@@ -416,8 +417,7 @@ parse_log_level(const char *arg, struct hm_eal_config *cfg)
 		return -EINVAL;
 	}
 	if (cfg->nb_log_patterns >= HM_LOG_PATTERNS_MAX) {
-		HM_LOG(ERR, EAL, "--log-level %s: more than %d patterns", arg,
-		       HM_LOG_PATTERNS_MAX);
+		HM_LOG(ERR, EAL, "--log-level %s: more than %d patterns", arg, HM_LOG_PATTERNS_MAX);
 		return -EINVAL;
 	}
 	lp = &cfg->log_patterns[cfg->nb_log_patterns++];
@@ -502,10 +502,9 @@ parse_one(int opt, const char *arg, struct hm_eal_config *cfg)
 			       HM_FILE_PREFIX_MAX - 1);
 			return -EINVAL;
 		}
-		if (strpbrk(arg, "%/") != NULL || strcmp(arg, ".") == 0 ||
-		    strcmp(arg, "..") == 0) {
-			HM_LOG(ERR, EAL, "--file-prefix %s: '%%', '/', '.' and '..' are not allowed",
-			       arg);
+		if (strpbrk(arg, "%/") != NULL || strcmp(arg, ".") == 0 || strcmp(arg, "..") == 0) {
+			HM_LOG(ERR, EAL,
+			       "--file-prefix %s: '%%', '/', '.' and '..' are not allowed", arg);
 			return -EINVAL;
 		}
 		memcpy(cfg->file_prefix, arg, n + 1);
@@ -697,8 +696,9 @@ hm_eal_check_options(const struct hm_eal_config *cfg)
 		return -EINVAL;
 	}
 	if (cfg->no_huge && cfg->force_socket_limits) {
-		HM_LOG(ERR, EAL,
-		       "option --socket-limit cannot be used with --no-huge (static memory layout)");
+		HM_LOG(
+		    ERR, EAL,
+		    "option --socket-limit cannot be used with --no-huge (static memory layout)");
 		return -EINVAL;
 	}
 	if (cfg->no_huge && cfg->huge_unlink_given && cfg->huge_unlink != HM_HUGE_UNLINK_EXISTING) {
@@ -710,8 +710,9 @@ hm_eal_check_options(const struct hm_eal_config *cfg)
 		return -EINVAL;
 	}
 	if (cfg->in_memory && cfg->no_huge) {
-		HM_LOG(ERR, EAL,
-		       "option --in-memory is not compatible with --no-huge (static memory layout)");
+		HM_LOG(
+		    ERR, EAL,
+		    "option --in-memory is not compatible with --no-huge (static memory layout)");
 		return -EINVAL;
 	}
 	if (cfg->proc_type == HM_PROC_SECONDARY && cfg->in_memory) {
@@ -734,7 +735,8 @@ hm_eal_check_options(const struct hm_eal_config *cfg)
 	}
 	if (cfg->force_sockets && cfg->force_socket_limits) {
 		for (i = 0; i < HM_MAX_NUMA_NODES; i++) {
-			if (cfg->socket_limit[i] != 0 && cfg->socket_mem[i] > cfg->socket_limit[i]) {
+			if (cfg->socket_limit[i] != 0 &&
+			    cfg->socket_mem[i] > cfg->socket_limit[i]) {
 				HM_LOG(ERR, EAL,
 				       "option --socket-limit: socket %u limit %" PRIu64
 				       " MB is below its --socket-mem %" PRIu64 " MB",

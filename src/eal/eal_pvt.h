@@ -25,12 +25,13 @@
 #define HM_DEFAULT_PREFIX  "hugemem"
 /* Start of the shared VA range: config first, memory 1 GiB above it. */
 #define HM_DEFAULT_BASE_VIRTADDR 0x200000000000ULL /* above ASan's shadow */
-#define HM_LOG_PATTERNS_MAX      16
+#define HM_LOG_PATTERNS_MAX	 16
 
 enum hm_huge_unlink {
-	HM_HUGE_UNLINK_EXISTING = 0, /* remove stale files of this prefix before mapping (default) */
-	HM_HUGE_UNLINK_ALWAYS,       /* unlink the files right after mapping: no secondaries */
-	HM_HUGE_UNLINK_NEVER,        /* keep files and reuse what is there */
+	HM_HUGE_UNLINK_EXISTING =
+	    0,		       /* remove stale files of this prefix before mapping (default) */
+	HM_HUGE_UNLINK_ALWAYS, /* unlink the files right after mapping: no secondaries */
+	HM_HUGE_UNLINK_NEVER,  /* keep files and reuse what is there */
 };
 
 struct hm_lcore_cfg {
@@ -45,18 +46,18 @@ struct hm_log_pattern {
 };
 
 struct hm_eal_config {
-	char lcore_opt;                   /* 'l', 'c', 'L' (--lcores) or 0 for the default */
+	char lcore_opt; /* 'l', 'c', 'L' (--lcores) or 0 for the default */
 	struct hm_lcore_cfg lcores[HM_MAX_LCORE];
 	unsigned int lcore_count;
 	unsigned int main_lcore;
-	unsigned int nchannel;            /* -n, 0 if not given */
-	uint64_t memory;                  /* -m, bytes */
+	unsigned int nchannel; /* -n, 0 if not given */
+	uint64_t memory;       /* -m, bytes */
 	bool mem_parsed;
-	uint64_t socket_mem[HM_MAX_NUMA_NODES];   /* --socket-mem, bytes */
+	uint64_t socket_mem[HM_MAX_NUMA_NODES]; /* --socket-mem, bytes */
 	bool force_sockets;
 	uint64_t socket_limit[HM_MAX_NUMA_NODES]; /* --socket-limit, bytes, 0 = none */
 	bool force_socket_limits;
-	char huge_dir[PATH_MAX];          /* empty: every mounted hugetlbfs */
+	char huge_dir[PATH_MAX]; /* empty: every mounted hugetlbfs */
 	char file_prefix[HM_FILE_PREFIX_MAX];
 	enum hm_proc_type proc_type;
 	enum hm_iova_mode iova_mode;
@@ -67,7 +68,7 @@ struct hm_eal_config {
 	bool base_virtaddr_given;
 	enum hm_huge_unlink huge_unlink;
 	bool huge_unlink_given;
-	int log_level;                    /* 0: not given */
+	int log_level; /* 0: not given */
 	struct hm_log_pattern log_patterns[HM_LOG_PATTERNS_MAX];
 	unsigned int nb_log_patterns;
 };

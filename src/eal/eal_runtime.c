@@ -199,8 +199,8 @@ hm_runtime_open(const struct hm_eal_config *cfg, enum hm_proc_type *type)
 		return 0;
 	}
 	ret = hm_runtime_dir_path(cfg->file_prefix, rt.dir, sizeof(rt.dir));
-	if (ret == 0 && snprintf(rt.config, sizeof(rt.config), "%s/config", rt.dir) >=
-				(int)sizeof(rt.config))
+	if (ret == 0 &&
+	    snprintf(rt.config, sizeof(rt.config), "%s/config", rt.dir) >= (int)sizeof(rt.config))
 		ret = -ENAMETOOLONG;
 	if (ret < 0) {
 		HM_LOG(ERR, EAL, "prefix %s: runtime directory path too long", cfg->file_prefix);

@@ -18,10 +18,10 @@
 #define hm_likely(x)   __builtin_expect(!!(x), 1)
 #define hm_unlikely(x) __builtin_expect(!!(x), 0)
 
-#define HM_ALIGN_CEIL(v, a)  (((v) + ((a) - 1)) & ~((__typeof__(v))(a) - 1))
-#define HM_ALIGN_FLOOR(v, a) ((v) & ~((__typeof__(v))(a) - 1))
-#define HM_IS_POW2(v)        ((v) != 0 && (((v) & ((v) - 1)) == 0))
-#define HM_DIM(a)            (sizeof(a) / sizeof((a)[0]))
+#define HM_ALIGN_CEIL(v, a)  (((v) + ((a)-1)) & ~((__typeof__(v))(a)-1))
+#define HM_ALIGN_FLOOR(v, a) ((v) & ~((__typeof__(v))(a)-1))
+#define HM_IS_POW2(v)	     ((v) != 0 && (((v) & ((v)-1)) == 0))
+#define HM_DIM(a)	     (sizeof(a) / sizeof((a)[0]))
 
 #define HM_KB (1ULL << 10)
 #define HM_MB (1ULL << 20)

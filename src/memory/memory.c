@@ -13,7 +13,6 @@
  *   every memseg from its file -> claim lcores.
  */
 
-
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -32,7 +31,7 @@
 #define SECONDARY_WAIT_MS 10000
 
 static struct {
-	void *va;        /* the whole reserved range */
+	void *va; /* the whole reserved range */
 	uint64_t va_len;
 	bool unlink_files;
 } mem;
@@ -119,8 +118,9 @@ primary_init(const struct hm_eal_config *cfg)
 		if (cfg->huge_unlink != HM_HUGE_UNLINK_NEVER)
 			hm_hugefiles_remove_stale(cfg, &hi);
 	} else {
-		mem_len = cfg->mem_parsed ? HM_ALIGN_CEIL(cfg->memory, 1ULL << HM_IOVA_GRANULE_SHIFT)
-					  : HM_NO_HUGE_DEFAULT;
+		mem_len = cfg->mem_parsed
+			      ? HM_ALIGN_CEIL(cfg->memory, 1ULL << HM_IOVA_GRANULE_SHIFT)
+			      : HM_NO_HUGE_DEFAULT;
 	}
 	if (mem_len > HM_MAX_MEM_VA) {
 		HM_LOG(ERR, MEM, "%" PRIu64 " GiB of memory is above the limit of %llu GiB",
@@ -225,13 +225,15 @@ map_memsegs(struct hm_shared_config *mc)
 		uint64_t len = mc->memsegs[i].len;
 
 		/* One mmap for memsegs adjacent in VA and in their file. */
-		for (j = i + 1; j < mc->nb_memsegs && mc->backing[j].file == b->file &&
-				mc->backing[j].offset == b->offset + len &&
-				(uint8_t *)mc->memsegs[j].addr == (uint8_t *)mc->memsegs[i].addr + len;
+		for (j = i + 1;
+		     j < mc->nb_memsegs && mc->backing[j].file == b->file &&
+		     mc->backing[j].offset == b->offset + len &&
+		     (uint8_t *)mc->memsegs[j].addr == (uint8_t *)mc->memsegs[i].addr + len;
 		     j++)
 			len += mc->memsegs[j].len;
-		void *got = mmap(mc->memsegs[i].addr, len, PROT_READ | PROT_WRITE,
-				 MAP_SHARED | MAP_FIXED | MAP_POPULATE, fds[b->file], (off_t)b->offset);
+		void *got =
+		    mmap(mc->memsegs[i].addr, len, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED | MAP_POPULATE, fds[b->file], (off_t)b->offset);
 		if (got == MAP_FAILED) {
 			ret = -errno;
 			HM_LOG(ERR, MEM, "cannot map %s at %p: %s", mc->files[b->file].path,

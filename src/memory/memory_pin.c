@@ -22,7 +22,6 @@
  * their IOVAs increase.
  */
 
-
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -48,8 +47,8 @@
 #define MFD_HUGE_SHIFT 26
 #endif
 #define PAGEMAP_PFN_MASK ((1ULL << 55) - 1)
-#define PAGEMAP_PRESENT  (1ULL << 63)
-#define PAGEMAP_CHUNK    (1u << 20) /* entries per read: 8 MiB buffer */
+#define PAGEMAP_PRESENT	 (1ULL << 63)
+#define PAGEMAP_CHUNK	 (1u << 20) /* entries per read: 8 MiB buffer */
 
 /* ------------------------------------------------------------------ plan */
 
@@ -65,8 +64,8 @@ avail_bytes(const struct hm_hugepage_info *hi, unsigned int s, bool in_memory)
 }
 
 static void
-report_shortage(const struct hm_hugepage_info *hi, unsigned int s, uint64_t want,
-		uint64_t have, bool in_memory)
+report_shortage(const struct hm_hugepage_info *hi, unsigned int s, uint64_t want, uint64_t have,
+		bool in_memory)
 {
 	const struct hm_hugepage_size *small = NULL;
 	char line[512];
@@ -95,8 +94,7 @@ report_shortage(const struct hm_hugepage_info *hi, unsigned int s, uint64_t want
 	HM_LOG(ERR, MEM,
 	       "socket %u: asked for %" PRIu64 " MiB of hugepages, %" PRIu64
 	       " MiB can be had (%s); reserve more with: echo %" PRIu64
-	       " > /sys/devices/system/node/node%u/hugepages/hugepages-%" PRIu64
-	       "kB/nr_hugepages",
+	       " > /sys/devices/system/node/node%u/hugepages/hugepages-%" PRIu64 "kB/nr_hugepages",
 	       s, want >> 20, have >> 20, line, small->nr_per_node[s] + missing, s,
 	       small->page_sz >> 10);
 }
@@ -351,7 +349,8 @@ group_open(const struct hm_eal_config *cfg, const struct hm_mem_group *g, struct
 	if (fd < 0) {
 		int err = errno;
 
-		HM_LOG(ERR, MEM, "socket %d: cannot create the file for %" PRIu64 " kB pages %s: %s",
+		HM_LOG(ERR, MEM,
+		       "socket %d: cannot create the file for %" PRIu64 " kB pages %s: %s",
 		       g->socket_id, g->page_sz >> 10, hf->path, strerror(err));
 		return -err;
 	}
@@ -399,8 +398,8 @@ group_bind_and_verify(const struct hm_mem_group *g, struct pinned_group *pg, boo
 			pages[i] = pg->tmp + (uint64_t)i * g->page_sz;
 		if (move_pages(0, g->nb_pages, pages, NULL, status, 0) < 0) {
 			ret = -errno;
-			HM_LOG(ERR, MEM, "socket %d: cannot query page placement: %s",
-			       g->socket_id, strerror(errno));
+			HM_LOG(ERR, MEM, "socket %d: cannot query page placement: %s", g->socket_id,
+			       strerror(errno));
 		}
 		for (uint32_t i = 0; ret == 0 && i < g->nb_pages; i++) {
 			if (status[i] != g->socket_id) {
@@ -674,8 +673,9 @@ hm_memory_no_huge_map(const struct hm_eal_config *cfg, struct hm_shared_config *
 		return -err;
 	}
 	if (mlock(p, len) < 0)
-		HM_LOG(WARNING, MEM, "--no-huge: cannot lock %" PRIu64 " MiB (%s); it may be swapped",
-		       len >> 20, strerror(errno));
+		HM_LOG(WARNING, MEM,
+		       "--no-huge: cannot lock %" PRIu64 " MiB (%s); it may be swapped", len >> 20,
+		       strerror(errno));
 	mc->nb_memsegs = 0;
 	for (off = 0; off < len; off += 1ULL << HM_IOVA_GRANULE_SHIFT) {
 		struct hm_memseg *ms = &mc->memsegs[mc->nb_memsegs++];

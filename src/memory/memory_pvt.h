@@ -31,21 +31,21 @@
 
 #include "eal_pvt.h"
 
-#define HM_CONFIG_MAGIC   0x464e4f434d454748ULL /* "HGEMCONF" */
+#define HM_CONFIG_MAGIC	  0x464e4f434d454748ULL /* "HGEMCONF" */
 #define HM_CONFIG_VERSION 1
-#define HM_CONFIG_VA_SIZE HM_GB /* VA kept for the config; memory starts above it */
-#define HM_CONFIG_ARENA   (64 * HM_MB) /* room for the allocators' shared metadata */
+#define HM_CONFIG_VA_SIZE HM_GB	       /* VA kept for the config; memory starts above it */
+#define HM_CONFIG_ARENA	  (64 * HM_MB) /* room for the allocators' shared metadata */
 
-#define HM_MAX_HUGEFILES     32
-#define HM_MAX_PROCS         64
-#define HM_MAX_MEM_VA        (512 * HM_GB)
-#define HM_VA_MAX_GRANULES   (HM_MAX_MEM_VA >> HM_IOVA_GRANULE_SHIFT)
-#define HM_IOVA_L1_SHIFT     30
-#define HM_IOVA_L1_ENTRIES   (1u << (46 - HM_IOVA_L1_SHIFT)) /* 64 TiB of IOVA */
-#define HM_IOVA_L2_ENTRIES   (1u << (HM_IOVA_L1_SHIFT - HM_IOVA_GRANULE_SHIFT))
-#define HM_IOVA_L2_BLOCKS    1024
-#define HM_NO_HUGE_DEFAULT   (64 * HM_MB)
-#define HM_MAX_PAGE_SIZES    4
+#define HM_MAX_HUGEFILES   32
+#define HM_MAX_PROCS	   64
+#define HM_MAX_MEM_VA	   (512 * HM_GB)
+#define HM_VA_MAX_GRANULES (HM_MAX_MEM_VA >> HM_IOVA_GRANULE_SHIFT)
+#define HM_IOVA_L1_SHIFT   30
+#define HM_IOVA_L1_ENTRIES (1u << (46 - HM_IOVA_L1_SHIFT)) /* 64 TiB of IOVA */
+#define HM_IOVA_L2_ENTRIES (1u << (HM_IOVA_L1_SHIFT - HM_IOVA_GRANULE_SHIFT))
+#define HM_IOVA_L2_BLOCKS  1024
+#define HM_NO_HUGE_DEFAULT (64 * HM_MB)
+#define HM_MAX_PAGE_SIZES  4
 
 /* A hugetlbfs file (or memfd) backing the memsegs of one page size and socket. */
 struct hm_hugefile {
@@ -64,7 +64,7 @@ struct hm_memseg_backing {
 
 struct hm_proc_slot {
 	_Atomic int32_t pid; /* 0: free */
-	int32_t type;        /* enum hm_proc_type */
+	int32_t type;	     /* enum hm_proc_type */
 	uint64_t start_time; /* /proc/<pid>/stat field 22: tells a reused pid apart */
 };
 
@@ -74,18 +74,18 @@ struct hm_config_header {
 	uint32_t version;
 	uint32_t header_size; /* sizeof(struct hm_shared_config): layout check */
 	uint64_t base_va;
-	uint64_t map_len;     /* bytes of the config file mapped */
-	uint64_t mem_va;      /* first byte of memory */
-	uint64_t mem_va_len;  /* bytes of VA reserved for memory */
+	uint64_t map_len;    /* bytes of the config file mapped */
+	uint64_t mem_va;     /* first byte of memory */
+	uint64_t mem_va_len; /* bytes of VA reserved for memory */
 	char prefix[HM_FILE_PREFIX_MAX];
 	int32_t primary_pid;
 	uint32_t iova_mode;
 	uint8_t no_huge;
 	uint8_t attachable; /* 0 with --huge-unlink=always: files are gone */
 	uint8_t pad[6];
-	uint64_t nonce;         /* random per primary start */
+	uint64_t nonce;		/* random per primary start */
 	uint64_t memseg_digest; /* FNV-1a of the memseg table, for secondaries to check */
-	char hello[64];         /* a line the primary writes for its secondaries */
+	char hello[64];		/* a line the primary writes for its secondaries */
 	uint64_t pin_ns;
 	uint64_t resolve_ns;
 };
@@ -156,8 +156,7 @@ int hm_memory_pin(const struct hm_eal_config *cfg, struct hm_shared_config *mc,
 int hm_memory_no_huge_map(const struct hm_eal_config *cfg, struct hm_shared_config *mc);
 int hm_pagemap_read_pfns(const void *va, uint64_t len, uint64_t page_sz, uint64_t *pfns,
 			 uint32_t nb_pages);
-void hm_hugefiles_remove_stale(const struct hm_eal_config *cfg,
-			       const struct hm_hugepage_info *hi);
+void hm_hugefiles_remove_stale(const struct hm_eal_config *cfg, const struct hm_hugepage_info *hi);
 
 /* memseg.c: tables */
 void hm_memseg_tables_build(struct hm_shared_config *mc);

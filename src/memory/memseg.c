@@ -153,7 +153,7 @@ hm_iova2virt(hm_iova_t iova)
 		return NULL;
 	if (mc->h.iova_mode != HM_IOVA_PA)
 		return hm_virt2iova((void *)(uintptr_t)iova) == iova ? (void *)(uintptr_t)iova
-								      : NULL;
+								     : NULL;
 	l1 = iova >> HM_IOVA_L1_SHIFT;
 	if (l1 >= HM_IOVA_L1_ENTRIES)
 		return NULL;

@@ -155,11 +155,10 @@ hm_shared_zalloc(uint64_t size, uint64_t align)
 		start = HM_ALIGN_CEIL(used, align);
 		end = start + size;
 		if (end < start || end > mc->arena_size) {
-			HM_LOG(ERR, MEM,
-			       "shared metadata arena: %llu bytes asked, %llu of %llu free",
-			       (unsigned long long)size,
-			       (unsigned long long)(mc->arena_size - used),
-			       (unsigned long long)mc->arena_size);
+			HM_LOG(
+			    ERR, MEM, "shared metadata arena: %llu bytes asked, %llu of %llu free",
+			    (unsigned long long)size, (unsigned long long)(mc->arena_size - used),
+			    (unsigned long long)mc->arena_size);
 			errno = ENOMEM;
 			return NULL;
 		}

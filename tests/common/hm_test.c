@@ -126,7 +126,8 @@ hm_test_hugepages_put(struct hm_test_huge *h)
 		rmdir(h->mount);
 	}
 	if (h->nr_before >= 0) {
-		snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%lukB/nr_hugepages",
+		snprintf(path, sizeof(path),
+			 "/sys/kernel/mm/hugepages/hugepages-%lukB/nr_hugepages",
 			 (unsigned long)h->page_kb);
 		write_long(path, h->nr_before);
 	}
@@ -189,7 +190,8 @@ hm_test_spawn(const char *path, const char *const *args)
 	argv[n] = NULL;
 	pid = fork();
 	if (pid == 0) {
-		/* Undo the main-lcore pinning of an EAL up in this process: the child picks its own. */
+		/* Undo the main-lcore pinning of an EAL up in this process: the child picks its
+		 * own. */
 		cpu_set_t all;
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 

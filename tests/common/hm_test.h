@@ -25,8 +25,7 @@ struct hm_test_huge {
 	char mount[64];
 };
 
-struct hm_test_huge *hm_test_hugepages_get(uint64_t page_kb, unsigned int pages,
-					   const char *test);
+struct hm_test_huge *hm_test_hugepages_get(uint64_t page_kb, unsigned int pages, const char *test);
 void hm_test_hugepages_put(struct hm_test_huge *h);
 
 /* A unique --file-prefix for this test process. */

@@ -33,12 +33,14 @@ check_seg(const struct hm_memseg *ms, void *arg)
 {
 	struct result *r = arg;
 	const volatile uint64_t *first = ms->addr;
-	const volatile uint64_t *last = (const volatile uint64_t *)((uint8_t *)ms->addr + ms->len) - 1;
+	const volatile uint64_t *last =
+	    (const volatile uint64_t *)((uint8_t *)ms->addr + ms->len) - 1;
 
 	if (*first != hm_test_pattern(ms, 0) || *last != hm_test_pattern(ms, 1)) {
 		fprintf(stderr, "secondary: memseg %p: pattern %lx/%lx, expected %lx/%lx\n",
 			ms->addr, (unsigned long)*first, (unsigned long)*last,
-			(unsigned long)hm_test_pattern(ms, 0), (unsigned long)hm_test_pattern(ms, 1));
+			(unsigned long)hm_test_pattern(ms, 0),
+			(unsigned long)hm_test_pattern(ms, 1));
 		r->bad++;
 	}
 	if (hm_virt2iova(ms->addr) != ms->iova)

@@ -50,8 +50,16 @@ runtime_dir_exists(const char *prefix)
 
 START_TEST(no_huge_memsegs_cover_memory_with_iova_equal_to_va)
 {
-	const char *args[] = {"-l", "0", "--no-huge", "-m", "16", "--file-prefix",
-			      hm_test_prefix("nh"), "--log-level", "warning", NULL};
+	const char *args[] = {"-l",
+			      "0",
+			      "--no-huge",
+			      "-m",
+			      "16",
+			      "--file-prefix",
+			      hm_test_prefix("nh"),
+			      "--log-level",
+			      "warning",
+			      NULL};
 	struct hm_memory_info info;
 	const struct hm_memseg_run *run;
 	uint8_t *base;
@@ -80,8 +88,16 @@ END_TEST
 
 START_TEST(translation_refuses_addresses_outside_hugemem_memory)
 {
-	const char *args[] = {"-l", "0", "--no-huge", "-m", "4", "--file-prefix",
-			      hm_test_prefix("out"), "--log-level", "warning", NULL};
+	const char *args[] = {"-l",
+			      "0",
+			      "--no-huge",
+			      "-m",
+			      "4",
+			      "--file-prefix",
+			      hm_test_prefix("out"),
+			      "--log-level",
+			      "warning",
+			      NULL};
 	struct hm_memory_info info;
 	int on_stack;
 
@@ -109,10 +125,11 @@ START_TEST(taken_base_address_is_refused_and_nothing_is_left)
 {
 	const char *prefix = hm_test_prefix("va");
 	void *want = (void *)0x300000000000ULL;
-	void *p = mmap(want, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
-		       -1, 0);
-	const char *args[] = {"-l", "0", "--no-huge", "--base-virtaddr", "0x300000000000",
-			      "--file-prefix", prefix, NULL};
+	void *p =
+	    mmap(want, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	const char *args[] = {
+	    "-l",   "0", "--no-huge", "--base-virtaddr", "0x300000000000", "--file-prefix",
+	    prefix, NULL};
 
 	ck_assert_ptr_eq(p, want);
 	ck_assert_int_eq(hm_test_eal_init(args), -EEXIST);
@@ -156,7 +173,8 @@ check_iova(const struct hm_memseg *ms, void *arg)
 			      ms->addr, adjacent, c->prev->run_id, ms->run_id);
 		ck_assert((uint8_t *)ms->addr > (uint8_t *)c->prev->addr);
 		if (c->prev->hugepage_sz == ms->hugepage_sz)
-			ck_assert_msg(ms->iova > c->prev->iova, "pages of one size not in PFN order");
+			ck_assert_msg(ms->iova > c->prev->iova,
+				      "pages of one size not in PFN order");
 	}
 	c->prev = ms;
 	c->segs++;
@@ -180,8 +198,17 @@ START_TEST(pinned_2m_pages_have_the_iovas_pagemap_gives)
 {
 	struct hm_test_huge *h = hm_test_hugepages_get(2048, 64, "pinned_2m_pages");
 	const char *prefix = hm_test_prefix("p2m");
-	const char *args[] = {"-l", "0", "--huge-dir", h ? h->mount : "", "--socket-mem", "128",
-			      "--file-prefix", prefix, "--log-level", "warning", NULL};
+	const char *args[] = {"-l",
+			      "0",
+			      "--huge-dir",
+			      h ? h->mount : "",
+			      "--socket-mem",
+			      "128",
+			      "--file-prefix",
+			      prefix,
+			      "--log-level",
+			      "warning",
+			      NULL};
 	struct iova_check c = {0};
 	struct hm_memory_info info;
 	unsigned int runs = 0;
@@ -212,8 +239,16 @@ END_TEST
 START_TEST(a_1g_page_is_pinned_with_its_iova_when_one_can_be_had)
 {
 	struct hm_test_huge *h = hm_test_hugepages_get(1048576, 1, "a_1g_page");
-	const char *args[] = {"-l", "0", "--huge-dir", h ? h->mount : "", "-m", "1024",
-			      "--file-prefix", hm_test_prefix("p1g"), "--log-level", "warning",
+	const char *args[] = {"-l",
+			      "0",
+			      "--huge-dir",
+			      h ? h->mount : "",
+			      "-m",
+			      "1024",
+			      "--file-prefix",
+			      hm_test_prefix("p1g"),
+			      "--log-level",
+			      "warning",
 			      NULL};
 	struct iova_check c = {0};
 	struct hm_memory_info info;
@@ -235,8 +270,8 @@ START_TEST(pages_of_1g_and_2m_serve_one_process_together)
 {
 	struct hm_test_huge *g = hm_test_hugepages_get(1048576, 1, "1g_and_2m_pages");
 	struct hm_test_huge *m = g ? hm_test_hugepages_get(2048, 8, "1g_and_2m_pages") : NULL;
-	const char *args[] = {"-l", "0", "-m", "1040", "--in-memory", "--log-level", "warning",
-			      NULL};
+	const char *args[] = {"-l",	     "0",	    "-m",      "1040",
+			      "--in-memory", "--log-level", "warning", NULL};
 	struct iova_check c = {0};
 	struct hm_memory_info info;
 
@@ -265,8 +300,15 @@ START_TEST(too_few_hugepages_fail_cleanly_and_leave_nothing)
 	struct hm_test_huge *h = hm_test_hugepages_get(2048, 4, "too_few_hugepages");
 	const char *prefix = hm_test_prefix("few");
 	/* Far more than this machine has: 1 TiB. */
-	const char *args[] = {"-l", "0", "--huge-dir", h ? h->mount : "", "--socket-mem",
-			      "1048576", "--file-prefix", prefix, NULL};
+	const char *args[] = {"-l",
+			      "0",
+			      "--huge-dir",
+			      h ? h->mount : "",
+			      "--socket-mem",
+			      "1048576",
+			      "--file-prefix",
+			      prefix,
+			      NULL};
 	char fileprefix[64];
 
 	if (h == NULL)
@@ -299,10 +341,12 @@ START_TEST(without_pfn_access_iova_falls_back_to_va_unless_pa_was_asked)
 {
 	struct hm_test_huge *h = hm_test_hugepages_get(2048, 4, "without_pfn_access");
 	const char *prefix = hm_test_prefix("cap");
-	const char *pa[] = {"-l", "0", "--huge-dir", h ? h->mount : "", "--socket-mem", "8",
-			    "--iova-mode", "pa", "--file-prefix", prefix, NULL};
-	const char *dc[] = {"-l", "0", "--huge-dir", h ? h->mount : "", "--socket-mem", "8",
-			    "--file-prefix", prefix, NULL};
+	const char *pa[] = {"-l", "0",		 "--huge-dir", h ? h->mount : "", "--socket-mem",
+			    "8",  "--iova-mode", "pa",	       "--file-prefix",	  prefix,
+			    NULL};
+	const char *dc[] = {
+	    "-l",   "0", "--huge-dir", h ? h->mount : "", "--socket-mem", "8", "--file-prefix",
+	    prefix, NULL};
 	struct hm_memory_info info;
 	char fileprefix[64];
 	uint8_t *va;
@@ -349,10 +393,19 @@ START_TEST(a_secondary_process_sees_what_the_primary_wrote)
 {
 	struct hm_test_huge *h = hm_test_hugepages_get(2048, 16, "a_secondary_process");
 	const char *prefix = hm_test_prefix("sec");
-	const char *args[] = {"-l", "0", "--huge-dir", h ? h->mount : "", "--socket-mem", "32",
-			      "--file-prefix", prefix, "--log-level", "warning", NULL};
-	const char *sec[] = {"-l", "1", "--proc-type", "secondary", "--file-prefix", prefix,
-			     "--log-level", "warning", NULL};
+	const char *args[] = {"-l",
+			      "0",
+			      "--huge-dir",
+			      h ? h->mount : "",
+			      "--socket-mem",
+			      "32",
+			      "--file-prefix",
+			      prefix,
+			      "--log-level",
+			      "warning",
+			      NULL};
+	const char *sec[] = {"-l",   "1",	    "--proc-type", "secondary", "--file-prefix",
+			     prefix, "--log-level", "warning",	   NULL};
 	uint64_t ackv = 0;
 	pid_t pid;
 
@@ -374,12 +427,21 @@ START_TEST(a_secondary_asking_for_a_used_lcore_is_refused)
 {
 	struct hm_test_huge *h = hm_test_hugepages_get(2048, 4, "used_lcore");
 	const char *prefix = hm_test_prefix("lc");
-	const char *args[] = {"-l", "0", "--huge-dir", h ? h->mount : "", "--socket-mem", "8",
-			      "--file-prefix", prefix, "--log-level", "warning", NULL};
-	const char *same[] = {"-l", "0", "--proc-type", "secondary", "--file-prefix", prefix,
-			      "--log-level", "emerg", NULL};
-	const char *other[] = {"-l", "1", "--proc-type", "auto", "--file-prefix", prefix,
-			       "--log-level", "warning", NULL};
+	const char *args[] = {"-l",
+			      "0",
+			      "--huge-dir",
+			      h ? h->mount : "",
+			      "--socket-mem",
+			      "8",
+			      "--file-prefix",
+			      prefix,
+			      "--log-level",
+			      "warning",
+			      NULL};
+	const char *same[] = {"-l",   "0",	     "--proc-type", "secondary", "--file-prefix",
+			      prefix, "--log-level", "emerg",	    NULL};
+	const char *other[] = {"-l",   "1",	      "--proc-type", "auto", "--file-prefix",
+			       prefix, "--log-level", "warning",     NULL};
 
 	if (h == NULL)
 		return;
@@ -397,8 +459,15 @@ END_TEST
 
 START_TEST(a_secondary_without_a_primary_fails_clearly)
 {
-	const char *sec[] = {"-l", "0", "--proc-type", "secondary", "--file-prefix",
-			     hm_test_prefix("none"), "--log-level", "emerg", NULL};
+	const char *sec[] = {"-l",
+			     "0",
+			     "--proc-type",
+			     "secondary",
+			     "--file-prefix",
+			     hm_test_prefix("none"),
+			     "--log-level",
+			     "emerg",
+			     NULL};
 
 	unsetenv("HM_TEST_MODE");
 	ck_assert_int_eq(hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), sec), 30000), 3);
@@ -410,10 +479,28 @@ START_TEST(a_second_primary_with_the_same_prefix_is_refused)
 {
 	struct hm_test_huge *h = hm_test_hugepages_get(2048, 4, "second_primary");
 	const char *prefix = hm_test_prefix("two");
-	const char *args[] = {"-l", "0", "--huge-dir", h ? h->mount : "", "--socket-mem", "8",
-			      "--file-prefix", prefix, "--log-level", "warning", NULL};
-	const char *again[] = {"-l", "1", "--huge-dir", h ? h->mount : "", "--socket-mem", "8",
-			       "--file-prefix", prefix, "--log-level", "emerg", NULL};
+	const char *args[] = {"-l",
+			      "0",
+			      "--huge-dir",
+			      h ? h->mount : "",
+			      "--socket-mem",
+			      "8",
+			      "--file-prefix",
+			      prefix,
+			      "--log-level",
+			      "warning",
+			      NULL};
+	const char *again[] = {"-l",
+			       "1",
+			       "--huge-dir",
+			       h ? h->mount : "",
+			       "--socket-mem",
+			       "8",
+			       "--file-prefix",
+			       prefix,
+			       "--log-level",
+			       "emerg",
+			       NULL};
 	char fileprefix[64];
 
 	if (h == NULL)
@@ -434,12 +521,30 @@ START_TEST(a_primary_killed_with_sigkill_is_replaced_by_the_next_one)
 {
 	struct hm_test_huge *h = hm_test_hugepages_get(2048, 8, "primary_killed");
 	const char *prefix = hm_test_prefix("kill");
-	const char *first[] = {"-l", "1", "--huge-dir", h ? h->mount : "", "--socket-mem", "8",
-			       "--file-prefix", prefix, "--log-level", "warning", NULL};
-	const char *probe[] = {"-l", "0", "--proc-type", "secondary", "--file-prefix", prefix,
-			       "--log-level", "emerg", NULL};
-	const char *next[] = {"-l", "0", "--huge-dir", h ? h->mount : "", "--socket-mem", "8",
-			      "--file-prefix", prefix, "--log-level", "warning", NULL};
+	const char *first[] = {"-l",
+			       "1",
+			       "--huge-dir",
+			       h ? h->mount : "",
+			       "--socket-mem",
+			       "8",
+			       "--file-prefix",
+			       prefix,
+			       "--log-level",
+			       "warning",
+			       NULL};
+	const char *probe[] = {"-l",   "0",	      "--proc-type", "secondary", "--file-prefix",
+			       prefix, "--log-level", "emerg",	     NULL};
+	const char *next[] = {"-l",
+			      "0",
+			      "--huge-dir",
+			      h ? h->mount : "",
+			      "--socket-mem",
+			      "8",
+			      "--file-prefix",
+			      prefix,
+			      "--log-level",
+			      "warning",
+			      NULL};
 	char fileprefix[64];
 	pid_t daemon;
 	int attached = -1;
@@ -478,11 +583,11 @@ START_TEST(huge_unlink_always_removes_files_and_refuses_secondaries)
 {
 	struct hm_test_huge *h = hm_test_hugepages_get(2048, 4, "huge_unlink_always");
 	const char *prefix = hm_test_prefix("ul");
-	const char *args[] = {"-l", "0", "--huge-dir", h ? h->mount : "", "--socket-mem", "8",
-			      "--huge-unlink", "--file-prefix", prefix, "--log-level", "warning",
-			      NULL};
-	const char *sec[] = {"-l", "1", "--proc-type", "secondary", "--file-prefix", prefix,
-			     "--log-level", "emerg", NULL};
+	const char *args[] = {"-l",	      "0",	     "--huge-dir",    h ? h->mount : "",
+			      "--socket-mem", "8",	     "--huge-unlink", "--file-prefix",
+			      prefix,	      "--log-level", "warning",	      NULL};
+	const char *sec[] = {"-l",   "1",	    "--proc-type", "secondary", "--file-prefix",
+			     prefix, "--log-level", "emerg",	   NULL};
 	struct hm_memory_info info;
 	char fileprefix[64];
 
