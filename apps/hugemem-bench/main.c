@@ -1,1 +1,1591 @@
-int main(void) { return 0; }
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * hugemem-bench: hugemem against DPDK 22.11 on the same hugepage memory, in
+ * the same run.
+ *
+ * What is measured
+ *   init     wall time of the whole hm_eal_init() call and of the whole
+ *            rte_eal_init() call, each bringing up 1 GiB (--mem) of 2 MiB
+ *            pages with their IOVAs resolved, and of the matching cleanup
+ *            call. hugemem's own split of that time (pin_ns: map, fault,
+ *            lock; resolve_ns: read PFNs, sort, remap) comes from
+ *            hm_memory_info_get().
+ *   lookups  VA -> IOVA translations per second of 1M random addresses
+ *            spread over all of the EAL's memory: hm_virt2iova() against
+ *            DPDK's rte_mem_virt2iova(), rte_mem_virt2phy() and
+ *            rte_mem_virt2memseg() + offset. In PA mode DPDK 22.11's
+ *            rte_mem_virt2iova() is rte_mem_virt2phy(), one open/pread/close
+ *            of /proc/self/pagemap per call; rte_mem_virt2memseg() is DPDK's
+ *            table walk and so the fair match for hm_virt2iova().
+ *   checks   before timing anything, a sample of addresses (every 256th of
+ *            the random set, plus the first and last byte of every memseg)
+ *            must translate to memseg IOVA + offset, and that must be the
+ *            physical address /proc/self/pagemap gives. A mismatch fails the
+ *            run (exit 1): a fast wrong answer is not a result.
+ *
+ * Why the comparison is fair
+ *   - Same memory: both EALs get "-l 0 --socket-mem <mem> --huge-dir <dir>
+ *     --iova-mode=pa --no-telemetry" and a file prefix of their own; each
+ *     child reports how much memory its memsegs cover and the table shows it.
+ *     DPDK also gets --no-pci, since hugemem has no bus to scan.
+ *   - Same page size: the hugetlbfs at --huge-dir must have 2 MiB pages.
+ *   - Same process setup: an EAL can be initialised once per process, so
+ *     every measurement is a fresh child forked from this process, pinned to
+ *     CPU 0 by "-l 0", reporting over a pipe. Children run one at a time, and
+ *     the order of the kinds rotates every round so that none always runs
+ *     right after another one freed (and the kernel must re-zero) the pages.
+ *   - Both in PA mode: IOVAs come from /proc/self/pagemap in both, which is
+ *     what costs time; VA mode would make both lookups trivial.
+ * What is not the same, and shown rather than hidden
+ *   - rte_eal_init() does more than memory (TSC calibration, service and
+ *     interrupt threads, bus and plugin scans). The "fixed cost" row runs
+ *     rte_eal_init() without --socket-mem, so no page is preallocated, to
+ *     show how much of the DPDK time is not memory at all.
+ *   - --legacy-mem is DPDK's closest equivalent of pin + sort by PA, but it
+ *     maps every free hugepage of the mount, sorts them and then unmaps what
+ *     it does not need. To hold it to the same memory (and not take every
+ *     hugepage from whoever else runs on this machine), the legacy child
+ *     runs in a mount namespace of its own with a hugetlbfs limited to
+ *     --mem mounted over --huge-dir. That is DPDK's best case. Without
+ *     CAP_SYS_ADMIN the row is skipped.
+ *   - Statistics: median and best of the rounds (best = lowest time, highest
+ *     rate). Ratios are shown side by side; nothing here is a pass/fail
+ *     timing assertion.
+ *
+ * Cleanup: each child calls hm_eal_cleanup()/rte_eal_cleanup() and then looks
+ * for hugepage files of its prefix and for its runtime directory. hugemem
+ * must leave nothing: anything found is removed and reported as a warning.
+ * DPDK 22.11 leaves its runtime directory (config, fbarray files) behind by
+ * design, so the child removes it without a warning. At the end the parent
+ * sweeps everything named bench_<its pid>_ (a child that crashed could not
+ * clean up) and warns if it found any.
+ *
+ * Exit: 0 on success or SKIPPED (no usable hugepages), 1 on a failure, 2 on a
+ * bad option, 130 when interrupted.
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hugemem/hugemem.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_memory.h>
+#include <rte_version.h>
+
+/* Private: where hugemem puts a prefix's runtime directory (for the sweep). */
+#include "eal_pvt.h"
+
+#define BENCH "hugemem-bench"
+
+#define DEFAULT_ROUNDS	 5
+#define MAX_ROUNDS	 1000
+#define DEFAULT_MEM_MB	 1024
+#define MAX_MEM_MB	 (1u << 20)
+#define DEFAULT_HUGE_DIR "/dev/hugepages"
+#define PAGE_2M		 (2ULL << 20)
+#define SYSFS_2M	 "/sys/kernel/mm/hugepages/hugepages-2048kB"
+#define SYSFS_NODE0_2M	 "/sys/devices/system/node/node0/hugepages/hugepages-2048kB"
+
+#ifndef HUGETLBFS_MAGIC
+#define HUGETLBFS_MAGIC 0x958458f6
+#endif
+
+/* Both EALs log at this level: errors and warnings, no banner. */
+#define EAL_LOG_LEVEL "--log-level=warning"
+
+#define NB_LOOKUP_ADDRS	 (1u << 20)   /* 8 MiB of addresses: out of L2, like real traffic */
+#define LOOKUP_CHUNK	 4096u	      /* lookups between two clock reads */
+#define LOOKUP_PASSES	 8	      /* passes over the addresses for the fast paths */
+#define LOOKUP_BUDGET_NS 500000000ULL /* the pagemap readers stop after 0.5 s */
+#define VERIFY_STRIDE	 256	      /* every 256th random address is checked */
+#define RNG_SEED	 0x9e3779b97f4a7c15ULL
+
+/* A child that has not reported after this long is stuck: SIGALRM ends it. */
+#define CHILD_TIMEOUT_S 300
+
+#define NO_IOVA UINT64_MAX
+
+/*
+ * Set by the SIGINT/SIGTERM handler of the parent: stop after the running
+ * child, sweep, exit 130. A signal flag is the one thing that has to be global.
+ */
+static volatile sig_atomic_t interrupted;
+
+/* ------------------------------------------------------------- the kinds */
+
+enum bench_kind {
+	KIND_HM,	  /* hm_eal_init() */
+	KIND_DPDK,	  /* rte_eal_init() --socket-mem, dynamic memory */
+	KIND_DPDK_LEGACY, /* rte_eal_init() --socket-mem --legacy-mem */
+	KIND_DPDK_BASE,	  /* rte_eal_init() without --socket-mem: the non-memory cost */
+	NB_KINDS,
+};
+
+enum lookup_method {
+	LOOKUP_HM,	      /* hm_virt2iova(), inline */
+	LOOKUP_RTE_MEMSEG,    /* rte_mem_virt2memseg() + offset */
+	LOOKUP_RTE_VIRT2IOVA, /* rte_mem_virt2iova() */
+	LOOKUP_RTE_VIRT2PHY,  /* rte_mem_virt2phy() */
+	NB_LOOKUPS,
+};
+
+struct kind_desc {
+	const char *label; /* row of the init table */
+	const char *tag;   /* part of the file prefix */
+	bool is_hm;
+	bool socket_mem;  /* pass --socket-mem <mem> */
+	bool legacy;	  /* pass --legacy-mem, in a size-limited private hugetlbfs */
+	bool verify;	  /* check translations against memsegs and pagemap */
+	uint32_t lookups; /* bit mask of enum lookup_method timed in this child */
+};
+
+static const struct kind_desc kinds[NB_KINDS] = {
+    [KIND_HM] = {.label = "hm_eal_init()",
+		 .tag = "hm",
+		 .is_hm = true,
+		 .socket_mem = true,
+		 .verify = true,
+		 .lookups = 1u << LOOKUP_HM},
+    [KIND_DPDK] = {.label = "rte_eal_init()",
+		   .tag = "dpdk",
+		   .socket_mem = true,
+		   .verify = true,
+		   .lookups = 1u << LOOKUP_RTE_MEMSEG | 1u << LOOKUP_RTE_VIRT2IOVA |
+			      1u << LOOKUP_RTE_VIRT2PHY},
+    [KIND_DPDK_LEGACY] = {.label = "rte_eal_init() --legacy-mem",
+			  .tag = "legacy",
+			  .socket_mem = true,
+			  .legacy = true,
+			  .verify = true},
+    [KIND_DPDK_BASE] = {.label = "rte_eal_init() no --socket-mem", .tag = "base"},
+};
+
+static const char *const lookup_labels[NB_LOOKUPS] = {
+    [LOOKUP_HM] = "hm_virt2iova()",
+    [LOOKUP_RTE_MEMSEG] = "rte_mem_virt2memseg() + offset",
+    [LOOKUP_RTE_VIRT2IOVA] = "rte_mem_virt2iova()",
+    [LOOKUP_RTE_VIRT2PHY] = "rte_mem_virt2phy()",
+};
+
+/* ----------------------------------------------------- child -> parent */
+
+enum child_status {
+	CHILD_OK = 0,
+	CHILD_SKIPPED,	     /* this kind cannot run here (legacy without CAP_SYS_ADMIN) */
+	CHILD_INIT_FAILED,   /* the EAL init call failed */
+	CHILD_VERIFY_FAILED, /* a translation was wrong */
+	CHILD_ERROR,	     /* anything else: no memory, cleanup failed, ... */
+};
+
+struct lookup_result {
+	uint64_t lookups;
+	uint64_t ns;
+};
+
+/* What a child writes to its pipe: plain data, well below PIPE_BUF. */
+struct child_result {
+	int32_t status;	 /* enum child_status */
+	char error[256]; /* the first failure, for the parent to print */
+	uint64_t init_ns;
+	uint64_t cleanup_ns;
+	uint64_t pin_ns;     /* hugemem only, from hm_memory_info_get() */
+	uint64_t resolve_ns; /* hugemem only */
+	uint64_t mem_bytes;  /* bytes covered by the EAL's memsegs */
+	uint32_t nb_segs;
+	uint32_t nb_runs;	  /* runs contiguous in VA and IOVA, counted here */
+	uint32_t lib_nb_runs;	  /* hugemem's own count, to cross-check */
+	uint32_t verified;	  /* addresses checked */
+	uint64_t largest_run;	  /* bytes */
+	uint32_t leftover_files;  /* hugepage files of the prefix found after cleanup */
+	uint32_t leftover_rundir; /* hugemem's runtime directory still there after cleanup */
+	struct lookup_result lookup[NB_LOOKUPS];
+};
+
+struct bench_opts {
+	unsigned int rounds;
+	unsigned int mem_mb;
+	char huge_dir[PATH_MAX];
+};
+
+/* ------------------------------------------------------------- helpers */
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void result_fail(struct child_result *r, enum child_status status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Record the first failure only: later ones are usually its consequences. */
+static void
+result_fail(struct child_result *r, enum child_status status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->status != CHILD_OK)
+		return;
+	r->status = status;
+	va_start(ap, fmt);
+	vsnprintf(r->error, sizeof(r->error), fmt, ap);
+	va_end(ap);
+}
+
+/* xorshift64*: fast, and the same seed gives both EALs the same spread. */
+static uint64_t
+rng_next(uint64_t *state)
+{
+	uint64_t x = *state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*state = x;
+	return x * 0x2545f4914f6cdd1dULL;
+}
+
+static long
+read_sysfs_long(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v;
+	int n;
+
+	if (f == NULL)
+		return -1;
+	n = fscanf(f, "%ld", &v);
+	fclose(f);
+	return n == 1 ? v : -1;
+}
+
+/* Remove every entry of dir whose name starts with prefix; @return how many. */
+static unsigned int
+remove_entries(const char *dir, const char *prefix, bool dirs)
+{
+	size_t plen = strlen(prefix);
+	unsigned int n = 0;
+	struct dirent *e;
+	DIR *d;
+
+	d = opendir(dir);
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+		    strncmp(e->d_name, prefix, plen) != 0)
+			continue;
+		if (dirs && e->d_type == DT_DIR) {
+			char sub[PATH_MAX];
+
+			if (snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name) >= (int)sizeof(sub))
+				continue;
+			remove_entries(sub, "", false);
+			if (unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) == 0)
+				n++;
+			else
+				fprintf(stderr, BENCH ": cannot remove %s: %s\n", sub,
+					strerror(errno));
+		} else if (unlinkat(dirfd(d), e->d_name, 0) == 0) {
+			n++;
+		} else {
+			fprintf(stderr, BENCH ": cannot remove %s/%s: %s\n", dir, e->d_name,
+				strerror(errno));
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+/* Remove a runtime directory and the files in it; @return true if it existed. */
+static bool
+remove_runtime_dir(const char *path)
+{
+	struct stat st;
+
+	if (path[0] == '\0' || stat(path, &st) < 0)
+		return false;
+	remove_entries(path, "", false);
+	if (rmdir(path) < 0)
+		fprintf(stderr, BENCH ": cannot remove %s: %s\n", path, strerror(errno));
+	return true;
+}
+
+/*
+ * Where DPDK 22.11 puts runtime directories (eal_create_runtime_dir()):
+ * /var/run/dpdk for root, else $XDG_RUNTIME_DIR/dpdk or /tmp/dpdk. Only the
+ * final sweep needs this; a child asks rte_eal_get_runtime_dir().
+ */
+static void
+dpdk_runtime_base(char *buf, size_t len)
+{
+	const char *base = "/var/run";
+
+	if (getuid() != 0) {
+		base = getenv("XDG_RUNTIME_DIR");
+		if (base == NULL)
+			base = "/tmp";
+	}
+	snprintf(buf, len, "%s/dpdk", base);
+}
+
+/* ------------------------------------------------------------- pagemap */
+
+/*
+ * Physical address of addr from /proc/self/pagemap, the ground truth both
+ * EALs are checked against. @return the address, or NO_IOVA.
+ */
+static uint64_t
+pagemap_pa(int fd, uintptr_t addr)
+{
+	const uint64_t pfn_mask = (1ULL << 55) - 1, present = 1ULL << 63;
+	uint64_t entry;
+	off_t off = (off_t)(addr / 4096 * sizeof(entry));
+
+	if (pread(fd, &entry, sizeof(entry), off) != (ssize_t)sizeof(entry))
+		return NO_IOVA;
+	if (!(entry & present) || (entry & pfn_mask) == 0)
+		return NO_IOVA;
+	return (entry & pfn_mask) * 4096 + (addr & 4095);
+}
+
+/* ------------------------------------------------------------ memsegs */
+
+struct seg {
+	uintptr_t addr;
+	uint64_t iova;
+	uint64_t len;
+	uint64_t page_sz;
+	uint64_t start; /* bytes in the segments before this one, after sorting */
+	int32_t socket_id;
+};
+
+struct seg_list {
+	struct seg *v;
+	size_t n, cap;
+};
+
+static int
+seg_list_add(struct seg_list *l, uintptr_t addr, uint64_t iova, uint64_t len, uint64_t page_sz,
+	     int32_t socket_id)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 1024;
+		struct seg *v = realloc(l->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = (struct seg){
+	    .addr = addr,
+	    .iova = iova,
+	    .len = len,
+	    .page_sz = page_sz,
+	    .socket_id = socket_id,
+	};
+	return 0;
+}
+
+static int
+seg_cmp(const void *a, const void *b)
+{
+	const struct seg *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Sort by VA, fill start[], count runs; the same definition for both EALs. */
+static void
+seg_list_summarise(struct seg_list *l, struct child_result *r)
+{
+	uint64_t run = 0;
+
+	qsort(l->v, l->n, sizeof(l->v[0]), seg_cmp);
+	r->mem_bytes = 0;
+	r->nb_runs = 0;
+	r->largest_run = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct seg *s = &l->v[i], *p = i > 0 ? &l->v[i - 1] : NULL;
+
+		l->v[i].start = r->mem_bytes;
+		r->mem_bytes += s->len;
+		if (p == NULL || p->addr + p->len != s->addr || p->iova + p->len != s->iova ||
+		    p->page_sz != s->page_sz || p->socket_id != s->socket_id) {
+			r->nb_runs++;
+			run = 0;
+		}
+		run += s->len;
+		if (run > r->largest_run)
+			r->largest_run = run;
+	}
+	r->nb_segs = (uint32_t)l->n;
+}
+
+/* The segment holding addr, or NULL. */
+static const struct seg *
+seg_find(const struct seg_list *l, uintptr_t addr)
+{
+	size_t lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct seg *s = &l->v[mid];
+
+		if (addr < s->addr)
+			hi = mid;
+		else if (addr >= s->addr + s->len)
+			lo = mid + 1;
+		else
+			return s;
+	}
+	return NULL;
+}
+
+/* The segment holding byte pos of the memory counted from the first segment. */
+static const struct seg *
+seg_at_offset(const struct seg_list *l, uint64_t pos)
+{
+	size_t lo = 0, hi = l->n;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (l->v[mid].start <= pos)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return &l->v[lo];
+}
+
+static int
+hm_collect_seg(const struct hm_memseg *ms, void *arg)
+{
+	return seg_list_add(arg, (uintptr_t)ms->addr, ms->iova, ms->len, ms->hugepage_sz,
+			    ms->socket_id);
+}
+
+static int
+rte_collect_seg(const struct rte_memseg_list *msl, const struct rte_memseg *ms, void *arg)
+{
+	if (msl->external)
+		return 0;
+	return seg_list_add(arg, (uintptr_t)ms->addr, ms->iova, ms->len, ms->hugepage_sz,
+			    ms->socket_id);
+}
+
+/* ------------------------------------------------------ the two EALs */
+
+/*
+ * What differs between hugemem and DPDK in a child. init returns the number
+ * of arguments consumed or a negative errno, like hm_eal_init().
+ */
+struct eal_ops {
+	int (*init)(int argc, char **argv);
+	int (*cleanup)(void);
+	int (*collect_segs)(struct seg_list *l);
+	bool (*iova_is_pa)(void);
+	const char *(*runtime_dir)(void);
+	/* Check the EAL's answer for addr against want; false + message on mismatch. */
+	bool (*check_addr)(uintptr_t addr, uint64_t want, char *msg, size_t len);
+};
+
+static int
+hm_collect_segs(struct seg_list *l)
+{
+	return hm_memseg_walk(hm_collect_seg, l);
+}
+
+static bool
+hm_iova_is_pa(void)
+{
+	return hm_eal_iova_mode() == HM_IOVA_PA;
+}
+
+static bool
+hm_check_addr(uintptr_t addr, uint64_t want, char *msg, size_t len)
+{
+	hm_iova_t got = hm_virt2iova((const void *)addr);
+
+	if (got == want)
+		return true;
+	snprintf(msg, len, "hm_virt2iova(0x%" PRIxPTR ") = 0x%" PRIx64 ", memseg says 0x%" PRIx64,
+		 addr, got, want);
+	return false;
+}
+
+static const struct eal_ops hm_ops = {
+    .init = hm_eal_init,
+    .cleanup = hm_eal_cleanup,
+    .collect_segs = hm_collect_segs,
+    .iova_is_pa = hm_iova_is_pa,
+    .runtime_dir = hm_eal_runtime_dir,
+    .check_addr = hm_check_addr,
+};
+
+static int
+dpdk_init(int argc, char **argv)
+{
+	int ret = rte_eal_init(argc, argv);
+
+	return ret < 0 ? -(rte_errno != 0 ? rte_errno : EINVAL) : ret;
+}
+
+static int
+dpdk_cleanup(void)
+{
+	return rte_eal_cleanup() < 0 ? -(rte_errno != 0 ? rte_errno : EIO) : 0;
+}
+
+static int
+dpdk_collect_segs(struct seg_list *l)
+{
+	return rte_memseg_walk(rte_collect_seg, l);
+}
+
+static bool
+dpdk_iova_is_pa(void)
+{
+	return rte_eal_iova_mode() == RTE_IOVA_PA;
+}
+
+static bool
+dpdk_check_addr(uintptr_t addr, uint64_t want, char *msg, size_t len)
+{
+	const void *p = (const void *)addr;
+	rte_iova_t got = rte_mem_virt2iova(p);
+	const struct rte_memseg *ms;
+
+	if (got == RTE_BAD_IOVA) {
+		snprintf(msg, len, "rte_mem_virt2iova(%p) = RTE_BAD_IOVA, memseg says 0x%" PRIx64,
+			 p, want);
+		return false;
+	}
+	if (got != want) {
+		snprintf(msg, len, "rte_mem_virt2iova(%p) = 0x%" PRIx64 ", memseg says 0x%" PRIx64,
+			 p, got, want);
+		return false;
+	}
+	ms = rte_mem_virt2memseg(p, NULL);
+	if (ms == NULL || ms->iova + (addr - (uintptr_t)ms->addr) != want) {
+		snprintf(msg, len, "rte_mem_virt2memseg(%p) does not give IOVA 0x%" PRIx64, p,
+			 want);
+		return false;
+	}
+	return true;
+}
+
+static const struct eal_ops dpdk_ops = {
+    .init = dpdk_init,
+    .cleanup = dpdk_cleanup,
+    .collect_segs = dpdk_collect_segs,
+    .iova_is_pa = dpdk_iova_is_pa,
+    .runtime_dir = rte_eal_get_runtime_dir,
+    .check_addr = dpdk_check_addr,
+};
+
+/* ------------------------------------------------------------ lookups */
+
+/*
+ * One function per method, each with the translation inlined where the API
+ * allows it (hm_virt2iova() is static inline; the DPDK ones are calls into
+ * librte_eal either way). The timing loop calls them through a pointer once
+ * per LOOKUP_CHUNK addresses, which costs nothing measurable.
+ */
+typedef uint64_t(lookup_chunk_t)(const uintptr_t *addrs, size_t n);
+
+static uint64_t
+lookup_chunk_hm(const uintptr_t *addrs, size_t n)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < n; i++)
+		sum += hm_virt2iova((const void *)addrs[i]);
+	return sum;
+}
+
+static uint64_t
+lookup_chunk_rte_memseg(const uintptr_t *addrs, size_t n)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct rte_memseg *ms = rte_mem_virt2memseg((const void *)addrs[i], NULL);
+
+		sum += ms != NULL ? ms->iova + (addrs[i] - (uintptr_t)ms->addr) : RTE_BAD_IOVA;
+	}
+	return sum;
+}
+
+static uint64_t
+lookup_chunk_rte_virt2iova(const uintptr_t *addrs, size_t n)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < n; i++)
+		sum += rte_mem_virt2iova((const void *)addrs[i]);
+	return sum;
+}
+
+static uint64_t
+lookup_chunk_rte_virt2phy(const uintptr_t *addrs, size_t n)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < n; i++)
+		sum += rte_mem_virt2phy((const void *)addrs[i]);
+	return sum;
+}
+
+static lookup_chunk_t *const lookup_fns[NB_LOOKUPS] = {
+    [LOOKUP_HM] = lookup_chunk_hm,
+    [LOOKUP_RTE_MEMSEG] = lookup_chunk_rte_memseg,
+    [LOOKUP_RTE_VIRT2IOVA] = lookup_chunk_rte_virt2iova,
+    [LOOKUP_RTE_VIRT2PHY] = lookup_chunk_rte_virt2phy,
+};
+
+/*
+ * Run fn over the addresses, LOOKUP_PASSES times or until LOOKUP_BUDGET_NS
+ * have passed, whichever comes first: the table lookups finish their passes,
+ * the pagemap readers (microseconds a call) stop on the budget. The sum goes
+ * to a volatile so that no lookup can be optimised away.
+ */
+static void
+time_lookups(lookup_chunk_t *fn, const uintptr_t *addrs, size_t n, struct lookup_result *out)
+{
+	const uint64_t target = (uint64_t)n * LOOKUP_PASSES;
+	volatile uint64_t sink;
+	uint64_t sum = 0, done = 0, t0, t;
+	size_t i = 0;
+
+	sum += fn(addrs, LOOKUP_CHUNK); /* warm up: code, the EAL's tables */
+	t0 = now_ns();
+	do {
+		sum += fn(addrs + i, LOOKUP_CHUNK);
+		done += LOOKUP_CHUNK;
+		i += LOOKUP_CHUNK;
+		if (i >= n)
+			i = 0;
+		t = now_ns();
+	} while (done < target && t - t0 < LOOKUP_BUDGET_NS);
+	sink = sum;
+	(void)sink;
+	out->lookups = done;
+	out->ns = t - t0;
+}
+
+/* n random addresses, uniform over every byte of the EAL's memory. */
+static uintptr_t *
+random_addresses(const struct seg_list *l, uint64_t total, size_t n)
+{
+	uintptr_t *addrs = malloc(n * sizeof(*addrs));
+	uint64_t rng = RNG_SEED;
+
+	if (addrs == NULL)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t pos = rng_next(&rng) % total;
+		const struct seg *s = seg_at_offset(l, pos);
+
+		addrs[i] = s->addr + (uintptr_t)(pos - s->start);
+	}
+	return addrs;
+}
+
+/* ---------------------------------------------------------- verification */
+
+static bool
+verify_one(const struct eal_ops *ops, const struct seg_list *l, int pagemap_fd, uintptr_t addr,
+	   struct child_result *r)
+{
+	const struct seg *s = seg_find(l, addr);
+	char msg[200];
+	uint64_t want, pa;
+
+	if (s == NULL) {
+		result_fail(r, CHILD_VERIFY_FAILED, "address 0x%" PRIxPTR " is in no memseg", addr);
+		return false;
+	}
+	want = s->iova + (addr - s->addr);
+	if (!ops->check_addr(addr, want, msg, sizeof(msg))) {
+		result_fail(r, CHILD_VERIFY_FAILED, "%s", msg);
+		return false;
+	}
+	pa = pagemap_pa(pagemap_fd, addr);
+	if (pa != want) {
+		result_fail(r, CHILD_VERIFY_FAILED,
+			    "0x%" PRIxPTR ": memseg IOVA 0x%" PRIx64
+			    " but /proc/self/pagemap gives PA 0x%" PRIx64,
+			    addr, want, pa);
+		return false;
+	}
+	r->verified++;
+	return true;
+}
+
+/*
+ * Every VERIFY_STRIDE-th random address, and the first and last byte of
+ * every memseg (where an off-by-one in a table would show).
+ */
+static void
+verify_translations(const struct eal_ops *ops, const struct seg_list *l, const uintptr_t *addrs,
+		    size_t n, struct child_result *r)
+{
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	int local = 0;
+
+	if (fd < 0) {
+		result_fail(r, CHILD_ERROR, "cannot open /proc/self/pagemap: %s", strerror(errno));
+		return;
+	}
+	for (size_t i = 0; i < n; i += VERIFY_STRIDE)
+		if (!verify_one(ops, l, fd, addrs[i], r))
+			goto out;
+	for (size_t i = 0; i < l->n; i++) {
+		if (!verify_one(ops, l, fd, l->v[i].addr, r) ||
+		    !verify_one(ops, l, fd, l->v[i].addr + l->v[i].len - 1, r))
+			goto out;
+	}
+	/* Not hugemem memory: the stack. */
+	if (ops == &hm_ops && hm_virt2iova(&local) != HM_BAD_IOVA)
+		result_fail(r, CHILD_VERIFY_FAILED,
+			    "hm_virt2iova(%p), a stack address, is 0x%" PRIx64 ", not HM_BAD_IOVA",
+			    (void *)&local, hm_virt2iova(&local));
+out:
+	close(fd);
+}
+
+/* ------------------------------------------------------------- a child */
+
+/* argv for an EAL, built in storage the EAL may rearrange. */
+struct eal_args {
+	char store[16][PATH_MAX + 16];
+	char *argv[17];
+	int argc;
+};
+
+static void eal_args_add(struct eal_args *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+eal_args_add(struct eal_args *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (a->argc >= (int)(sizeof(a->store) / sizeof(a->store[0])))
+		return; /* cannot happen: build_eal_args adds at most 15 */
+	va_start(ap, fmt);
+	vsnprintf(a->store[a->argc], sizeof(a->store[0]), fmt, ap);
+	va_end(ap);
+	a->argv[a->argc] = a->store[a->argc];
+	a->argc++;
+	a->argv[a->argc] = NULL;
+}
+
+static void
+build_eal_args(struct eal_args *a, const struct kind_desc *k, const struct bench_opts *o,
+	       const char *prefix)
+{
+	a->argc = 0;
+	eal_args_add(a, BENCH);
+	eal_args_add(a, "-l");
+	eal_args_add(a, "0");
+	if (k->socket_mem) {
+		eal_args_add(a, "--socket-mem");
+		eal_args_add(a, "%u", o->mem_mb);
+	}
+	eal_args_add(a, "--huge-dir");
+	eal_args_add(a, "%s", o->huge_dir);
+	eal_args_add(a, "--file-prefix");
+	eal_args_add(a, "%s", prefix);
+	eal_args_add(a, "--iova-mode=pa");
+	eal_args_add(a, "--no-telemetry");
+	eal_args_add(a, EAL_LOG_LEVEL);
+	if (!k->is_hm)
+		eal_args_add(a, "--no-pci");
+	if (k->legacy)
+		eal_args_add(a, "--legacy-mem");
+}
+
+/*
+ * Give this child a hugetlbfs of its own, limited to mem_mb, mounted over
+ * dir: --legacy-mem then maps (and sorts) as many pages as the other EALs
+ * get instead of every free page of the machine. The mount lives in a
+ * private mount namespace, so nobody else sees it, and it goes away with
+ * this process (and with it any file left in it).
+ */
+static int
+private_hugetlbfs(const char *dir, unsigned int mem_mb, struct child_result *r)
+{
+	char opts[64];
+
+	if (unshare(CLONE_NEWNS) < 0) {
+		result_fail(r, CHILD_SKIPPED, "unshare(CLONE_NEWNS): %s", strerror(errno));
+		return -1;
+	}
+	/* Else a shared / would propagate the new mount back to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		result_fail(r, CHILD_SKIPPED, "cannot make / private: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(opts, sizeof(opts), "pagesize=2M,size=%uM", mem_mb);
+	if (mount("nodev", dir, "hugetlbfs", MS_NOSUID | MS_NODEV, opts) < 0) {
+		result_fail(r, CHILD_SKIPPED, "cannot mount hugetlbfs (%s) on %s: %s", opts, dir,
+			    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Everything a child does once its EAL is up; the caller cleans up the EAL. */
+static void
+measure_eal(const struct kind_desc *k, const struct eal_ops *ops, struct child_result *r)
+{
+	struct seg_list segs = {0};
+	uintptr_t *addrs = NULL;
+	int ret;
+
+	if (!ops->iova_is_pa()) {
+		result_fail(r, CHILD_ERROR, "IOVA mode is not PA despite --iova-mode=pa");
+		return;
+	}
+	if (k->is_hm) {
+		struct hm_memory_info info;
+
+		ret = hm_memory_info_get(&info);
+		if (ret < 0) {
+			result_fail(r, CHILD_ERROR, "hm_memory_info_get: %s", strerror(-ret));
+			return;
+		}
+		r->pin_ns = info.pin_ns;
+		r->resolve_ns = info.resolve_ns;
+		r->lib_nb_runs = info.nb_runs;
+	}
+	ret = ops->collect_segs(&segs);
+	if (ret != 0) {
+		result_fail(r, CHILD_ERROR, "memseg walk failed: %s",
+			    strerror(ret < 0 ? -ret : ENOMEM));
+		goto out;
+	}
+	seg_list_summarise(&segs, r);
+	if (!k->verify && k->lookups == 0)
+		goto out;
+	if (r->mem_bytes == 0) {
+		result_fail(r, CHILD_ERROR, "the EAL has no memory");
+		goto out;
+	}
+	addrs = random_addresses(&segs, r->mem_bytes, NB_LOOKUP_ADDRS);
+	if (addrs == NULL) {
+		result_fail(r, CHILD_ERROR, "no memory for %u addresses", NB_LOOKUP_ADDRS);
+		goto out;
+	}
+	if (k->verify) {
+		verify_translations(ops, &segs, addrs, NB_LOOKUP_ADDRS, r);
+		if (r->status != CHILD_OK)
+			goto out;
+	}
+	for (unsigned int m = 0; m < NB_LOOKUPS; m++)
+		if (k->lookups & (1u << m))
+			time_lookups(lookup_fns[m], addrs, NB_LOOKUP_ADDRS, &r->lookup[m]);
+out:
+	free(addrs);
+	free(segs.v);
+}
+
+static void
+run_child(enum bench_kind kind, unsigned int round, const struct bench_opts *o, pid_t parent,
+	  struct child_result *r)
+{
+	const struct kind_desc *k = &kinds[kind];
+	const struct eal_ops *ops = k->is_hm ? &hm_ops : &dpdk_ops;
+	char prefix[64], file_prefix[80], rundir[PATH_MAX];
+	struct eal_args args;
+	uint64_t t0;
+	int ret;
+
+	snprintf(prefix, sizeof(prefix), "bench_%d_%s_%u", (int)parent, k->tag, round);
+	if (k->legacy && private_hugetlbfs(o->huge_dir, o->mem_mb, r) < 0)
+		return;
+	build_eal_args(&args, k, o, prefix);
+
+	t0 = now_ns();
+	ret = ops->init(args.argc, args.argv);
+	r->init_ns = now_ns() - t0;
+	if (ret < 0) {
+		result_fail(r, CHILD_INIT_FAILED,
+			    "%s with prefix %s failed: %s (see its log above)",
+			    k->is_hm ? "hm_eal_init" : "rte_eal_init", prefix, strerror(-ret));
+		/* A failed init must leave nothing; count what it left anyway. */
+		goto leftovers;
+	}
+
+	measure_eal(k, ops, r);
+
+	snprintf(rundir, sizeof(rundir), "%s", ops->runtime_dir());
+	t0 = now_ns();
+	ret = ops->cleanup();
+	r->cleanup_ns = now_ns() - t0;
+	if (ret < 0)
+		result_fail(r, CHILD_ERROR, "%s failed: %s",
+			    k->is_hm ? "hm_eal_cleanup" : "rte_eal_cleanup", strerror(-ret));
+	if (remove_runtime_dir(rundir) && k->is_hm)
+		r->leftover_rundir = 1;
+leftovers:
+	/* Both EALs name their hugepage files <prefix>map...; the "map" keeps _1 from _10. */
+	snprintf(file_prefix, sizeof(file_prefix), "%smap", prefix);
+	r->leftover_files = remove_entries(o->huge_dir, file_prefix, false);
+}
+
+/*
+ * The child process: keep the parent's stdout for the table (DPDK logs to
+ * stdout), measure, report, exit. _exit() because the EAL was cleaned up
+ * already and the parent's stdio buffers are not ours to flush.
+ */
+static void __attribute__((noreturn)) child_main(enum bench_kind kind, unsigned int round,
+						 const struct bench_opts *o, pid_t parent, int fd)
+{
+	struct child_result r;
+	const char *p = (const char *)&r;
+	size_t left = sizeof(r);
+
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	alarm(CHILD_TIMEOUT_S);
+	if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+		_exit(3);
+	memset(&r, 0, sizeof(r));
+	run_child(kind, round, o, parent, &r);
+	while (left > 0) {
+		ssize_t w = write(fd, p, left);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			_exit(3);
+		p += w;
+		left -= (size_t)w;
+	}
+	_exit(r.status == CHILD_OK || r.status == CHILD_SKIPPED ? 0 : 1);
+}
+
+/* ------------------------------------------------------------ the parent */
+
+/* Fork a child for kind, collect its result. @return false if it died unreported. */
+static bool
+spawn_child(enum bench_kind kind, unsigned int round, const struct bench_opts *o,
+	    struct child_result *r)
+{
+	pid_t parent = getpid(), pid, w;
+	size_t got = 0;
+	int fds[2], st = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		result_fail(r, CHILD_ERROR, "pipe: %s", strerror(errno));
+		return false;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		result_fail(r, CHILD_ERROR, "fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return false;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		child_main(kind, round, o, parent, fds[1]);
+	}
+	close(fds[1]);
+	while (got < sizeof(*r)) {
+		ssize_t n = read(fds[0], (char *)r + got, sizeof(*r) - got);
+
+		if (n < 0 && errno == EINTR)
+			continue; /* interrupted: let the child finish or die first */
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fds[0]);
+	do
+		w = waitpid(pid, &st, 0);
+	while (w < 0 && errno == EINTR);
+	if (got == sizeof(*r))
+		return true;
+
+	memset(r, 0, sizeof(*r));
+	if (w < 0)
+		result_fail(r, CHILD_ERROR, "waitpid: %s", strerror(errno));
+	else if (WIFSIGNALED(st))
+		result_fail(r, CHILD_ERROR, "the %s child (pid %d) was killed by signal %d (%s)%s",
+			    kinds[kind].tag, (int)pid, WTERMSIG(st), strsignal(WTERMSIG(st)),
+			    WTERMSIG(st) == SIGALRM ? ": it ran for over 300 s" : "");
+	else
+		result_fail(r, CHILD_ERROR,
+			    "the %s child (pid %d) exited with status %d without "
+			    "reporting",
+			    kinds[kind].tag, (int)pid, WEXITSTATUS(st));
+	return false;
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/* -------------------------------------------------------------- statistics */
+
+static int
+double_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct stat2 {
+	double median;
+	double best;
+	unsigned int n;
+};
+
+/* Median and best of v[0..n); sorts v. best is the lowest, or the highest if high_is_best. */
+static struct stat2
+stats_of(double *v, unsigned int n, bool high_is_best)
+{
+	struct stat2 s = {0, 0, n};
+
+	if (n == 0)
+		return s;
+	qsort(v, n, sizeof(v[0]), double_cmp);
+	s.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	s.best = high_is_best ? v[n - 1] : v[0];
+	return s;
+}
+
+enum field {
+	FIELD_INIT_MS,
+	FIELD_CLEANUP_MS,
+	FIELD_PIN_MS,
+	FIELD_RESOLVE_MS,
+};
+
+static double
+field_of(const struct child_result *r, enum field f)
+{
+	switch (f) {
+	case FIELD_INIT_MS:
+		return r->init_ns / 1e6;
+	case FIELD_CLEANUP_MS:
+		return r->cleanup_ns / 1e6;
+	case FIELD_PIN_MS:
+		return r->pin_ns / 1e6;
+	case FIELD_RESOLVE_MS:
+		return r->resolve_ns / 1e6;
+	}
+	return 0;
+}
+
+struct bench_results {
+	unsigned int rounds;
+	struct child_result *r; /* [round * NB_KINDS + kind] */
+	bool *have;		/* same index: a result with CHILD_OK */
+	double *scratch;	/* rounds doubles */
+};
+
+static const struct child_result *
+result_at(const struct bench_results *br, unsigned int round, enum bench_kind k)
+{
+	return br->have[round * NB_KINDS + k] ? &br->r[round * NB_KINDS + k] : NULL;
+}
+
+static struct stat2
+kind_stat(const struct bench_results *br, enum bench_kind k, enum field f)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < br->rounds; i++) {
+		const struct child_result *r = result_at(br, i, k);
+
+		if (r != NULL)
+			br->scratch[n++] = field_of(r, f);
+	}
+	return stats_of(br->scratch, n, false);
+}
+
+/* Lookups per second of method m in the children of kind k. */
+static struct stat2
+lookup_stat(const struct bench_results *br, enum bench_kind k, enum lookup_method m,
+	    double *median_lookups)
+{
+	unsigned int n = 0;
+	struct stat2 s;
+
+	for (unsigned int i = 0; i < br->rounds; i++) {
+		const struct child_result *r = result_at(br, i, k);
+
+		if (r != NULL && r->lookup[m].ns > 0)
+			br->scratch[n++] = (double)r->lookup[m].lookups;
+	}
+	*median_lookups = stats_of(br->scratch, n, true).median;
+	n = 0;
+	for (unsigned int i = 0; i < br->rounds; i++) {
+		const struct child_result *r = result_at(br, i, k);
+
+		if (r != NULL && r->lookup[m].ns > 0)
+			br->scratch[n++] = r->lookup[m].lookups * 1e9 / r->lookup[m].ns;
+	}
+	s = stats_of(br->scratch, n, true);
+	return s;
+}
+
+/* -------------------------------------------------------------- output */
+
+static const char *
+rate_str(double per_s, char *buf, size_t len)
+{
+	if (per_s >= 1e9)
+		snprintf(buf, len, "%.2f G/s", per_s / 1e9);
+	else if (per_s >= 1e6)
+		snprintf(buf, len, "%.1f M/s", per_s / 1e6);
+	else
+		snprintf(buf, len, "%.1f k/s", per_s / 1e3);
+	return buf;
+}
+
+/* One row of the init table; ref is hugemem's init stat for the ratio, or NULL. */
+static void
+print_init_row(const struct bench_results *br, enum bench_kind k, const struct stat2 *ref,
+	       const char *skipped)
+{
+	const struct child_result *first = NULL;
+	struct stat2 s = kind_stat(br, k, FIELD_INIT_MS);
+	struct stat2 c = kind_stat(br, k, FIELD_CLEANUP_MS);
+
+	for (unsigned int i = 0; i < br->rounds && first == NULL; i++)
+		first = result_at(br, i, k);
+	if (first == NULL) {
+		printf("  %-32s %s\n", kinds[k].label, skipped ? skipped : "no result");
+		return;
+	}
+	printf("  %-32s %9.1f %9.1f %9.1f %6" PRIu64 " %5u %5u %7" PRIu64, kinds[k].label, s.median,
+	       s.best, c.median, first->mem_bytes >> 20, first->nb_segs, first->nb_runs,
+	       first->largest_run >> 20);
+	if (ref != NULL && ref->n > 0 && s.n > 0)
+		printf("   %6.2fx %6.2fx", s.median / ref->median, s.best / ref->best);
+	printf("\n");
+}
+
+static void
+print_init_table(const struct bench_results *br, const struct bench_opts *o,
+		 const char *legacy_skipped)
+{
+	struct stat2 hm = kind_stat(br, KIND_HM, FIELD_INIT_MS);
+	struct stat2 pin = kind_stat(br, KIND_HM, FIELD_PIN_MS);
+	struct stat2 res = kind_stat(br, KIND_HM, FIELD_RESOLVE_MS);
+
+	printf("\nInit: wall time of the whole call, %u MiB of 2 MiB pages (ms; best = lowest)\n",
+	       o->mem_mb);
+	printf("  %-32s %9s %9s %9s %6s %5s %5s %7s   %s\n", "", "median", "best", "cleanup", "MiB",
+	       "segs", "runs", "max run", "DPDK / hugemem");
+	printf("  %-32s %9s %9s %9s %6s %5s %5s %7s   %7s %7s\n", "", "", "", "median", "", "", "",
+	       "MiB", "median", "best");
+	print_init_row(br, KIND_HM, NULL, NULL);
+	if (hm.n > 0) {
+		printf("    %-30s %9.1f %9.1f\n", "pin: map, fault, mlock", pin.median, pin.best);
+		printf("    %-30s %9.1f %9.1f\n", "resolve: pagemap, sort, remap", res.median,
+		       res.best);
+		printf("    %-30s %9.1f\n", "rest of hm_eal_init()",
+		       hm.median - pin.median - res.median);
+	}
+	print_init_row(br, KIND_DPDK, &hm, NULL);
+	print_init_row(br, KIND_DPDK_LEGACY, &hm, legacy_skipped);
+	print_init_row(br, KIND_DPDK_BASE, NULL, NULL);
+	printf("  (the last row allocates no pages up front: what rte_eal_init() costs besides "
+	       "memory)\n");
+}
+
+static void
+print_lookup_row(const struct bench_results *br, enum bench_kind k, enum lookup_method m,
+		 const struct stat2 *ref)
+{
+	char a[32], b[32];
+	double lookups;
+	struct stat2 s = lookup_stat(br, k, m, &lookups);
+
+	if (s.n == 0) {
+		printf("  %-32s no result\n", lookup_labels[m]);
+		return;
+	}
+	printf("  %-32s %11s %11s %8.1f %10.0f", lookup_labels[m], rate_str(s.median, a, sizeof(a)),
+	       rate_str(s.best, b, sizeof(b)), 1e9 / s.median, lookups);
+	if (ref != NULL && ref->n > 0)
+		printf("   %8.1fx %8.1fx", ref->median / s.median, ref->best / s.best);
+	printf("\n");
+}
+
+static void
+print_lookup_table(const struct bench_results *br)
+{
+	double lookups;
+	struct stat2 hm = lookup_stat(br, KIND_HM, LOOKUP_HM, &lookups);
+
+	printf("\nLookups: VA -> IOVA of %u random addresses over all memory (best = highest)\n",
+	       NB_LOOKUP_ADDRS);
+	printf("  %-32s %11s %11s %8s %10s   %s\n", "", "median", "best", "ns/call", "lookups",
+	       "hugemem / DPDK");
+	printf("  %-32s %11s %11s %8s %10s   %9s %9s\n", "", "", "", "median", "per round",
+	       "median", "best");
+	print_lookup_row(br, KIND_HM, LOOKUP_HM, NULL);
+	print_lookup_row(br, KIND_DPDK, LOOKUP_RTE_MEMSEG, &hm);
+	print_lookup_row(br, KIND_DPDK, LOOKUP_RTE_VIRT2IOVA, &hm);
+	print_lookup_row(br, KIND_DPDK, LOOKUP_RTE_VIRT2PHY, &hm);
+	printf("  (in PA mode DPDK 22.11's rte_mem_virt2iova() is rte_mem_virt2phy(): one "
+	       "pagemap read a call;\n   rte_mem_virt2memseg() is its table lookup; the pagemap "
+	       "rows stop after %.1f s a round)\n",
+	       LOOKUP_BUDGET_NS / 1e9);
+}
+
+/* --------------------------------------------------------------- setup */
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: " BENCH " [--rounds N] [--huge-dir DIR] [--mem MB]\n"
+		"Times hm_eal_init() against DPDK's rte_eal_init() on the same amount of 2 MiB\n"
+		"hugepages in PA mode, and hm_virt2iova() against DPDK's translations, each EAL\n"
+		"in a child process of its own; prints medians, bests and ratios.\n"
+		"  --rounds N      rounds; each runs every kind of child once (default %d)\n"
+		"  --huge-dir DIR  hugetlbfs mount with 2 MiB pages (default " DEFAULT_HUGE_DIR
+		")\n"
+		"  --mem MB        memory per EAL in MiB, a multiple of 2 (default %d)\n"
+		"  -h, --help      this help\n",
+		DEFAULT_ROUNDS, DEFAULT_MEM_MB);
+}
+
+static int
+parse_uint(const char *s, unsigned int min, unsigned int max, unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -EINVAL;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+/* @return 0, 1 for -h (usage printed), or -EINVAL (one line printed). */
+static int
+parse_options(int argc, char **argv, struct bench_opts *o)
+{
+	static const struct option longopts[] = {
+	    {"rounds", required_argument, NULL, 'r'},
+	    {"huge-dir", required_argument, NULL, 'd'},
+	    {"mem", required_argument, NULL, 'm'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	o->rounds = DEFAULT_ROUNDS;
+	o->mem_mb = DEFAULT_MEM_MB;
+	snprintf(o->huge_dir, sizeof(o->huge_dir), "%s", DEFAULT_HUGE_DIR);
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			if (parse_uint(optarg, 1, MAX_ROUNDS, &o->rounds) < 0) {
+				fprintf(stderr, BENCH ": --rounds %s: expected 1 to %d\n", optarg,
+					MAX_ROUNDS);
+				return -EINVAL;
+			}
+			break;
+		case 'm':
+			if (parse_uint(optarg, 2, MAX_MEM_MB, &o->mem_mb) < 0 || o->mem_mb % 2) {
+				fprintf(stderr,
+					BENCH ": --mem %s: expected an even number of MiB from 2 "
+					      "to %u\n",
+					optarg, MAX_MEM_MB);
+				return -EINVAL;
+			}
+			break;
+		case 'd':
+			if (optarg[0] != '/' || strlen(optarg) >= sizeof(o->huge_dir)) {
+				fprintf(stderr,
+					BENCH ": --huge-dir %s: expected an absolute path\n",
+					optarg);
+				return -EINVAL;
+			}
+			snprintf(o->huge_dir, sizeof(o->huge_dir), "%s", optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			if (optopt != 0)
+				fprintf(stderr, BENCH ": option -%c: unknown (try -h)\n", optopt);
+			else
+				fprintf(stderr,
+					BENCH ": option %s: unknown or missing its value "
+					      "(try -h)\n",
+					argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, BENCH ": unexpected argument '%s' (try -h)\n", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * Can the bench run at all? If not, print the loud SKIPPED line that says
+ * what is missing and what to do about it, and @return true.
+ */
+static bool
+skip_without_hugepages(const struct bench_opts *o)
+{
+	const long need = o->mem_mb / 2;
+	volatile uint64_t probe = 1; /* written: its page is present */
+	struct statfs sfs;
+	long free_pages, resv, nr, node0;
+	uint64_t pa = NO_IOVA;
+	int fd;
+
+	if (access(SYSFS_2M, F_OK) != 0) {
+		printf("SKIPPED: " BENCH ": the kernel offers no 2 MiB hugepages (" SYSFS_2M
+		       " is missing)\n");
+		return true;
+	}
+	if (statfs(o->huge_dir, &sfs) < 0 || (unsigned long)sfs.f_type != HUGETLBFS_MAGIC ||
+	    (uint64_t)sfs.f_bsize != PAGE_2M) {
+		printf("SKIPPED: " BENCH ": no 2 MiB hugetlbfs is mounted at %s; mount one with: "
+		       "mkdir -p %s && mount -t hugetlbfs -o pagesize=2M nodev %s\n",
+		       o->huge_dir, o->huge_dir, o->huge_dir);
+		return true;
+	}
+	free_pages = read_sysfs_long(SYSFS_2M "/free_hugepages");
+	resv = read_sysfs_long(SYSFS_2M "/resv_hugepages");
+	nr = read_sysfs_long(SYSFS_2M "/nr_hugepages");
+	if (resv > 0)
+		free_pages -= resv; /* reserved by a mapping, not yet faulted: not ours */
+	/* --socket-mem puts all of it on node 0. */
+	node0 = read_sysfs_long(SYSFS_NODE0_2M "/free_hugepages");
+	if (node0 >= 0 && node0 < free_pages)
+		free_pages = node0;
+	if (free_pages < need) {
+		long want = (nr > 0 ? nr : 0) + need - (free_pages > 0 ? free_pages : 0);
+
+		printf("SKIPPED: " BENCH ": %ld free 2 MiB hugepages, %ld needed for --mem %u; "
+		       "reserve them with: echo %ld > " SYSFS_2M "/nr_hugepages\n",
+		       free_pages < 0 ? 0 : free_pages, need, o->mem_mb, want > 1024 ? want : 1024);
+		return true;
+	}
+	/* Both EALs run with --iova-mode=pa: the PFNs must be readable. */
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		pa = pagemap_pa(fd, (uintptr_t)&probe);
+		close(fd);
+	}
+	if (pa == NO_IOVA) {
+		printf("SKIPPED: " BENCH ": physical addresses are not readable from "
+		       "/proc/self/pagemap (needs CAP_SYS_ADMIN), and both EALs run with "
+		       "--iova-mode=pa; run as root\n");
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Anything named bench_<pid>_ that a child could not clean up (it crashed or
+ * was killed): hugepage files in the huge dir, hugemem and DPDK runtime
+ * directories. @return how many were removed.
+ */
+static unsigned int
+sweep_leftovers(const struct bench_opts *o)
+{
+	char prefix[32], path[PATH_MAX], *slash;
+	unsigned int n;
+
+	snprintf(prefix, sizeof(prefix), "bench_%d_", (int)getpid());
+	n = remove_entries(o->huge_dir, prefix, false);
+	dpdk_runtime_base(path, sizeof(path));
+	n += remove_entries(path, prefix, true);
+	if (hm_runtime_dir_path(prefix, path, sizeof(path)) == 0) {
+		slash = strrchr(path, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			n += remove_entries(path, prefix, true);
+		}
+	}
+	return n;
+}
+
+/* ---------------------------------------------------------------- main */
+
+int
+main(int argc, char **argv)
+{
+	struct bench_opts o;
+	struct bench_results br = {0};
+	struct sigaction sa;
+	char legacy_skipped[400] = "";
+	bool failed = false, legacy_off = false;
+	unsigned int swept, leftover_warnings = 0, verified = 0, legacy_kept_files = 0;
+	int ret;
+
+	ret = parse_options(argc, argv, &o);
+	if (ret > 0)
+		return 0;
+	if (ret < 0)
+		return 2;
+	if (skip_without_hugepages(&o))
+		return 0;
+
+	br.rounds = o.rounds;
+	br.r = calloc((size_t)o.rounds * NB_KINDS, sizeof(*br.r));
+	br.have = calloc((size_t)o.rounds * NB_KINDS, sizeof(*br.have));
+	br.scratch = calloc(o.rounds, sizeof(*br.scratch));
+	if (br.r == NULL || br.have == NULL || br.scratch == NULL) {
+		fprintf(stderr, BENCH ": no memory for %u rounds of results\n", o.rounds);
+		return 1;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: read/waitpid return EINTR */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	printf(BENCH ": hugemem %s vs %s, %u MiB of 2 MiB pages from %s per EAL, IOVA as PA,\n"
+		     "  lcore 0 only, %u rounds of one child per kind, order rotated each round\n",
+	       hm_version(), rte_version(), o.mem_mb, o.huge_dir, o.rounds);
+	fflush(stdout);
+
+	for (unsigned int round = 0; round < o.rounds && !failed && !interrupted; round++) {
+		fprintf(stderr, BENCH ": round %u/%u\n", round + 1, o.rounds);
+		for (unsigned int i = 0; i < NB_KINDS && !failed && !interrupted; i++) {
+			enum bench_kind k = (enum bench_kind)((round + i) % NB_KINDS);
+			struct child_result *r = &br.r[round * NB_KINDS + k];
+
+			if (k == KIND_DPDK_LEGACY && legacy_off)
+				continue;
+			spawn_child(k, round, &o, r);
+			if (interrupted)
+				break;
+			if (k == KIND_DPDK_LEGACY) {
+				/*
+				 * Legacy mode keeps its hugepage files after
+				 * rte_eal_cleanup(), for secondaries: by design, and
+				 * they lived in the child's private mount. A note.
+				 */
+				legacy_kept_files = r->leftover_files;
+			} else if (r->leftover_files || r->leftover_rundir) {
+				fprintf(stderr,
+					BENCH ": WARNING: after %s cleanup, round %u: %u hugepage "
+					      "file(s) of its prefix in %s%s; removed\n",
+					kinds[k].is_hm ? "hugemem" : "DPDK", round + 1,
+					r->leftover_files, o.huge_dir,
+					r->leftover_rundir ? " and its runtime directory" : "");
+				leftover_warnings++;
+			}
+			switch ((enum child_status)r->status) {
+			case CHILD_OK:
+				br.have[round * NB_KINDS + k] = true;
+				verified += r->verified;
+				break;
+			case CHILD_SKIPPED:
+				legacy_off = true;
+				snprintf(legacy_skipped, sizeof(legacy_skipped),
+					 "skipped: no private hugetlbfs for it (%s)", r->error);
+				fprintf(stderr, BENCH ": --legacy-mem row %s\n", legacy_skipped);
+				break;
+			case CHILD_VERIFY_FAILED:
+				fprintf(stderr, "FAIL: " BENCH ": %s: wrong translation: %s\n",
+					kinds[k].label, r->error);
+				failed = true;
+				break;
+			default:
+				fprintf(stderr, "FAIL: " BENCH ": %s: %s\n", kinds[k].label,
+					r->error);
+				failed = true;
+				break;
+			}
+		}
+	}
+
+	swept = sweep_leftovers(&o);
+	if (swept > 0) {
+		fprintf(stderr,
+			BENCH ": WARNING: %u leftover bench_%d_* file(s) or directories found at "
+			      "the end (a child that died?); removed\n",
+			swept, (int)getpid());
+		leftover_warnings++;
+	}
+	if (interrupted) {
+		fprintf(stderr, BENCH ": interrupted\n");
+		return 130;
+	}
+	if (failed)
+		return 1;
+
+	print_init_table(&br, &o, legacy_skipped[0] ? legacy_skipped : NULL);
+	if (legacy_kept_files > 0)
+		printf(
+		    "  (--legacy-mem keeps its %u hugepage files after rte_eal_cleanup(), for "
+		    "secondaries;\n   they were in the child's private mount and went with it)\n",
+		    legacy_kept_files);
+	print_lookup_table(&br);
+	for (unsigned int i = 0; i < o.rounds; i++) {
+		const struct child_result *r = result_at(&br, i, KIND_HM);
+
+		if (r != NULL && r->lib_nb_runs != r->nb_runs)
+			printf("note: round %u: hm_memory_info_get() says %u contiguous runs, the "
+			       "memsegs show %u\n",
+			       i + 1, r->lib_nb_runs, r->nb_runs);
+	}
+	printf("\nVerified: %u addresses in all (IOVA == memseg IOVA + offset == pagemap PA): "
+	       "all match\n",
+	       verified);
+	printf("Leftovers: %s\n", leftover_warnings ? "found and removed (see warnings above)"
+						    : "none; no bench_ hugepage files remain");
+	free(br.r);
+	free(br.have);
+	free(br.scratch);
+	return 0;
+}

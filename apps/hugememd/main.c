@@ -68,10 +68,8 @@ main(int argc, char **argv)
 	ret = hm_eal_init(argc, argv);
 	if (ret == -ECANCELED)
 		return 0;
-	if (ret < 0) {
-		fprintf(stderr, "hugememd: cannot start: %s\n", strerror(-ret));
-		return 1;
-	}
+	if (ret < 0)
+		return 1; /* hm_eal_init() logged the one line that says why */
 	argc -= ret;
 	argv += ret;
 	if (argc > 1) {

@@ -311,6 +311,9 @@ hm_eal_parse_lcores(const char *arg, struct hm_eal_config *cfg)
 
 	lcores_reset(cfg);
 	while (*p != '\0') {
+		/* DPDK: "(0,1)" and "0-1@..." share a cpu set; a bare "0-1" is one cpu each. */
+		bool shared = (*p == '(');
+
 		if (parse_group(&p, &lset, HM_MAX_LCORE) < 0) {
 			HM_LOG(ERR, EAL,
 			       "--lcores %s: bad lcore set near '%s' (lcore ids 0-%d, "
@@ -319,6 +322,7 @@ hm_eal_parse_lcores(const char *arg, struct hm_eal_config *cfg)
 			return -EINVAL;
 		}
 		if (*p == '@') {
+			shared = true;
 			p++;
 			if (parse_group(&p, &cset, CPU_SETSIZE) < 0) {
 				HM_LOG(ERR, EAL, "--lcores %s: bad cpu set near '%s'", arg, p);
@@ -330,7 +334,7 @@ hm_eal_parse_lcores(const char *arg, struct hm_eal_config *cfg)
 		for (i = 0; i < HM_MAX_LCORE; i++) {
 			if (!CPU_ISSET(i, &lset))
 				continue;
-			ret = enable_lcore(cfg, "--lcores", arg, i, &cset);
+			ret = enable_lcore(cfg, "--lcores", arg, i, shared ? &cset : NULL);
 			if (ret < 0)
 				return ret;
 		}
@@ -626,10 +630,14 @@ hm_eal_parse_args(int argc, char **argv, struct hm_eal_config *cfg)
 			printf("hugemem %s\n", hm_version());
 			return -ECANCELED;
 		case '?':
-			if (optopt != 0)
+			if (optopt > 0 && optopt < OPT_LCORES)
 				HM_LOG(ERR, EAL, "option -%c: %s", optopt,
 				       strchr(short_options, optopt) ? "needs a value"
 								     : "unknown option");
+			else if (optopt >= OPT_LCORES)
+				HM_LOG(ERR, EAL, "option %s: %s", argv[optind - 1],
+				       strchr(argv[optind - 1], '=') ? "takes no value"
+								     : "needs a value");
 			else
 				HM_LOG(ERR, EAL, "option %s: unknown, or missing its value",
 				       argv[optind - 1]);
@@ -701,7 +709,7 @@ hm_eal_check_options(const struct hm_eal_config *cfg)
 		    "option --socket-limit cannot be used with --no-huge (static memory layout)");
 		return -EINVAL;
 	}
-	if (cfg->no_huge && cfg->huge_unlink_given && cfg->huge_unlink != HM_HUGE_UNLINK_EXISTING) {
+	if (cfg->no_huge && cfg->huge_unlink == HM_HUGE_UNLINK_ALWAYS) {
 		HM_LOG(ERR, EAL, "option --huge-unlink cannot be used with --no-huge");
 		return -EINVAL;
 	}
