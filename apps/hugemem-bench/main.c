@@ -33,14 +33,15 @@
  *     every measurement is a fresh child forked from this process, pinned to
  *     CPU 0 by "-l 0", reporting over a pipe. Children run one at a time, and
  *     the order of the kinds rotates every round so that none always runs
- *     right after another one freed (and the kernel must re-zero) the pages.
+ *     first, or always right after the same other kind. Every child pays
+ *     the kernel's zeroing of each hugepage it faults in.
  *   - Both in PA mode: IOVAs come from /proc/self/pagemap in both, which is
  *     what costs time; VA mode would make both lookups trivial.
  * What is not the same, and shown rather than hidden
- *   - rte_eal_init() does more than memory (TSC calibration, service and
- *     interrupt threads, bus and plugin scans). The "fixed cost" row runs
- *     rte_eal_init() without --socket-mem, so no page is preallocated, to
- *     show how much of the DPDK time is not memory at all.
+ *   - rte_eal_init() does more than memory (timers, bus scans, interrupt
+ *     and multi-process threads). The last init row runs rte_eal_init()
+ *     without --socket-mem, so no page is preallocated, to show how much of
+ *     the DPDK time is not memory at all.
  *   - --legacy-mem is DPDK's closest equivalent of pin + sort by PA, but it
  *     maps every free hugepage of the mount, sorts them and then unmaps what
  *     it does not need. To hold it to the same memory (and not take every
@@ -56,9 +57,11 @@
  * for hugepage files of its prefix and for its runtime directory. hugemem
  * must leave nothing: anything found is removed and reported as a warning.
  * DPDK 22.11 leaves its runtime directory (config, fbarray files) behind by
- * design, so the child removes it without a warning. At the end the parent
- * sweeps everything named bench_<its pid>_ (a child that crashed could not
- * clean up) and warns if it found any.
+ * design, so the child removes it without a warning; --legacy-mem also keeps
+ * its hugepage files (for secondaries), which is shown as a note, and they
+ * were in the child's private mount anyway. At the end the parent sweeps
+ * everything named bench_<its pid>_ (a child that crashed or was killed
+ * could not clean up) and warns if it found any.
  *
  * Exit: 0 on success or SKIPPED (no usable hugepages), 1 on a failure, 2 on a
  * bad option, 130 when interrupted.
@@ -888,8 +891,9 @@ measure_eal(const struct kind_desc *k, const struct eal_ops *ops, struct child_r
 	}
 	ret = ops->collect_segs(&segs);
 	if (ret != 0) {
-		result_fail(r, CHILD_ERROR, "memseg walk failed: %s",
-			    strerror(ret < 0 ? -ret : ENOMEM));
+		/* The only way the copying callback fails. */
+		result_fail(r, CHILD_ERROR,
+			    "memseg walk stopped (%d): no memory to copy the memsegs", ret);
 		goto out;
 	}
 	seg_list_summarise(&segs, r);
@@ -961,13 +965,17 @@ leftovers:
 	r->leftover_files = remove_entries(o->huge_dir, file_prefix, false);
 }
 
+static void child_main(enum bench_kind kind, unsigned int round, const struct bench_opts *o,
+		       pid_t parent, int fd) __attribute__((noreturn));
+
 /*
  * The child process: keep the parent's stdout for the table (DPDK logs to
  * stdout), measure, report, exit. _exit() because the EAL was cleaned up
  * already and the parent's stdio buffers are not ours to flush.
  */
-static void __attribute__((noreturn)) child_main(enum bench_kind kind, unsigned int round,
-						 const struct bench_opts *o, pid_t parent, int fd)
+static void
+child_main(enum bench_kind kind, unsigned int round, const struct bench_opts *o, pid_t parent,
+	   int fd)
 {
 	struct child_result r;
 	const char *p = (const char *)&r;
@@ -995,8 +1003,8 @@ static void __attribute__((noreturn)) child_main(enum bench_kind kind, unsigned 
 
 /* ------------------------------------------------------------ the parent */
 
-/* Fork a child for kind, collect its result. @return false if it died unreported. */
-static bool
+/* Fork a child for kind and collect its result; a child that died unreported is a failure. */
+static void
 spawn_child(enum bench_kind kind, unsigned int round, const struct bench_opts *o,
 	    struct child_result *r)
 {
@@ -1007,7 +1015,7 @@ spawn_child(enum bench_kind kind, unsigned int round, const struct bench_opts *o
 	memset(r, 0, sizeof(*r));
 	if (pipe2(fds, O_CLOEXEC) < 0) {
 		result_fail(r, CHILD_ERROR, "pipe: %s", strerror(errno));
-		return false;
+		return;
 	}
 	fflush(stdout);
 	fflush(stderr);
@@ -1016,7 +1024,7 @@ spawn_child(enum bench_kind kind, unsigned int round, const struct bench_opts *o
 		result_fail(r, CHILD_ERROR, "fork: %s", strerror(errno));
 		close(fds[0]);
 		close(fds[1]);
-		return false;
+		return;
 	}
 	if (pid == 0) {
 		close(fds[0]);
@@ -1037,7 +1045,7 @@ spawn_child(enum bench_kind kind, unsigned int round, const struct bench_opts *o
 		w = waitpid(pid, &st, 0);
 	while (w < 0 && errno == EINTR);
 	if (got == sizeof(*r))
-		return true;
+		return;
 
 	memset(r, 0, sizeof(*r));
 	if (w < 0)
@@ -1045,13 +1053,13 @@ spawn_child(enum bench_kind kind, unsigned int round, const struct bench_opts *o
 	else if (WIFSIGNALED(st))
 		result_fail(r, CHILD_ERROR, "the %s child (pid %d) was killed by signal %d (%s)%s",
 			    kinds[kind].tag, (int)pid, WTERMSIG(st), strsignal(WTERMSIG(st)),
-			    WTERMSIG(st) == SIGALRM ? ": it ran for over 300 s" : "");
+			    WTERMSIG(st) == SIGALRM ? ": it ran out of time (CHILD_TIMEOUT_S)"
+						    : "");
 	else
 		result_fail(r, CHILD_ERROR,
 			    "the %s child (pid %d) exited with status %d without "
 			    "reporting",
 			    kinds[kind].tag, (int)pid, WEXITSTATUS(st));
-	return false;
 }
 
 static void
@@ -1071,17 +1079,17 @@ double_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-struct stat2 {
+struct summary {
 	double median;
 	double best;
 	unsigned int n;
 };
 
 /* Median and best of v[0..n); sorts v. best is the lowest, or the highest if high_is_best. */
-static struct stat2
+static struct summary
 stats_of(double *v, unsigned int n, bool high_is_best)
 {
-	struct stat2 s = {0, 0, n};
+	struct summary s = {0, 0, n};
 
 	if (n == 0)
 		return s;
@@ -1096,6 +1104,10 @@ enum field {
 	FIELD_CLEANUP_MS,
 	FIELD_PIN_MS,
 	FIELD_RESOLVE_MS,
+	FIELD_MEM_MB,
+	FIELD_SEGS,
+	FIELD_RUNS,
+	FIELD_LARGEST_RUN_MB,
 };
 
 static double
@@ -1110,15 +1122,28 @@ field_of(const struct child_result *r, enum field f)
 		return r->pin_ns / 1e6;
 	case FIELD_RESOLVE_MS:
 		return r->resolve_ns / 1e6;
+	case FIELD_MEM_MB:
+		return (double)(r->mem_bytes >> 20);
+	case FIELD_SEGS:
+		return r->nb_segs;
+	case FIELD_RUNS:
+		return r->nb_runs;
+	case FIELD_LARGEST_RUN_MB:
+		return (double)(r->largest_run >> 20);
 	}
 	return 0;
 }
 
 struct bench_results {
 	unsigned int rounds;
-	struct child_result *r; /* [round * NB_KINDS + kind] */
-	bool *have;		/* same index: a result with CHILD_OK */
-	double *scratch;	/* rounds doubles */
+	struct child_result *r;	     /* [round * NB_KINDS + kind] */
+	bool *have;		     /* same index: a result with CHILD_OK */
+	double *scratch;	     /* rounds doubles */
+	char skipped[NB_KINDS][320]; /* why a kind was skipped, or "" */
+	bool failed;
+	unsigned int verified; /* addresses, over all children */
+	unsigned int leftover_warnings;
+	unsigned int legacy_kept_files;
 };
 
 static const struct child_result *
@@ -1127,7 +1152,7 @@ result_at(const struct bench_results *br, unsigned int round, enum bench_kind k)
 	return br->have[round * NB_KINDS + k] ? &br->r[round * NB_KINDS + k] : NULL;
 }
 
-static struct stat2
+static struct summary
 kind_stat(const struct bench_results *br, enum bench_kind k, enum field f)
 {
 	unsigned int n = 0;
@@ -1142,12 +1167,11 @@ kind_stat(const struct bench_results *br, enum bench_kind k, enum field f)
 }
 
 /* Lookups per second of method m in the children of kind k. */
-static struct stat2
+static struct summary
 lookup_stat(const struct bench_results *br, enum bench_kind k, enum lookup_method m,
 	    double *median_lookups)
 {
 	unsigned int n = 0;
-	struct stat2 s;
 
 	for (unsigned int i = 0; i < br->rounds; i++) {
 		const struct child_result *r = result_at(br, i, k);
@@ -1163,8 +1187,7 @@ lookup_stat(const struct bench_results *br, enum bench_kind k, enum lookup_metho
 		if (r != NULL && r->lookup[m].ns > 0)
 			br->scratch[n++] = r->lookup[m].lookups * 1e9 / r->lookup[m].ns;
 	}
-	s = stats_of(br->scratch, n, true);
-	return s;
+	return stats_of(br->scratch, n, true);
 }
 
 /* -------------------------------------------------------------- output */
@@ -1183,42 +1206,39 @@ rate_str(double per_s, char *buf, size_t len)
 
 /* One row of the init table; ref is hugemem's init stat for the ratio, or NULL. */
 static void
-print_init_row(const struct bench_results *br, enum bench_kind k, const struct stat2 *ref,
-	       const char *skipped)
+print_init_row(const struct bench_results *br, enum bench_kind k, const struct summary *ref)
 {
-	const struct child_result *first = NULL;
-	struct stat2 s = kind_stat(br, k, FIELD_INIT_MS);
-	struct stat2 c = kind_stat(br, k, FIELD_CLEANUP_MS);
+	struct summary s = kind_stat(br, k, FIELD_INIT_MS);
 
-	for (unsigned int i = 0; i < br->rounds && first == NULL; i++)
-		first = result_at(br, i, k);
-	if (first == NULL) {
-		printf("  %-32s %s\n", kinds[k].label, skipped ? skipped : "no result");
+	if (s.n == 0) {
+		printf("  %-32s %s\n", kinds[k].label,
+		       br->skipped[k][0] != '\0' ? br->skipped[k] : "no result");
 		return;
 	}
-	printf("  %-32s %9.1f %9.1f %9.1f %6" PRIu64 " %5u %5u %7" PRIu64, kinds[k].label, s.median,
-	       s.best, c.median, first->mem_bytes >> 20, first->nb_segs, first->nb_runs,
-	       first->largest_run >> 20);
+	printf("  %-32s %9.1f %9.1f %9.1f %6.0f %5.0f %5.0f %7.0f", kinds[k].label, s.median,
+	       s.best, kind_stat(br, k, FIELD_CLEANUP_MS).median,
+	       kind_stat(br, k, FIELD_MEM_MB).median, kind_stat(br, k, FIELD_SEGS).median,
+	       kind_stat(br, k, FIELD_RUNS).median, kind_stat(br, k, FIELD_LARGEST_RUN_MB).median);
 	if (ref != NULL && ref->n > 0 && s.n > 0)
 		printf("   %6.2fx %6.2fx", s.median / ref->median, s.best / ref->best);
 	printf("\n");
 }
 
 static void
-print_init_table(const struct bench_results *br, const struct bench_opts *o,
-		 const char *legacy_skipped)
+print_init_table(const struct bench_results *br, const struct bench_opts *o)
 {
-	struct stat2 hm = kind_stat(br, KIND_HM, FIELD_INIT_MS);
-	struct stat2 pin = kind_stat(br, KIND_HM, FIELD_PIN_MS);
-	struct stat2 res = kind_stat(br, KIND_HM, FIELD_RESOLVE_MS);
+	struct summary hm = kind_stat(br, KIND_HM, FIELD_INIT_MS);
+	struct summary pin = kind_stat(br, KIND_HM, FIELD_PIN_MS);
+	struct summary res = kind_stat(br, KIND_HM, FIELD_RESOLVE_MS);
 
-	printf("\nInit: wall time of the whole call, %u MiB of 2 MiB pages (ms; best = lowest)\n",
+	printf("\nInit: wall time of the whole call, %u MiB of 2 MiB pages (ms; best = lowest;\n"
+	       "  cleanup, MiB, segs, runs contiguous in VA and IOVA, longest run: medians)\n",
 	       o->mem_mb);
 	printf("  %-32s %9s %9s %9s %6s %5s %5s %7s   %s\n", "", "median", "best", "cleanup", "MiB",
 	       "segs", "runs", "max run", "DPDK / hugemem");
-	printf("  %-32s %9s %9s %9s %6s %5s %5s %7s   %7s %7s\n", "", "", "", "median", "", "", "",
-	       "MiB", "median", "best");
-	print_init_row(br, KIND_HM, NULL, NULL);
+	printf("  %-32s %9s %9s %9s %6s %5s %5s %7s   %7s %7s\n", "", "", "", "", "", "", "", "MiB",
+	       "median", "best");
+	print_init_row(br, KIND_HM, NULL);
 	if (hm.n > 0) {
 		printf("    %-30s %9.1f %9.1f\n", "pin: map, fault, mlock", pin.median, pin.best);
 		printf("    %-30s %9.1f %9.1f\n", "resolve: pagemap, sort, remap", res.median,
@@ -1226,20 +1246,20 @@ print_init_table(const struct bench_results *br, const struct bench_opts *o,
 		printf("    %-30s %9.1f\n", "rest of hm_eal_init()",
 		       hm.median - pin.median - res.median);
 	}
-	print_init_row(br, KIND_DPDK, &hm, NULL);
-	print_init_row(br, KIND_DPDK_LEGACY, &hm, legacy_skipped);
-	print_init_row(br, KIND_DPDK_BASE, NULL, NULL);
+	print_init_row(br, KIND_DPDK, &hm);
+	print_init_row(br, KIND_DPDK_LEGACY, &hm);
+	print_init_row(br, KIND_DPDK_BASE, NULL);
 	printf("  (the last row allocates no pages up front: what rte_eal_init() costs besides "
 	       "memory)\n");
 }
 
 static void
 print_lookup_row(const struct bench_results *br, enum bench_kind k, enum lookup_method m,
-		 const struct stat2 *ref)
+		 const struct summary *ref)
 {
 	char a[32], b[32];
 	double lookups;
-	struct stat2 s = lookup_stat(br, k, m, &lookups);
+	struct summary s = lookup_stat(br, k, m, &lookups);
 
 	if (s.n == 0) {
 		printf("  %-32s no result\n", lookup_labels[m]);
@@ -1256,7 +1276,7 @@ static void
 print_lookup_table(const struct bench_results *br)
 {
 	double lookups;
-	struct stat2 hm = lookup_stat(br, KIND_HM, LOOKUP_HM, &lookups);
+	struct summary hm = lookup_stat(br, KIND_HM, LOOKUP_HM, &lookups);
 
 	printf("\nLookups: VA -> IOVA of %u random addresses over all memory (best = highest)\n",
 	       NB_LOOKUP_ADDRS);
@@ -1285,11 +1305,10 @@ usage(FILE *f)
 		"hugepages in PA mode, and hm_virt2iova() against DPDK's translations, each EAL\n"
 		"in a child process of its own; prints medians, bests and ratios.\n"
 		"  --rounds N      rounds; each runs every kind of child once (default %d)\n"
-		"  --huge-dir DIR  hugetlbfs mount with 2 MiB pages (default " DEFAULT_HUGE_DIR
-		")\n"
+		"  --huge-dir DIR  hugetlbfs mount with 2 MiB pages (default %s)\n"
 		"  --mem MB        memory per EAL in MiB, a multiple of 2 (default %d)\n"
 		"  -h, --help      this help\n",
-		DEFAULT_ROUNDS, DEFAULT_MEM_MB);
+		DEFAULT_ROUNDS, DEFAULT_HUGE_DIR, DEFAULT_MEM_MB);
 }
 
 static int
@@ -1325,7 +1344,8 @@ parse_options(int argc, char **argv, struct bench_opts *o)
 	o->mem_mb = DEFAULT_MEM_MB;
 	snprintf(o->huge_dir, sizeof(o->huge_dir), "%s", DEFAULT_HUGE_DIR);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	/* The leading ':' makes a missing value ':' and an unknown option '?'. */
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (parse_uint(optarg, 1, MAX_ROUNDS, &o->rounds) < 0) {
@@ -1355,14 +1375,12 @@ parse_options(int argc, char **argv, struct bench_opts *o)
 		case 'h':
 			usage(stdout);
 			return 1;
+		case ':':
+			fprintf(stderr, BENCH ": option %s: needs a value (try -h)\n",
+				argv[optind - 1]);
+			return -EINVAL;
 		default:
-			if (optopt != 0)
-				fprintf(stderr, BENCH ": option -%c: unknown (try -h)\n", optopt);
-			else
-				fprintf(stderr,
-					BENCH ": option %s: unknown or missing its value "
-					      "(try -h)\n",
-					argv[optind - 1]);
+			fprintf(stderr, BENCH ": option %s: unknown (try -h)\n", argv[optind - 1]);
 			return -EINVAL;
 		}
 	}
@@ -1392,11 +1410,16 @@ skip_without_hugepages(const struct bench_opts *o)
 		       " is missing)\n");
 		return true;
 	}
-	if (statfs(o->huge_dir, &sfs) < 0 || (unsigned long)sfs.f_type != HUGETLBFS_MAGIC ||
-	    (uint64_t)sfs.f_bsize != PAGE_2M) {
-		printf("SKIPPED: " BENCH ": no 2 MiB hugetlbfs is mounted at %s; mount one with: "
+	if (statfs(o->huge_dir, &sfs) < 0 || (unsigned long)sfs.f_type != HUGETLBFS_MAGIC) {
+		printf("SKIPPED: " BENCH ": no hugetlbfs is mounted at %s; mount one with: "
 		       "mkdir -p %s && mount -t hugetlbfs -o pagesize=2M nodev %s\n",
 		       o->huge_dir, o->huge_dir, o->huge_dir);
+		return true;
+	}
+	if ((uint64_t)sfs.f_bsize != PAGE_2M) {
+		printf("SKIPPED: " BENCH ": the hugetlbfs at %s has %ld kB pages; the bench "
+		       "measures 2 MiB pages: give --huge-dir a mount with -o pagesize=2M\n",
+		       o->huge_dir, (long)sfs.f_bsize >> 10);
 		return true;
 	}
 	free_pages = read_sysfs_long(SYSFS_2M "/free_hugepages");
@@ -1456,34 +1479,126 @@ sweep_leftovers(const struct bench_opts *o)
 	return n;
 }
 
+/* ------------------------------------------------------------ the rounds */
+
+/* Read what one child reported: warnings, skips, failures. */
+static void
+account_child(struct bench_results *br, const struct bench_opts *o, unsigned int round,
+	      enum bench_kind k)
+{
+	const struct child_result *r = &br->r[round * NB_KINDS + k];
+
+	if (k == KIND_DPDK_LEGACY) {
+		/*
+		 * Legacy mode keeps its hugepage files after rte_eal_cleanup(),
+		 * for secondaries: by design, and they lived in the child's
+		 * private mount. A note under the table, not a warning.
+		 */
+		br->legacy_kept_files = r->leftover_files;
+	} else if (r->leftover_files || r->leftover_rundir) {
+		fprintf(stderr,
+			BENCH ": WARNING: after %s cleanup, round %u: %u hugepage file(s) of its "
+			      "prefix in %s%s; removed\n",
+			kinds[k].is_hm ? "hugemem" : "DPDK", round + 1, r->leftover_files,
+			o->huge_dir, r->leftover_rundir ? ", and its runtime directory" : "");
+		br->leftover_warnings++;
+	}
+	switch ((enum child_status)r->status) {
+	case CHILD_OK:
+		br->have[round * NB_KINDS + k] = true;
+		br->verified += r->verified;
+		break;
+	case CHILD_SKIPPED:
+		snprintf(br->skipped[k], sizeof(br->skipped[k]), "skipped: %s", r->error);
+		fprintf(stderr, BENCH ": %s: %s\n", kinds[k].label, br->skipped[k]);
+		break;
+	case CHILD_VERIFY_FAILED:
+		fprintf(stderr, "FAIL: " BENCH ": %s: wrong translation: %s\n", kinds[k].label,
+			r->error);
+		br->failed = true;
+		break;
+	default:
+		fprintf(stderr, "FAIL: " BENCH ": %s: %s\n", kinds[k].label, r->error);
+		br->failed = true;
+		break;
+	}
+}
+
+/*
+ * Every round runs one child of each kind, one at a time, starting one kind
+ * later than the round before. Stops at the first failure or signal.
+ */
+static void
+run_rounds(struct bench_results *br, const struct bench_opts *o)
+{
+	for (unsigned int round = 0; round < o->rounds; round++) {
+		fprintf(stderr, BENCH ": round %u/%u\n", round + 1, o->rounds);
+		for (unsigned int i = 0; i < NB_KINDS; i++) {
+			enum bench_kind k = (enum bench_kind)((round + i) % NB_KINDS);
+
+			if (br->skipped[k][0] != '\0')
+				continue;
+			spawn_child(k, round, o, &br->r[round * NB_KINDS + k]);
+			if (interrupted)
+				return;
+			account_child(br, o, round, k);
+			if (br->failed)
+				return;
+		}
+	}
+}
+
+static void
+print_summary(const struct bench_results *br, const struct bench_opts *o)
+{
+	print_init_table(br, o);
+	if (br->legacy_kept_files > 0)
+		printf(
+		    "  (--legacy-mem keeps its %u hugepage files after rte_eal_cleanup(), for "
+		    "secondaries;\n   they were in the child's private mount and went with it)\n",
+		    br->legacy_kept_files);
+	print_lookup_table(br);
+	for (unsigned int i = 0; i < br->rounds; i++) {
+		const struct child_result *r = result_at(br, i, KIND_HM);
+
+		if (r != NULL && r->lib_nb_runs != r->nb_runs)
+			printf("note: round %u: hm_memory_info_get() says %u contiguous runs, the "
+			       "memsegs show %u\n",
+			       i + 1, r->lib_nb_runs, r->nb_runs);
+	}
+	printf("\nVerified: %u addresses in all (IOVA == memseg IOVA + offset == pagemap PA): "
+	       "all match\n",
+	       br->verified);
+	printf("Leftovers: %s\n", br->leftover_warnings ? "found and removed (see warnings above)"
+							: "none; no bench_ hugepage files remain");
+}
+
 /* ---------------------------------------------------------------- main */
 
 int
 main(int argc, char **argv)
 {
+	struct bench_results br;
 	struct bench_opts o;
-	struct bench_results br = {0};
 	struct sigaction sa;
-	char legacy_skipped[400] = "";
-	bool failed = false, legacy_off = false;
-	unsigned int swept, leftover_warnings = 0, verified = 0, legacy_kept_files = 0;
+	unsigned int swept;
 	int ret;
 
 	ret = parse_options(argc, argv, &o);
-	if (ret > 0)
-		return 0;
-	if (ret < 0)
-		return 2;
+	if (ret != 0)
+		return ret > 0 ? 0 : 2;
 	if (skip_without_hugepages(&o))
 		return 0;
 
+	memset(&br, 0, sizeof(br));
 	br.rounds = o.rounds;
 	br.r = calloc((size_t)o.rounds * NB_KINDS, sizeof(*br.r));
 	br.have = calloc((size_t)o.rounds * NB_KINDS, sizeof(*br.have));
 	br.scratch = calloc(o.rounds, sizeof(*br.scratch));
 	if (br.r == NULL || br.have == NULL || br.scratch == NULL) {
 		fprintf(stderr, BENCH ": no memory for %u rounds of results\n", o.rounds);
-		return 1;
+		ret = 1;
+		goto out;
 	}
 
 	memset(&sa, 0, sizeof(sa));
@@ -1495,59 +1610,7 @@ main(int argc, char **argv)
 	printf(BENCH ": hugemem %s vs %s, %u MiB of 2 MiB pages from %s per EAL, IOVA as PA,\n"
 		     "  lcore 0 only, %u rounds of one child per kind, order rotated each round\n",
 	       hm_version(), rte_version(), o.mem_mb, o.huge_dir, o.rounds);
-	fflush(stdout);
-
-	for (unsigned int round = 0; round < o.rounds && !failed && !interrupted; round++) {
-		fprintf(stderr, BENCH ": round %u/%u\n", round + 1, o.rounds);
-		for (unsigned int i = 0; i < NB_KINDS && !failed && !interrupted; i++) {
-			enum bench_kind k = (enum bench_kind)((round + i) % NB_KINDS);
-			struct child_result *r = &br.r[round * NB_KINDS + k];
-
-			if (k == KIND_DPDK_LEGACY && legacy_off)
-				continue;
-			spawn_child(k, round, &o, r);
-			if (interrupted)
-				break;
-			if (k == KIND_DPDK_LEGACY) {
-				/*
-				 * Legacy mode keeps its hugepage files after
-				 * rte_eal_cleanup(), for secondaries: by design, and
-				 * they lived in the child's private mount. A note.
-				 */
-				legacy_kept_files = r->leftover_files;
-			} else if (r->leftover_files || r->leftover_rundir) {
-				fprintf(stderr,
-					BENCH ": WARNING: after %s cleanup, round %u: %u hugepage "
-					      "file(s) of its prefix in %s%s; removed\n",
-					kinds[k].is_hm ? "hugemem" : "DPDK", round + 1,
-					r->leftover_files, o.huge_dir,
-					r->leftover_rundir ? " and its runtime directory" : "");
-				leftover_warnings++;
-			}
-			switch ((enum child_status)r->status) {
-			case CHILD_OK:
-				br.have[round * NB_KINDS + k] = true;
-				verified += r->verified;
-				break;
-			case CHILD_SKIPPED:
-				legacy_off = true;
-				snprintf(legacy_skipped, sizeof(legacy_skipped),
-					 "skipped: no private hugetlbfs for it (%s)", r->error);
-				fprintf(stderr, BENCH ": --legacy-mem row %s\n", legacy_skipped);
-				break;
-			case CHILD_VERIFY_FAILED:
-				fprintf(stderr, "FAIL: " BENCH ": %s: wrong translation: %s\n",
-					kinds[k].label, r->error);
-				failed = true;
-				break;
-			default:
-				fprintf(stderr, "FAIL: " BENCH ": %s: %s\n", kinds[k].label,
-					r->error);
-				failed = true;
-				break;
-			}
-		}
-	}
+	run_rounds(&br, &o);
 
 	swept = sweep_leftovers(&o);
 	if (swept > 0) {
@@ -1555,37 +1618,20 @@ main(int argc, char **argv)
 			BENCH ": WARNING: %u leftover bench_%d_* file(s) or directories found at "
 			      "the end (a child that died?); removed\n",
 			swept, (int)getpid());
-		leftover_warnings++;
+		br.leftover_warnings++;
 	}
 	if (interrupted) {
 		fprintf(stderr, BENCH ": interrupted\n");
-		return 130;
+		ret = 130;
+	} else if (br.failed) {
+		ret = 1;
+	} else {
+		print_summary(&br, &o);
+		ret = 0;
 	}
-	if (failed)
-		return 1;
-
-	print_init_table(&br, &o, legacy_skipped[0] ? legacy_skipped : NULL);
-	if (legacy_kept_files > 0)
-		printf(
-		    "  (--legacy-mem keeps its %u hugepage files after rte_eal_cleanup(), for "
-		    "secondaries;\n   they were in the child's private mount and went with it)\n",
-		    legacy_kept_files);
-	print_lookup_table(&br);
-	for (unsigned int i = 0; i < o.rounds; i++) {
-		const struct child_result *r = result_at(&br, i, KIND_HM);
-
-		if (r != NULL && r->lib_nb_runs != r->nb_runs)
-			printf("note: round %u: hm_memory_info_get() says %u contiguous runs, the "
-			       "memsegs show %u\n",
-			       i + 1, r->lib_nb_runs, r->nb_runs);
-	}
-	printf("\nVerified: %u addresses in all (IOVA == memseg IOVA + offset == pagemap PA): "
-	       "all match\n",
-	       verified);
-	printf("Leftovers: %s\n", leftover_warnings ? "found and removed (see warnings above)"
-						    : "none; no bench_ hugepage files remain");
+out:
 	free(br.r);
 	free(br.have);
 	free(br.scratch);
-	return 0;
+	return ret;
 }

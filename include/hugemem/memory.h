@@ -74,7 +74,7 @@ struct hm_memory_info {
 	uint64_t va_base;	    /**< first byte of the memory range */
 	uint64_t va_len;	    /**< length of the memory range */
 	uint64_t pin_ns;	    /**< primary: time to map, fault and lock */
-	uint64_t resolve_ns;	    /**< primary: time to read IOVAs and sort */
+	uint64_t resolve_ns;	    /**< primary: time to read IOVAs, sort by PFN and remap */
 };
 
 /**
