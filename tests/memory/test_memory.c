@@ -46,6 +46,29 @@ runtime_dir_exists(const char *prefix)
 	return stat(dir, &st) == 0;
 }
 
+/* Argument vectors, by value: a test builds them before it knows whether it has pages. */
+struct eal_args {
+	const char *v[16];
+};
+
+/* A primary on lcore `lcore` with `mb` MiB from h's mount; `extra` (or NULL) last. */
+static struct eal_args
+huge_primary(const struct hm_test_huge *h, const char *lcore, const char *mb, const char *prefix,
+	     const char *log_level, const char *extra)
+{
+	struct eal_args a = {{"-l", lcore, "--huge-dir", h != NULL ? h->mount : "", "--socket-mem",
+			      mb, "--file-prefix", prefix, "--log-level", log_level, extra, NULL}};
+	return a;
+}
+
+static struct eal_args
+secondary_args(const char *lcore, const char *proc_type, const char *prefix, const char *log_level)
+{
+	struct eal_args a = {{"-l", lcore, "--proc-type", proc_type, "--file-prefix", prefix,
+			      "--log-level", log_level, NULL}};
+	return a;
+}
+
 /* ------------------------------------------------------------- --no-huge */
 
 START_TEST(no_huge_memsegs_cover_memory_with_iova_equal_to_va)
@@ -198,17 +221,7 @@ START_TEST(pinned_2m_pages_have_the_iovas_pagemap_gives)
 {
 	struct hm_test_huge *h = hm_test_hugepages_get(2048, 64, "pinned_2m_pages");
 	const char *prefix = hm_test_prefix("p2m");
-	const char *args[] = {"-l",
-			      "0",
-			      "--huge-dir",
-			      h ? h->mount : "",
-			      "--socket-mem",
-			      "128",
-			      "--file-prefix",
-			      prefix,
-			      "--log-level",
-			      "warning",
-			      NULL};
+	struct eal_args args = huge_primary(h, "0", "128", prefix, "warning", NULL);
 	struct iova_check c = {0};
 	struct hm_memory_info info;
 	unsigned int runs = 0;
@@ -216,7 +229,7 @@ START_TEST(pinned_2m_pages_have_the_iovas_pagemap_gives)
 
 	if (h == NULL)
 		return;
-	ck_assert_int_ge(hm_test_eal_init(args), 0);
+	ck_assert_int_ge(hm_test_eal_init(args.v), 0);
 	ck_assert_int_eq(hm_eal_iova_mode(), HM_IOVA_PA);
 	ck_assert_int_eq(hm_memory_info_get(&info), 0);
 	ck_assert_uint_eq(info.total_bytes, 128 << 20);
@@ -393,28 +406,17 @@ START_TEST(a_secondary_process_sees_what_the_primary_wrote)
 {
 	struct hm_test_huge *h = hm_test_hugepages_get(2048, 16, "a_secondary_process");
 	const char *prefix = hm_test_prefix("sec");
-	const char *args[] = {"-l",
-			      "0",
-			      "--huge-dir",
-			      h ? h->mount : "",
-			      "--socket-mem",
-			      "32",
-			      "--file-prefix",
-			      prefix,
-			      "--log-level",
-			      "warning",
-			      NULL};
-	const char *sec[] = {"-l",   "1",	    "--proc-type", "secondary", "--file-prefix",
-			     prefix, "--log-level", "warning",	   NULL};
+	struct eal_args args = huge_primary(h, "0", "32", prefix, "warning", NULL);
+	struct eal_args sec = secondary_args("1", "secondary", prefix, "warning");
 	uint64_t ackv = 0;
 	pid_t pid;
 
 	if (h == NULL)
 		return;
-	ck_assert_int_ge(hm_test_eal_init(args), 0);
+	ck_assert_int_ge(hm_test_eal_init(args.v), 0);
 	hm_memseg_walk(write_pattern, NULL);
 	setenv("HM_TEST_MODE", "check", 1);
-	pid = hm_test_spawn(env_path("HM_TEST_SECONDARY"), sec);
+	pid = hm_test_spawn(env_path("HM_TEST_SECONDARY"), sec.v);
 	ck_assert_int_eq(hm_test_wait(pid, 60000), 0);
 	hm_memseg_walk(read_ack, &ackv);
 	ck_assert_uint_eq(ackv, HM_TEST_ACK); /* and the primary sees what it wrote */
@@ -427,30 +429,18 @@ START_TEST(a_secondary_asking_for_a_used_lcore_is_refused)
 {
 	struct hm_test_huge *h = hm_test_hugepages_get(2048, 4, "used_lcore");
 	const char *prefix = hm_test_prefix("lc");
-	const char *args[] = {"-l",
-			      "0",
-			      "--huge-dir",
-			      h ? h->mount : "",
-			      "--socket-mem",
-			      "8",
-			      "--file-prefix",
-			      prefix,
-			      "--log-level",
-			      "warning",
-			      NULL};
-	const char *same[] = {"-l",   "0",	     "--proc-type", "secondary", "--file-prefix",
-			      prefix, "--log-level", "emerg",	    NULL};
-	const char *other[] = {"-l",   "1",	      "--proc-type", "auto", "--file-prefix",
-			       prefix, "--log-level", "warning",     NULL};
+	struct eal_args args = huge_primary(h, "0", "8", prefix, "warning", NULL);
+	struct eal_args same = secondary_args("0", "secondary", prefix, "emerg");
+	struct eal_args other = secondary_args("1", "auto", prefix, "warning");
 
 	if (h == NULL)
 		return;
-	ck_assert_int_ge(hm_test_eal_init(args), 0);
+	ck_assert_int_ge(hm_test_eal_init(args.v), 0);
 	unsetenv("HM_TEST_MODE");
-	ck_assert_int_eq(hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), same), 60000),
+	ck_assert_int_eq(hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), same.v), 60000),
 			 2);
 	/* --proc-type=auto finds the primary and attaches as a secondary on a free lcore. */
-	ck_assert_int_eq(hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), other), 60000),
+	ck_assert_int_eq(hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), other.v), 60000),
 			 0);
 	ck_assert_int_eq(hm_eal_cleanup(), 0);
 	hm_test_hugepages_put(h);
@@ -459,18 +449,11 @@ END_TEST
 
 START_TEST(a_secondary_without_a_primary_fails_clearly)
 {
-	const char *sec[] = {"-l",
-			     "0",
-			     "--proc-type",
-			     "secondary",
-			     "--file-prefix",
-			     hm_test_prefix("none"),
-			     "--log-level",
-			     "emerg",
-			     NULL};
+	struct eal_args sec = secondary_args("0", "secondary", hm_test_prefix("none"), "emerg");
 
 	unsetenv("HM_TEST_MODE");
-	ck_assert_int_eq(hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), sec), 30000), 3);
+	ck_assert_int_eq(hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), sec.v), 30000),
+			 3);
 	ck_assert(!runtime_dir_exists(hm_test_prefix("none")));
 }
 END_TEST
@@ -479,34 +462,14 @@ START_TEST(a_second_primary_with_the_same_prefix_is_refused)
 {
 	struct hm_test_huge *h = hm_test_hugepages_get(2048, 4, "second_primary");
 	const char *prefix = hm_test_prefix("two");
-	const char *args[] = {"-l",
-			      "0",
-			      "--huge-dir",
-			      h ? h->mount : "",
-			      "--socket-mem",
-			      "8",
-			      "--file-prefix",
-			      prefix,
-			      "--log-level",
-			      "warning",
-			      NULL};
-	const char *again[] = {"-l",
-			       "1",
-			       "--huge-dir",
-			       h ? h->mount : "",
-			       "--socket-mem",
-			       "8",
-			       "--file-prefix",
-			       prefix,
-			       "--log-level",
-			       "emerg",
-			       NULL};
+	struct eal_args args = huge_primary(h, "0", "8", prefix, "warning", NULL);
+	struct eal_args again = huge_primary(h, "1", "8", prefix, "emerg", NULL);
 	char fileprefix[64];
 
 	if (h == NULL)
 		return;
-	ck_assert_int_ge(hm_test_eal_init(args), 0);
-	ck_assert_int_ne(hm_test_wait(hm_test_spawn(env_path("HM_TEST_HUGEMEMD"), again), 60000),
+	ck_assert_int_ge(hm_test_eal_init(args.v), 0);
+	ck_assert_int_ne(hm_test_wait(hm_test_spawn(env_path("HM_TEST_HUGEMEMD"), again.v), 60000),
 			 0);
 	/* The refused one removed nothing of ours. */
 	snprintf(fileprefix, sizeof(fileprefix), "%smap_", prefix);
@@ -521,30 +484,9 @@ START_TEST(a_primary_killed_with_sigkill_is_replaced_by_the_next_one)
 {
 	struct hm_test_huge *h = hm_test_hugepages_get(2048, 8, "primary_killed");
 	const char *prefix = hm_test_prefix("kill");
-	const char *first[] = {"-l",
-			       "1",
-			       "--huge-dir",
-			       h ? h->mount : "",
-			       "--socket-mem",
-			       "8",
-			       "--file-prefix",
-			       prefix,
-			       "--log-level",
-			       "warning",
-			       NULL};
-	const char *probe[] = {"-l",   "0",	      "--proc-type", "secondary", "--file-prefix",
-			       prefix, "--log-level", "emerg",	     NULL};
-	const char *next[] = {"-l",
-			      "0",
-			      "--huge-dir",
-			      h ? h->mount : "",
-			      "--socket-mem",
-			      "8",
-			      "--file-prefix",
-			      prefix,
-			      "--log-level",
-			      "warning",
-			      NULL};
+	struct eal_args first = huge_primary(h, "1", "8", prefix, "warning", NULL);
+	struct eal_args probe = secondary_args("0", "secondary", prefix, "emerg");
+	struct eal_args next = huge_primary(h, "0", "8", prefix, "warning", NULL);
 	char fileprefix[64];
 	pid_t daemon;
 	int attached = -1;
@@ -552,10 +494,11 @@ START_TEST(a_primary_killed_with_sigkill_is_replaced_by_the_next_one)
 	if (h == NULL)
 		return;
 	unsetenv("HM_TEST_MODE");
-	daemon = hm_test_spawn(env_path("HM_TEST_HUGEMEMD"), first);
+	daemon = hm_test_spawn(env_path("HM_TEST_HUGEMEMD"), first.v);
 	/* Ready when a secondary can attach. */
 	for (int i = 0; i < 300 && attached != 0; i++) {
-		attached = hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), probe), 30000);
+		attached =
+		    hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), probe.v), 30000);
 		if (attached != 0)
 			usleep(50000);
 	}
@@ -567,10 +510,10 @@ START_TEST(a_primary_killed_with_sigkill_is_replaced_by_the_next_one)
 	ck_assert_int_eq(hm_test_count_files(h->mount, fileprefix), 1); /* left behind */
 	ck_assert(runtime_dir_exists(prefix));
 	/* Nobody holds the lock: a secondary now fails instead of attaching to a corpse. */
-	ck_assert_int_eq(hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), probe), 30000),
+	ck_assert_int_eq(hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), probe.v), 30000),
 			 3);
 
-	ck_assert_int_ge(hm_test_eal_init(next), 0);
+	ck_assert_int_ge(hm_test_eal_init(next.v), 0);
 	ck_assert_int_eq(hm_test_count_files(h->mount, fileprefix), 1); /* replaced, not added */
 	ck_assert_int_eq(hm_eal_cleanup(), 0);
 	ck_assert_int_eq(hm_test_count_files(h->mount, fileprefix), 0);
@@ -586,8 +529,7 @@ START_TEST(huge_unlink_always_removes_files_and_refuses_secondaries)
 	const char *args[] = {"-l",	      "0",	     "--huge-dir",    h ? h->mount : "",
 			      "--socket-mem", "8",	     "--huge-unlink", "--file-prefix",
 			      prefix,	      "--log-level", "warning",	      NULL};
-	const char *sec[] = {"-l",   "1",	    "--proc-type", "secondary", "--file-prefix",
-			     prefix, "--log-level", "emerg",	   NULL};
+	struct eal_args sec = secondary_args("1", "secondary", prefix, "emerg");
 	struct hm_memory_info info;
 	char fileprefix[64];
 
@@ -599,7 +541,8 @@ START_TEST(huge_unlink_always_removes_files_and_refuses_secondaries)
 	ck_assert_int_eq(hm_memory_info_get(&info), 0);
 	ck_assert_uint_eq(info.total_bytes, 8 << 20); /* memory stays mapped */
 	unsetenv("HM_TEST_MODE");
-	ck_assert_int_eq(hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), sec), 30000), 4);
+	ck_assert_int_eq(hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), sec.v), 30000),
+			 4);
 	ck_assert_int_eq(hm_eal_cleanup(), 0);
 	hm_test_hugepages_put(h);
 }
