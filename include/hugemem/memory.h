@@ -106,8 +106,9 @@ const struct hm_memseg_run *hm_mem_virt2run(const void *addr);
 int hm_memory_info_get(struct hm_memory_info *info);
 
 /**
- * Translation tables, for the inline fast paths below. Lives in the shared
- * configuration; read-only for users.
+ * Where the VA->IOVA table is, for the inline fast path below. A per-process
+ * copy, set by hm_eal_init() (all zero before and after: every lookup then
+ * fails the bounds check). Read-only for users.
  */
 struct hm_iova_map {
 	uint64_t va_base;     /**< first byte of the memory range */
@@ -118,30 +119,26 @@ struct hm_iova_map {
 /** Entry of an unmapped granule. */
 #define HM_IOVA_MAP_HOLE INT64_MIN
 
-/** Set by hm_eal_init(); NULL before. Internal to the inline functions. */
-extern const struct hm_iova_map *hm_iova_map__;
+/** Internal to hm_virt2iova(); do not write. */
+extern struct hm_iova_map hm_iova_map__;
 
 /**
  * IOVA of a virtual address in hugemem memory.
  *
- * O(1): one shift, one load and one add. Works in every attached process.
+ * O(1): a subtraction, a shift, a bounds check, one table load and an add.
+ * Works in every attached process. Must not race with hm_eal_cleanup().
  *
  * @return the IOVA, or HM_BAD_IOVA if addr is not hugemem memory (or before init).
  */
 static inline hm_iova_t
 hm_virt2iova(const void *addr)
 {
-	const struct hm_iova_map *map = hm_iova_map__;
-	uint64_t off, idx;
+	uint64_t idx = ((uint64_t)(uintptr_t)addr - hm_iova_map__.va_base) >> HM_IOVA_GRANULE_SHIFT;
 	int64_t delta;
 
-	if (__builtin_expect(map == NULL, 0))
+	if (__builtin_expect(idx >= hm_iova_map__.nb_granules, 0))
 		return HM_BAD_IOVA;
-	off = (uint64_t)(uintptr_t)addr - map->va_base;
-	idx = off >> HM_IOVA_GRANULE_SHIFT;
-	if (__builtin_expect(idx >= map->nb_granules, 0))
-		return HM_BAD_IOVA;
-	delta = map->va2iova[idx];
+	delta = hm_iova_map__.va2iova[idx];
 	if (__builtin_expect(delta == HM_IOVA_MAP_HOLE, 0))
 		return HM_BAD_IOVA;
 	return (hm_iova_t)((uint64_t)(uintptr_t)addr + (uint64_t)delta);

@@ -123,6 +123,8 @@ hm_vlog(enum hm_log_level level, const char *subsys, const char *fmt, va_list ap
 	n = snprintf(line, sizeof(line), "hugemem: %s: ", subsys);
 	if (n < 0)
 		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = sizeof(line) - 2; /* an absurd subsystem name: cut, never overrun */
 	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	if (m < 0)
 		return;

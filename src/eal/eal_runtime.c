@@ -105,8 +105,24 @@ lock_config(int fd, int cmd, struct flock *fl)
 	return fcntl(fd, cmd, fl);
 }
 
+/*
+ * The locked fd must still be the file at rt.config: a primary that exits
+ * unlinks it before its close drops the lock, and a process that opened it
+ * just before would otherwise own a lock on a file nobody can find.
+ */
+static bool
+locked_file_is_current(int fd)
+{
+	struct stat by_fd, by_path;
+
+	if (fstat(fd, &by_fd) < 0 || stat(rt.config, &by_path) < 0)
+		return false;
+	return by_fd.st_nlink > 0 && by_fd.st_dev == by_path.st_dev &&
+	       by_fd.st_ino == by_path.st_ino;
+}
+
 static int
-open_primary(const struct hm_eal_config *cfg, enum hm_proc_type *type)
+open_primary_once(const struct hm_eal_config *cfg, enum hm_proc_type *type)
 {
 	struct flock fl;
 	struct stat st;
@@ -139,16 +155,43 @@ open_primary(const struct hm_eal_config *cfg, enum hm_proc_type *type)
 		       cfg->file_prefix, rt.config);
 		return -EEXIST;
 	}
+	if (!locked_file_is_current(rt.fd)) {
+		close(rt.fd);
+		rt.fd = -1;
+		return -EAGAIN;
+	}
 	if (fstat(rt.fd, &st) == 0 && st.st_size > 0) {
+		/*
+		 * A dead primary's config. Its secondaries may still map it: unlink it
+		 * and start on a new file rather than truncate what they read.
+		 */
 		rt.stale = true;
 		HM_LOG(NOTICE, EAL,
 		       "prefix %s: the previous primary died without cleaning up; removing its "
 		       "files",
 		       cfg->file_prefix);
+		unlink(rt.config);
 		remove_stale_entries();
+		close(rt.fd);
+		rt.fd = -1;
+		return -EAGAIN;
 	}
 	*type = HM_PROC_PRIMARY;
 	return 0;
+}
+
+static int
+open_primary(const struct hm_eal_config *cfg, enum hm_proc_type *type)
+{
+	for (int attempt = 0; attempt < 8; attempt++) {
+		int ret = open_primary_once(cfg, type);
+
+		if (ret != -EAGAIN)
+			return ret;
+	}
+	HM_LOG(ERR, EAL, "prefix %s: %s keeps changing under us; is another primary starting?",
+	       cfg->file_prefix, rt.config);
+	return -EBUSY;
 }
 
 static int

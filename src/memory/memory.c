@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "memory_pvt.h"
@@ -34,7 +35,18 @@ static struct {
 	void *va; /* the whole reserved range */
 	uint64_t va_len;
 	bool unlink_files;
+	int fds[HM_MAX_HUGEFILES]; /* primary: hugepage files, held open with LOCK_SH */
+	unsigned int nb_fds;
 } mem;
+
+static void
+close_hugefile_fds(void)
+{
+	for (unsigned int i = 0; i < mem.nb_fds; i++)
+		if (mem.fds[i] >= 0)
+			close(mem.fds[i]);
+	mem.nb_fds = 0;
+}
 
 static uint64_t
 config_map_len(void)
@@ -54,13 +66,17 @@ reserve_range(const struct hm_eal_config *cfg, uint64_t base, uint64_t len)
 
 		if (p != MAP_FAILED)
 			munmap(p, len);
-		HM_LOG(ERR, MEM,
-		       "cannot reserve 0x%" PRIx64 "-0x%" PRIx64 " for prefix %s: %s; the "
-		       "address is taken in this process, start the primary with another "
-		       "--base-virtaddr",
-		       base, base + len, cfg->file_prefix,
-		       err == EEXIST ? "address in use" : strerror(err));
-		return -EEXIST;
+		if (err == EEXIST)
+			HM_LOG(ERR, MEM,
+			       "cannot reserve 0x%" PRIx64 "-0x%" PRIx64 " for prefix %s: the "
+			       "address is taken in this process; start the primary with another "
+			       "--base-virtaddr",
+			       base, base + len, cfg->file_prefix);
+		else
+			HM_LOG(ERR, MEM,
+			       "cannot reserve 0x%" PRIx64 "-0x%" PRIx64 " for prefix %s: %s", base,
+			       base + len, cfg->file_prefix, strerror(err));
+		return -err;
 	}
 	mem.va = p;
 	mem.va_len = len;
@@ -115,7 +131,8 @@ primary_init(const struct hm_eal_config *cfg)
 		if (ret < 0)
 			return ret;
 		mem_len = plan_va_len(&plan);
-		if (cfg->huge_unlink != HM_HUGE_UNLINK_NEVER)
+		/* An --in-memory primary holds no lock on the prefix: it must not touch files. */
+		if (cfg->huge_unlink != HM_HUGE_UNLINK_NEVER && !cfg->in_memory)
 			hm_hugefiles_remove_stale(cfg, &hi);
 	} else {
 		mem_len = cfg->mem_parsed
@@ -158,7 +175,8 @@ primary_init(const struct hm_eal_config *cfg)
 	if (getrandom(&mc->h.nonce, sizeof(mc->h.nonce), 0) != sizeof(mc->h.nonce))
 		mc->h.nonce = hm_time_ns() ^ ((uint64_t)getpid() << 32);
 
-	ret = cfg->no_huge ? hm_memory_no_huge_map(cfg, mc) : hm_memory_pin(cfg, mc, &plan);
+	ret = cfg->no_huge ? hm_memory_no_huge_map(cfg, mc)
+			   : hm_memory_pin(cfg, mc, &plan, mem.fds, &mem.nb_fds);
 	if (ret < 0)
 		goto fail;
 	mem.unlink_files = (cfg->huge_unlink != HM_HUGE_UNLINK_NEVER);
@@ -186,8 +204,17 @@ fail_files:
 	hm_memory_set_config(NULL);
 	unlink_hugefiles(mc);
 fail:
+	close_hugefile_fds();
 	release_range();
 	return ret;
+}
+
+static bool
+primary_holds_lock(int fd)
+{
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+
+	return fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
 }
 
 static int
@@ -198,9 +225,44 @@ wait_for_primary(int fd, struct hm_config_header *hdr)
 
 		if (r == (ssize_t)sizeof(*hdr) && hdr->magic == HM_CONFIG_MAGIC)
 			return 0;
+		if (!primary_holds_lock(fd))
+			return -ENOENT; /* it died before it finished */
 		usleep(10000);
 	}
 	return -ETIMEDOUT;
+}
+
+/* What a secondary reads from the config before trusting it with MAP_FIXED. */
+static bool
+header_sane(int fd, const struct hm_config_header *h)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && (uint64_t)st.st_size >= h->map_len &&
+	       h->map_len >= sizeof(struct hm_shared_config) && h->map_len <= HM_CONFIG_VA_SIZE &&
+	       (h->base_va & (HM_GB - 1)) == 0 && h->base_va != 0 && h->base_va < (1ULL << 46) &&
+	       h->mem_va == h->base_va + HM_CONFIG_VA_SIZE && h->mem_va_len <= HM_MAX_MEM_VA &&
+	       (h->mem_va_len & ((1ULL << HM_IOVA_GRANULE_SHIFT) - 1)) == 0;
+}
+
+static bool
+tables_sane(const struct hm_shared_config *mc)
+{
+	uint64_t end = mc->h.mem_va + mc->h.mem_va_len;
+
+	if (mc->nb_files > HM_MAX_HUGEFILES || mc->nb_memsegs > HM_MAX_MEMSEGS ||
+	    mc->nb_runs > mc->nb_memsegs)
+		return false;
+	for (uint32_t i = 0; i < mc->nb_memsegs; i++) {
+		const struct hm_memseg *ms = &mc->memsegs[i];
+		uint64_t va = (uint64_t)(uintptr_t)ms->addr;
+
+		if (mc->backing[i].file >= mc->nb_files || ms->len == 0 ||
+		    (ms->len & ((1ULL << HM_IOVA_GRANULE_SHIFT) - 1)) != 0 || va < mc->h.mem_va ||
+		    va > end || ms->len > end - va)
+			return false;
+	}
+	return true;
 }
 
 static int
@@ -262,6 +324,10 @@ secondary_init(const struct hm_eal_config *cfg)
 	int fd = hm_eal_config_fd(), ret;
 
 	ret = wait_for_primary(fd, hdr);
+	if (ret == -ENOENT) {
+		HM_LOG(ERR, MEM, "prefix %s: the primary died during its init", cfg->file_prefix);
+		goto out;
+	}
 	if (ret < 0) {
 		HM_LOG(ERR, MEM, "prefix %s: the primary did not finish its init within %d s",
 		       cfg->file_prefix, SECONDARY_WAIT_MS / 1000);
@@ -289,6 +355,13 @@ secondary_init(const struct hm_eal_config *cfg)
 		ret = -EPERM;
 		goto out;
 	}
+	if (!header_sane(fd, hdr)) {
+		HM_LOG(ERR, MEM,
+		       "prefix %s: the shared config header is inconsistent; not attaching",
+		       cfg->file_prefix);
+		ret = -EPROTO;
+		goto out;
+	}
 	ret = reserve_range(cfg, hdr->base_va, HM_CONFIG_VA_SIZE + hdr->mem_va_len);
 	if (ret < 0)
 		goto out;
@@ -298,7 +371,13 @@ secondary_init(const struct hm_eal_config *cfg)
 		HM_LOG(ERR, MEM, "cannot map the shared config: %s", strerror(-ret));
 		goto fail;
 	}
-	if (hm_memseg_digest(mc) != mc->h.memseg_digest) {
+	if (atomic_load(&mc->h.magic) != HM_CONFIG_MAGIC || mc->h.nonce != hdr->nonce) {
+		HM_LOG(ERR, MEM, "prefix %s: the primary restarted while this process attached",
+		       cfg->file_prefix);
+		ret = -EAGAIN;
+		goto fail;
+	}
+	if (!tables_sane(mc) || hm_memseg_digest(mc) != mc->h.memseg_digest) {
 		HM_LOG(ERR, MEM, "prefix %s: the memseg table does not match its digest",
 		       cfg->file_prefix);
 		ret = -EPROTO;
@@ -349,6 +428,7 @@ hm_memory_cleanup(enum hm_proc_type type)
 				unlink_hugefiles(mc);
 		}
 	}
+	close_hugefile_fds();
 	hm_memory_set_config(NULL);
 	release_range();
 }

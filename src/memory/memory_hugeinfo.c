@@ -141,6 +141,10 @@ hm_hugepage_info_get(const struct hm_eal_config *cfg, struct hm_hugepage_info *i
 
 		if (dir_sz != 0 && (uint64_t)sizes[i] != dir_sz)
 			continue;
+		/* The VA<->IOVA tables work in 2 MiB granules: smaller pages (arm64's 64 KiB) are
+		 * not used. */
+		if ((uint64_t)sizes[i] < (1ULL << HM_IOVA_GRANULE_SHIFT))
+			continue;
 		hs->page_sz = (uint64_t)sizes[i];
 		if (dir_sz != 0)
 			mnt = cfg->huge_dir;
@@ -150,6 +154,11 @@ hm_hugepage_info_get(const struct hm_eal_config *cfg, struct hm_hugepage_info *i
 			snprintf(hs->mount, sizeof(hs->mount), "%s", mnt);
 		count_pages(hs, info->nb_nodes);
 		info->nb_sizes++;
+	}
+	if (info->nb_sizes == 0) {
+		HM_LOG(ERR, MEM, "no usable hugepage size (2 MiB or larger)%s%s",
+		       dir_sz != 0 ? " at --huge-dir " : "", dir_sz != 0 ? cfg->huge_dir : "");
+		return -ENOTSUP;
 	}
 	return 0;
 }

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -102,7 +103,7 @@ report_shortage(const struct hm_hugepage_info *hi, unsigned int s, uint64_t want
 /* Take up to want bytes on socket s, large pages first. @return bytes taken. */
 static uint64_t
 fill_socket(const struct hm_hugepage_info *hi, unsigned int s, uint64_t want, bool in_memory,
-	    struct hm_mem_plan *plan)
+	    bool round_up, struct hm_mem_plan *plan)
 {
 	uint32_t take[HM_MAX_PAGE_SIZES] = {0};
 	uint64_t left = want, got = 0;
@@ -121,7 +122,7 @@ fill_socket(const struct hm_hugepage_info *hi, unsigned int s, uint64_t want, bo
 		left -= n * hs->page_sz;
 	}
 	/* A remainder smaller than the pages left: round up with the smallest page that fits. */
-	for (i = hi->nb_sizes; left > 0 && i-- > 0;) {
+	for (i = hi->nb_sizes; round_up && left > 0 && i-- > 0;) {
 		const struct hm_hugepage_size *hs = &hi->sizes[i];
 		uint64_t n = (left + hs->page_sz - 1) / hs->page_sz;
 
@@ -180,7 +181,9 @@ hm_memory_plan(const struct hm_eal_config *cfg, const struct hm_hugepage_info *h
 			want = avail; /* no amount given: every free page, as DPDK does */
 		if (want == 0)
 			continue;
-		got = fill_socket(hi, s, want, cfg->in_memory, plan);
+		/* Round a remainder up to a whole page only for an amount that was asked for. */
+		got = fill_socket(hi, s, want, cfg->in_memory,
+				  cfg->force_sockets || cfg->mem_parsed, plan);
 		if (got < want && (cfg->force_sockets || !cfg->mem_parsed)) {
 			if (cfg->force_sockets) {
 				report_shortage(hi, s, want, got, cfg->in_memory);
@@ -345,6 +348,11 @@ group_open(const struct hm_eal_config *cfg, const struct hm_mem_group *g, struct
 		snprintf(hf->path, sizeof(hf->path), "%s/%smap_%d_%" PRIu64 "k", g->mount,
 			 cfg->file_prefix, g->socket_id, g->page_sz >> 10);
 		fd = open(hf->path, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+	}
+	if (fd >= 0 && flock(fd, LOCK_SH | LOCK_NB) < 0) {
+		HM_LOG(ERR, MEM, "%s: in use by another process", hf->path);
+		close(fd);
+		return -EBUSY;
 	}
 	if (fd < 0) {
 		int err = errno;
@@ -567,9 +575,14 @@ group_release(struct pinned_group *pg)
 	pg->fd = -1;
 }
 
+/*
+ * On success the hugepage files stay open in fds[] (one per file, index as
+ * mc->files[]) with a shared flock: that is how another primary's stale-file
+ * sweep knows they are in use.
+ */
 int
 hm_memory_pin(const struct hm_eal_config *cfg, struct hm_shared_config *mc,
-	      const struct hm_mem_plan *plan)
+	      const struct hm_mem_plan *plan, int *fds, unsigned int *nb_fds)
 {
 	struct pinned_group pgs[HM_DIM(plan->groups)];
 	enum hm_iova_mode mode = cfg->iova_mode;
@@ -636,8 +649,14 @@ hm_memory_pin(const struct hm_eal_config *cfg, struct hm_shared_config *mc,
 	mc->h.iova_mode = (uint32_t)mode;
 	hm_eal_set_iova_mode(mode);
 
-	for (gi = 0; gi < plan->nb_groups; gi++)
+	for (gi = 0; gi < plan->nb_groups; gi++) {
+		if (ret == 0) {
+			fds[pgs[gi].file] = pgs[gi].fd;
+			pgs[gi].fd = -1; /* kept: the caller closes it at cleanup */
+		}
 		group_release(&pgs[gi]);
+	}
+	*nb_fds = ret == 0 ? mc->nb_files : 0;
 	if (ret < 0) {
 		for (unsigned int f = 0; f < mc->nb_files; f++)
 			if (mc->files[f].path[0] != '\0')
@@ -711,11 +730,28 @@ hm_hugefiles_remove_stale(const struct hm_eal_config *cfg, const struct hm_hugep
 		if (d == NULL)
 			continue;
 		while ((e = readdir(d)) != NULL) {
-			if (strncmp(e->d_name, prefix, plen) != 0)
+			int socket, used = 0, fd;
+			unsigned long kb;
+
+			/* Exactly <prefix>map_<socket>_<kB>k: prefix "a" must not match "amap_b"'s
+			 * files. */
+			if (strncmp(e->d_name, prefix, plen) != 0 ||
+			    sscanf(e->d_name + plen, "%d_%luk%n", &socket, &kb, &used) != 2 ||
+			    e->d_name[plen + (size_t)used] != '\0')
 				continue;
-			if (unlinkat(dirfd(d), e->d_name, 0) == 0)
+			/* A live process holds LOCK_SH on its files: leave those alone. */
+			fd = openat(dirfd(d), e->d_name, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+				HM_LOG(WARNING, MEM,
+				       "%s/%s is in use by a live process; not removed",
+				       hi->sizes[i].mount, e->d_name);
+			} else if (unlinkat(dirfd(d), e->d_name, 0) == 0) {
 				HM_LOG(INFO, MEM, "removed stale hugepage file %s/%s",
 				       hi->sizes[i].mount, e->d_name);
+			}
+			close(fd);
 		}
 		closedir(d);
 	}

@@ -152,7 +152,7 @@ struct hm_mem_plan {
 int hm_memory_plan(const struct hm_eal_config *cfg, const struct hm_hugepage_info *hi,
 		   struct hm_mem_plan *plan);
 int hm_memory_pin(const struct hm_eal_config *cfg, struct hm_shared_config *mc,
-		  const struct hm_mem_plan *plan);
+		  const struct hm_mem_plan *plan, int *fds, unsigned int *nb_fds);
 int hm_memory_no_huge_map(const struct hm_eal_config *cfg, struct hm_shared_config *mc);
 int hm_pagemap_read_pfns(const void *va, uint64_t len, uint64_t page_sz, uint64_t *pfns,
 			 uint32_t nb_pages);

@@ -24,13 +24,20 @@
 
 static struct hm_shared_config *mcfg;
 
-const struct hm_iova_map *hm_iova_map__;
+struct hm_iova_map hm_iova_map__;
 
 void
 hm_memory_set_config(struct hm_shared_config *mc)
 {
 	mcfg = mc;
-	hm_iova_map__ = mc != NULL ? &mc->iova_map : NULL;
+	if (mc != NULL) {
+		hm_iova_map__ = mc->iova_map;
+	} else {
+		/* Lookups fail from here on, before the tables are unmapped. */
+		hm_iova_map__.nb_granules = 0;
+		hm_iova_map__.va2iova = NULL;
+		hm_iova_map__.va_base = 0;
+	}
 }
 
 struct hm_shared_config *

@@ -522,6 +522,55 @@ START_TEST(a_primary_killed_with_sigkill_is_replaced_by_the_next_one)
 }
 END_TEST
 
+START_TEST(a_live_primarys_files_survive_other_primaries_sweeps)
+{
+	struct hm_test_huge *h = hm_test_hugepages_get(2048, 8, "live_primary_files");
+	char live[48], livefiles[64];
+	const char *prefix = hm_test_prefix("sw");
+	pid_t daemon;
+	int attached = -1;
+
+	if (h == NULL)
+		return;
+	/* The live primary's prefix starts with ours + "map_": a loose match would take its files.
+	 */
+	snprintf(live, sizeof(live), "%smap_b", prefix);
+	snprintf(livefiles, sizeof(livefiles), "%smap_", live);
+	struct eal_args first = huge_primary(h, "1", "4", live, "warning", NULL);
+	struct eal_args probe = secondary_args("0", "secondary", live, "emerg");
+	struct eal_args mine = huge_primary(h, "0", "4", prefix, "warning", NULL);
+	const char *in_memory[] = {"-l",	  "0",		 "-m",	    "4",
+				   "--in-memory", "--huge-dir",	 h->mount,  "--file-prefix",
+				   live,	  "--log-level", "warning", NULL};
+
+	unsetenv("HM_TEST_MODE");
+	daemon = hm_test_spawn(env_path("HM_TEST_HUGEMEMD"), first.v);
+	for (int i = 0; i < 300 && attached != 0; i++) {
+		attached =
+		    hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), probe.v), 30000);
+		if (attached != 0)
+			usleep(50000);
+	}
+	ck_assert_int_eq(attached, 0);
+
+	/* A primary of another prefix sweeps stale files of its own prefix only. */
+	ck_assert_int_ge(hm_test_eal_init(mine.v), 0);
+	ck_assert_int_eq(hm_eal_cleanup(), 0);
+	ck_assert_int_eq(hm_test_count_files(h->mount, livefiles), 1);
+	/* An --in-memory primary of the same prefix holds no lock: it touches no file. */
+	ck_assert_int_ge(hm_test_eal_init(in_memory), 0);
+	ck_assert_int_eq(hm_eal_cleanup(), 0);
+	ck_assert_int_eq(hm_test_count_files(h->mount, livefiles), 1);
+	ck_assert_int_eq(hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), probe.v), 30000),
+			 0);
+
+	kill(daemon, SIGTERM);
+	ck_assert_int_eq(hm_test_wait(daemon, 30000), 0);
+	ck_assert_int_eq(hm_test_count_files(h->mount, livefiles), 0);
+	hm_test_hugepages_put(h);
+}
+END_TEST
+
 START_TEST(huge_unlink_always_removes_files_and_refuses_secondaries)
 {
 	struct hm_test_huge *h = hm_test_hugepages_get(2048, 4, "huge_unlink_always");
@@ -576,6 +625,7 @@ memory_suite(void)
 	tcase_add_test(procs, a_second_primary_with_the_same_prefix_is_refused);
 	tcase_add_test(procs, a_primary_killed_with_sigkill_is_replaced_by_the_next_one);
 	tcase_add_test(procs, huge_unlink_always_removes_files_and_refuses_secondaries);
+	tcase_add_test(procs, a_live_primarys_files_survive_other_primaries_sweeps);
 	suite_add_tcase(s, procs);
 	return s;
 }
