@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -199,6 +200,8 @@ hm_test_spawn(const char *path, const char *const *args)
 		for (long c = 0; c < n && c < CPU_SETSIZE; c++)
 			CPU_SET(c, &all);
 		sched_setaffinity(0, sizeof(all), &all);
+		/* A test that fails ends its process: take the children down cleanly with it. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		execv(path, argv);
 		_exit(127);
 	}
