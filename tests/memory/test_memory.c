@@ -480,6 +480,23 @@ START_TEST(a_second_primary_with_the_same_prefix_is_refused)
 }
 END_TEST
 
+/* Start hugememd with `args` and wait until a secondary with `probe` can attach to it. */
+static pid_t
+start_daemon(const struct eal_args *args, const struct eal_args *probe)
+{
+	pid_t daemon = hm_test_spawn(env_path("HM_TEST_HUGEMEMD"), args->v);
+	int attached = -1;
+
+	for (int i = 0; i < 300 && attached != 0; i++) {
+		attached =
+		    hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), probe->v), 30000);
+		if (attached != 0)
+			usleep(50000);
+	}
+	ck_assert_int_eq(attached, 0);
+	return daemon;
+}
+
 START_TEST(a_primary_killed_with_sigkill_is_replaced_by_the_next_one)
 {
 	struct hm_test_huge *h = hm_test_hugepages_get(2048, 8, "primary_killed");
@@ -489,20 +506,11 @@ START_TEST(a_primary_killed_with_sigkill_is_replaced_by_the_next_one)
 	struct eal_args next = huge_primary(h, "0", "8", prefix, "warning", NULL);
 	char fileprefix[64];
 	pid_t daemon;
-	int attached = -1;
 
 	if (h == NULL)
 		return;
 	unsetenv("HM_TEST_MODE");
-	daemon = hm_test_spawn(env_path("HM_TEST_HUGEMEMD"), first.v);
-	/* Ready when a secondary can attach. */
-	for (int i = 0; i < 300 && attached != 0; i++) {
-		attached =
-		    hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), probe.v), 30000);
-		if (attached != 0)
-			usleep(50000);
-	}
-	ck_assert_int_eq(attached, 0);
+	daemon = start_daemon(&first, &probe);
 	kill(daemon, SIGKILL);
 	ck_assert_int_eq(hm_test_wait(daemon, 10000), 128 + SIGKILL);
 
@@ -528,7 +536,6 @@ START_TEST(a_live_primarys_files_survive_other_primaries_sweeps)
 	char live[48], livefiles[64];
 	const char *prefix = hm_test_prefix("sw");
 	pid_t daemon;
-	int attached = -1;
 
 	if (h == NULL)
 		return;
@@ -544,14 +551,7 @@ START_TEST(a_live_primarys_files_survive_other_primaries_sweeps)
 				   live,	  "--log-level", "warning", NULL};
 
 	unsetenv("HM_TEST_MODE");
-	daemon = hm_test_spawn(env_path("HM_TEST_HUGEMEMD"), first.v);
-	for (int i = 0; i < 300 && attached != 0; i++) {
-		attached =
-		    hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), probe.v), 30000);
-		if (attached != 0)
-			usleep(50000);
-	}
-	ck_assert_int_eq(attached, 0);
+	daemon = start_daemon(&first, &probe);
 
 	/* A primary of another prefix sweeps stale files of its own prefix only. */
 	ck_assert_int_ge(hm_test_eal_init(mine.v), 0);
