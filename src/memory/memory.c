@@ -5,7 +5,7 @@
  *
  * Order in the primary (each step undone if a later one fails):
  *   discover hugepages -> plan -> remove stale files of this prefix ->
- *   reserve [base, base + 1 GiB + memory) -> map the config file at base ->
+ *   reserve [base, base + 8 GiB + memory) -> map the config file at base ->
  *   pin and place pages -> build tables -> claim lcores -> publish magic.
  * Order in a secondary:
  *   wait for magic -> check version, layout and prefix -> reserve the same
@@ -49,9 +49,10 @@ close_hugefile_fds(void)
 }
 
 static uint64_t
-config_map_len(void)
+config_map_len(uint64_t mem_len)
 {
-	return HM_ALIGN_CEIL((uint64_t)sizeof(struct hm_shared_config) + HM_CONFIG_ARENA,
+	return HM_ALIGN_CEIL((uint64_t)sizeof(struct hm_shared_config) + HM_CONFIG_ARENA +
+				 (mem_len / 4096) * HM_ARENA_PER_PAGE,
 			     (uint64_t)HM_MB);
 }
 
@@ -120,7 +121,7 @@ primary_init(const struct hm_eal_config *cfg)
 	struct hm_hugepage_info hi;
 	struct hm_mem_plan plan;
 	struct hm_shared_config *mc;
-	uint64_t mem_len, map_len = config_map_len();
+	uint64_t mem_len, map_len;
 	int fd = hm_eal_config_fd(), ret;
 
 	if (!cfg->no_huge) {
@@ -139,7 +140,8 @@ primary_init(const struct hm_eal_config *cfg)
 			      ? HM_ALIGN_CEIL(cfg->memory, 1ULL << HM_IOVA_GRANULE_SHIFT)
 			      : HM_NO_HUGE_DEFAULT;
 	}
-	if (mem_len > HM_MAX_MEM_VA) {
+	map_len = config_map_len(mem_len);
+	if (mem_len > HM_MAX_MEM_VA || map_len > HM_CONFIG_VA_SIZE) {
 		HM_LOG(ERR, MEM, "%" PRIu64 " GiB of memory is above the limit of %llu GiB",
 		       mem_len >> 30, HM_MAX_MEM_VA >> 30);
 		return -E2BIG;

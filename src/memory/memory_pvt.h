@@ -7,7 +7,7 @@
  *
  * Virtual layout, identical in every process of a prefix:
  *
- *   base                      base + 1 GiB                     + mem_va_len
+ *   base                      base + 8 GiB                     + mem_va_len
  *   | shared config | (reserved) | 1 GiB pages | 2 MiB pages | ... |
  *
  * The whole range is reserved PROT_NONE first (MAP_FIXED_NOREPLACE, so a
@@ -32,9 +32,11 @@
 #include "eal_pvt.h"
 
 #define HM_CONFIG_MAGIC	  0x464e4f434d454748ULL /* "HGEMCONF" */
-#define HM_CONFIG_VERSION 1
-#define HM_CONFIG_VA_SIZE HM_GB	       /* VA kept for the config; memory starts above it */
-#define HM_CONFIG_ARENA	  (64 * HM_MB) /* room for the allocators' shared metadata */
+#define HM_CONFIG_VERSION 2
+#define HM_CONFIG_VA_SIZE                                                                          \
+	(8 * HM_GB) /* VA kept for the config and its arena; memory starts above it */
+#define HM_CONFIG_ARENA	  (16 * HM_MB) /* room for the allocators' shared metadata, */
+#define HM_ARENA_PER_PAGE 32	       /* plus this many bytes per 4 KiB page of memory */
 
 #define HM_MAX_HUGEFILES   32
 #define HM_MAX_PROCS	   64
@@ -46,6 +48,12 @@
 #define HM_IOVA_L2_BLOCKS  1024
 #define HM_NO_HUGE_DEFAULT (64 * HM_MB)
 #define HM_MAX_PAGE_SIZES  4
+
+/* Slots of subsys_state[]: one per subsystem that shares state. */
+enum hm_subsys_slot {
+	HM_SUBSYS_BUDDY = 0,
+	HM_SUBSYS_MAX = 8,
+};
 
 /* A hugetlbfs file (or memfd) backing the memsegs of one page size and socket. */
 struct hm_hugefile {
@@ -109,6 +117,9 @@ struct hm_shared_config {
 	int64_t va2iova[HM_VA_MAX_GRANULES];
 	uint32_t iova_l1[HM_IOVA_L1_ENTRIES]; /* 0: none, else L2 block index + 1 */
 	int64_t iova_l2[HM_IOVA_L2_BLOCKS][HM_IOVA_L2_ENTRIES]; /* va - iova, or HOLE */
+
+	/* Where each subsystem above keeps its shared state (offsets into the arena). */
+	uint64_t subsys_state[HM_SUBSYS_MAX];
 
 	/* Bump arena for the shared metadata of later subsystems. */
 	_Atomic uint64_t arena_used;
@@ -180,5 +191,12 @@ void hm_memory_cleanup(enum hm_proc_type type);
  * init). @return zeroed memory aligned to align, or NULL (errno = ENOMEM).
  */
 void *hm_shared_zalloc(uint64_t size, uint64_t align);
+
+/* Publish (primary) and find (any process) a subsystem's shared state. */
+void hm_shared_state_set(enum hm_subsys_slot slot, void *state);
+void *hm_shared_state_get(enum hm_subsys_slot slot);
+
+/* This process's slot in the process table, or -1. */
+int hm_shared_config_proc_slot(void);
 
 #endif /* HM_MEMORY_PVT_H */

@@ -140,6 +140,35 @@ hm_shared_config_proc_unregister(struct hm_shared_config *mc)
 	self.slot = -1;
 }
 
+int
+hm_shared_config_proc_slot(void)
+{
+	return self.slot;
+}
+
+void
+hm_shared_state_set(enum hm_subsys_slot slot, void *state)
+{
+	struct hm_shared_config *mc = hm_memory_get_config();
+
+	HM_ASSERT(mc != NULL && slot < HM_SUBSYS_MAX);
+	mc->subsys_state[slot] = state == NULL ? 0 : (uint64_t)((uint8_t *)state - mc->arena) + 1;
+}
+
+void *
+hm_shared_state_get(enum hm_subsys_slot slot)
+{
+	struct hm_shared_config *mc = hm_memory_get_config();
+	uint64_t off;
+
+	if (mc == NULL || slot >= HM_SUBSYS_MAX)
+		return NULL;
+	off = mc->subsys_state[slot];
+	if (off == 0 || off - 1 >= mc->arena_size)
+		return NULL;
+	return mc->arena + off - 1;
+}
+
 void *
 hm_shared_zalloc(uint64_t size, uint64_t align)
 {
