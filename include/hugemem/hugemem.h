@@ -12,5 +12,6 @@
 
 #include <hugemem/eal.h>
 #include <hugemem/memory.h>
+#include <hugemem/buddy.h>
 
 #endif /* HUGEMEM_H */

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HM_BUDDY_PVT_H
+#define HM_BUDDY_PVT_H
+
+/*
+ * The buddy allocator's shared state. Not installed.
+ *
+ * struct hm_page describes one 4 KiB page of the memory range, like the
+ * kernel's struct page: pages[i] is the page at mem_va + i * 4 KiB. Only the
+ * first page of a block (its head) says what the block is; the other pages
+ * of a block are PG_TAIL. A head is on exactly one list: its zone's free
+ * list of its order (PG_FREE), one lcore's cache (PG_PCP), or none
+ * (PG_ALLOC, with its owner's process slot).
+ *
+ * Invariants (checked by hm_buddy_audit):
+ *  - a block of order n starts at an IOVA aligned to 2^n pages and lies
+ *    inside one contiguous run, hence inside one zone;
+ *  - every page of every run is in exactly one block;
+ *  - zone->free_pages is the sum of the free lists, zone->pcp_pages the sum
+ *    of the lcore caches, and free + cached + allocated = managed.
+ *
+ * Locking: zone->lock (a robust, process-shared mutex) covers the zone's
+ * free lists, free_pages and watermark state. An lcore's cache is touched
+ * only by the thread of that lcore, and lcore ids are exclusive to one
+ * process, so caches take no lock; moving blocks between a cache and the
+ * free lists takes the zone lock. Order: memzone lock, then zone locks in
+ * index order.
+ */
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <hugemem/buddy.h>
+
+#include "memory_pvt.h"
+
+#define HM_PAGE_NIL	  UINT32_MAX
+#define HM_BUDDY_NR_ZONES (HM_MAX_NUMA_NODES * HM_NR_ZONES)
+#define HM_DMA32_LIMIT	  (1ULL << 32)
+
+enum hm_page_state {
+	PG_TAIL = 0, /* inside a block, or a hole between groups */
+	PG_FREE = 1,
+	PG_ALLOC = 2,
+	PG_PCP = 3,
+};
+
+struct hm_page {
+	uint32_t next; /* list links: page indexes */
+	uint32_t prev;
+	uint32_t run;  /* contiguous run of this page, HM_PAGE_NIL for holes */
+	int32_t owner; /* process slot of an allocated head, -1 if none */
+	uint8_t state; /* enum hm_page_state, for heads */
+	uint8_t order; /* block order, for heads */
+	uint8_t zone;  /* zone index, every page of a run */
+	uint8_t pad;
+	uint32_t pad2;
+};
+
+struct hm_free_area {
+	uint32_t head;
+	uint32_t pad;
+	uint64_t nr_free;
+};
+
+/* One lcore's cache of small blocks in one zone. */
+struct hm_pcp_list {
+	uint32_t head;
+	uint32_t count; /* blocks */
+};
+
+struct hm_zone {
+	pthread_mutex_t lock;
+	int32_t socket_id;
+	uint32_t type;
+	uint8_t present;
+	uint8_t below_low;
+	uint8_t pad[6];
+	uint64_t managed_pages;
+	uint64_t free_pages;
+	_Atomic uint64_t pcp_pages;
+	struct hm_watermarks wm;
+	uint64_t lowmem_reserve;
+	uint32_t pcp_batch;
+	uint32_t pcp_high;
+	struct hm_free_area area[HM_BUDDY_NR_ORDERS];
+	_Atomic uint64_t allocs[HM_BUDDY_NR_ORDERS];
+	_Atomic uint64_t frees[HM_BUDDY_NR_ORDERS];
+	_Atomic uint64_t failures[HM_BUDDY_NR_ORDERS];
+	_Atomic uint64_t low_crossings;
+	struct hm_pcp_list pcp[HM_MAX_LCORE][HM_BUDDY_PCP_MAX_ORDER + 1];
+};
+
+struct hm_memzone_slot {
+	struct hm_memzone mz;
+	int32_t owner;
+	uint8_t used;
+};
+
+struct hm_buddy {
+	uint64_t base_va;
+	uint64_t nr_pages;
+	struct hm_page *pages;
+	struct hm_zone zones[HM_BUDDY_NR_ZONES];
+	pthread_mutex_t mz_lock;
+	struct hm_memzone_slot memzones[HM_MAX_MEMZONES];
+};
+
+/* buddy.c */
+struct hm_buddy *hm_buddy_get(void);
+void hm_mutex_init_shared(pthread_mutex_t *m);
+void hm_mutex_lock_shared(pthread_mutex_t *m, const char *what);
+int hm_buddy_init(const struct hm_eal_config *cfg, enum hm_proc_type type);
+void hm_buddy_cleanup(enum hm_proc_type type);
+const char *hm_zone_name(unsigned int type);
+
+static inline unsigned int
+hm_zone_index(int socket, enum hm_zone_type type)
+{
+	return (unsigned int)socket * HM_NR_ZONES + (unsigned int)type;
+}
+
+/* IOVA of page idx (inside a run). */
+static inline hm_iova_t
+hm_page_iova(const struct hm_shared_config *mc, const struct hm_buddy *b, uint32_t idx)
+{
+	const struct hm_memseg_run *run = &mc->runs[b->pages[idx].run];
+
+	return run->iova +
+	       ((b->base_va + (uint64_t)idx * HM_BUDDY_PAGE_SIZE) - (uint64_t)(uintptr_t)run->addr);
+}
+
+#endif /* HM_BUDDY_PVT_H */

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Memzones: named, physically contiguous areas that any attached process can
+ * look up by name, like DPDK's rte_memzone. Each is one buddy block; the
+ * table lives in the buddy's shared state under mz_lock.
+ */
+
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+
+#include "buddy_pvt.h"
+
+#define MZ "memzone"
+
+static bool
+name_ok(const char *name)
+{
+	size_t n;
+
+	if (name == NULL)
+		return false;
+	n = strnlen(name, HM_MEMZONE_NAMESIZE);
+	if (n == 0 || n == HM_MEMZONE_NAMESIZE)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isprint((unsigned char)name[i]))
+			return false;
+	return true;
+}
+
+static struct hm_memzone_slot *
+find(struct hm_buddy *b, const char *name)
+{
+	for (unsigned int i = 0; i < HM_MAX_MEMZONES; i++)
+		if (b->memzones[i].used && strcmp(b->memzones[i].mz.name, name) == 0)
+			return &b->memzones[i];
+	return NULL;
+}
+
+const struct hm_memzone *
+hm_memzone_reserve(const char *name, size_t len, int socket, unsigned int flags, size_t align)
+{
+	struct hm_buddy *b = hm_buddy_get();
+	struct hm_memzone_slot *slot = NULL;
+	hm_iova_t iova;
+	void *va;
+
+	if (b == NULL) {
+		errno = ENODEV;
+		return NULL;
+	}
+	if (!name_ok(name) || len == 0 || (align != 0 && !HM_IS_POW2(align))) {
+		HM_LOG(ERR, MZ, "reserve %s: %s", name_ok(name) ? name : "(bad name)",
+		       !name_ok(name) ? "name must be 1 to 31 printable characters"
+		       : len == 0     ? "length is zero"
+				      : "alignment is not a power of two");
+		errno = EINVAL;
+		return NULL;
+	}
+	hm_mutex_lock_shared(&b->mz_lock, "memzone table");
+	if (find(b, name) != NULL) {
+		pthread_mutex_unlock(&b->mz_lock);
+		HM_LOG(ERR, MZ, "reserve %s: the name is taken", name);
+		errno = EEXIST;
+		return NULL;
+	}
+	for (unsigned int i = 0; i < HM_MAX_MEMZONES && slot == NULL; i++)
+		if (!b->memzones[i].used)
+			slot = &b->memzones[i];
+	if (slot == NULL) {
+		pthread_mutex_unlock(&b->mz_lock);
+		HM_LOG(ERR, MZ, "reserve %s: all %d memzones are in use", name, HM_MAX_MEMZONES);
+		errno = ENOSPC;
+		return NULL;
+	}
+	va = hm_dma_alloc(len, align, socket, flags, &iova);
+	if (va == NULL) {
+		int err = errno;
+
+		pthread_mutex_unlock(&b->mz_lock);
+		HM_LOG(ERR, MZ, "reserve %s: no block for %zu bytes on socket %d", name, len,
+		       socket);
+		errno = err;
+		return NULL;
+	}
+	memset(&slot->mz, 0, sizeof(slot->mz));
+	memcpy(slot->mz.name, name, strlen(name) + 1);
+	slot->mz.addr = va;
+	slot->mz.iova = iova;
+	slot->mz.len = len;
+	slot->mz.socket_id = hm_mem_virt2memseg(va)->socket_id;
+	slot->mz.flags = flags;
+	slot->owner = hm_shared_config_proc_slot();
+	slot->used = 1;
+	pthread_mutex_unlock(&b->mz_lock);
+	return &slot->mz;
+}
+
+const struct hm_memzone *
+hm_memzone_lookup(const char *name)
+{
+	struct hm_buddy *b = hm_buddy_get();
+	struct hm_memzone_slot *slot;
+
+	if (b == NULL || !name_ok(name)) {
+		errno = b == NULL ? ENODEV : EINVAL;
+		return NULL;
+	}
+	hm_mutex_lock_shared(&b->mz_lock, "memzone table");
+	slot = find(b, name);
+	pthread_mutex_unlock(&b->mz_lock);
+	if (slot == NULL) {
+		errno = ENOENT;
+		return NULL;
+	}
+	return &slot->mz;
+}
+
+int
+hm_memzone_free(const struct hm_memzone *mz)
+{
+	struct hm_buddy *b = hm_buddy_get();
+	struct hm_memzone_slot *slot;
+	int ret;
+
+	if (b == NULL)
+		return -ENODEV;
+	/* Only a pointer into the table, to a used slot, is a memzone. */
+	if ((const uint8_t *)mz < (const uint8_t *)b->memzones ||
+	    (const uint8_t *)mz >= (const uint8_t *)(b->memzones + HM_MAX_MEMZONES) ||
+	    ((const uint8_t *)mz - (const uint8_t *)b->memzones) % sizeof(b->memzones[0]) != 0) {
+		HM_LOG(ERR, MZ, "free %p: not a memzone", (const void *)mz);
+		return -EINVAL;
+	}
+	slot = (struct hm_memzone_slot *)((uintptr_t)mz);
+	hm_mutex_lock_shared(&b->mz_lock, "memzone table");
+	if (!slot->used) {
+		pthread_mutex_unlock(&b->mz_lock);
+		HM_LOG(ERR, MZ, "free %p: the memzone is already free", (const void *)mz);
+		return -EINVAL;
+	}
+	ret = hm_buddy_free(slot->mz.addr);
+	if (ret == 0)
+		slot->used = 0;
+	pthread_mutex_unlock(&b->mz_lock);
+	return ret;
+}
+
+int
+hm_memzone_walk(int (*func)(const struct hm_memzone *mz, void *arg), void *arg)
+{
+	struct hm_buddy *b = hm_buddy_get();
+	int ret = 0;
+
+	if (b == NULL)
+		return -ENODEV;
+	if (func == NULL)
+		return -EINVAL;
+	hm_mutex_lock_shared(&b->mz_lock, "memzone table");
+	for (unsigned int i = 0; i < HM_MAX_MEMZONES && ret == 0; i++)
+		if (b->memzones[i].used)
+			ret = func(&b->memzones[i].mz, arg);
+	pthread_mutex_unlock(&b->mz_lock);
+	return ret;
+}

@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The buddy suite: split and merge, alignment and contiguity, bad input,
+ * watermarks, lcore caches, zones by IOVA, memzones, reclaim by owner, and
+ * two lcores hammering the allocator at once. hm_buddy_audit() closes every
+ * scenario: every page accounted for exactly once.
+ *
+ * Most tests run on --no-huge memory (VA mode: one NORMAL zone); the zone
+ * and secondary tests reserve hugepages themselves and skip loudly when none
+ * can be had.
+ */
+
+#include <check.h>
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <hugemem/hugemem.h>
+
+#include "../common/hm_test.h"
+#include "memory_pvt.h"
+
+static void
+init_no_huge(const char *mb, const char *lcores)
+{
+	const char *args[] = {
+	    "-l",	   lcores,  "--no-huge", "-m", mb, "--file-prefix", hm_test_prefix("bd"),
+	    "--log-level", "emerg", NULL};
+
+	ck_assert_int_ge(hm_test_eal_init(args), 0);
+}
+
+static struct hm_zone_stats
+normal_zone(void)
+{
+	struct hm_zone_stats st;
+
+	ck_assert_int_eq(hm_buddy_zone_stats(0, HM_ZONE_NORMAL, &st), 0);
+	return st;
+}
+
+static void
+drain_and_audit(void)
+{
+	unsigned int l;
+
+	hm_buddy_drain_lcore(hm_get_main_lcore());
+	HM_LCORE_FOREACH_WORKER(l)
+	hm_buddy_drain_lcore(l);
+	ck_assert_int_eq(hm_buddy_audit(), 0);
+}
+
+START_TEST(every_page_is_accounted_for_after_init)
+{
+	struct hm_zone_stats st;
+
+	init_no_huge("64", "0");
+	ck_assert_int_eq(hm_buddy_audit(), 0);
+	st = normal_zone();
+	ck_assert_uint_eq(st.managed_pages, (64 << 20) / 4096);
+	ck_assert_uint_eq(st.free_pages, st.managed_pages);
+	ck_assert_int_eq(hm_buddy_zone_stats(0, HM_ZONE_DMA32, &st), -ENOENT); /* IOVA = VA */
+	ck_assert_int_eq(hm_buddy_zone_stats(0, HM_ZONE_NORMAL, NULL), -EINVAL);
+	hm_eal_cleanup();
+}
+END_TEST
+
+START_TEST(blocks_are_aligned_contiguous_and_merge_back_on_free)
+{
+	char before[2048], after[2048];
+	struct hm_zone_stats st;
+
+	init_no_huge("64", "0");
+	hm_buddy_info(before, sizeof(before));
+	for (unsigned int order = 0; order <= 12; order++) { /* 16 MiB: far above min */
+		uint64_t size = 4096ULL << order;
+		uint8_t *p = hm_buddy_alloc(order, 0, 0);
+		hm_iova_t iova;
+
+		ck_assert_msg(p != NULL, "order %u", order);
+		iova = hm_virt2iova(p);
+		ck_assert_uint_eq(iova % size, 0);
+		ck_assert_uint_eq(hm_virt2iova(p + size - 1), iova + size - 1);
+		ck_assert_int_eq(hm_buddy_block_order(p), (int)order);
+		p[0] = 1;
+		p[size - 1] = 2;
+		ck_assert_int_eq(hm_buddy_audit(), 0);
+		ck_assert_int_eq(hm_buddy_free(p), 0);
+	}
+	/* One page from a whole range: every order below the top is split once. */
+	void *one = hm_buddy_alloc(0, 0, 0);
+	ck_assert_ptr_nonnull(one);
+	ck_assert_int_eq(hm_buddy_audit(), 0);
+	ck_assert_int_eq(hm_buddy_free(one), 0);
+	drain_and_audit();
+	hm_buddy_info(after, sizeof(after));
+	ck_assert_str_eq(before, after); /* everything merged back */
+	st = normal_zone();
+	ck_assert_uint_eq(st.allocs[5], 1);
+	ck_assert_uint_eq(st.frees[5], 1);
+	hm_eal_cleanup();
+}
+END_TEST
+
+START_TEST(bad_input_is_refused_and_changes_nothing)
+{
+	char before[2048], after[2048];
+	int on_stack;
+	uint8_t *p;
+
+	init_no_huge("16", "0");
+	p = hm_buddy_alloc(2, 0, 0);
+	ck_assert_ptr_nonnull(p);
+	hm_buddy_info(before, sizeof(before));
+
+	errno = 0;
+	ck_assert_ptr_null(hm_buddy_alloc(HM_BUDDY_MAX_ORDER + 1, 0, 0));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_null(hm_buddy_alloc(0, HM_MAX_NUMA_NODES, 0));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_null(hm_buddy_alloc(0, -7, 0));
+	ck_assert_ptr_null(hm_buddy_alloc(0, 0, 0x100));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_null(hm_buddy_alloc(HM_BUDDY_MAX_ORDER, 0, 0)); /* 4 GiB: not here */
+	ck_assert_int_eq(errno, ENOMEM);
+
+	ck_assert_int_eq(hm_buddy_free(NULL), -EINVAL);
+	ck_assert_int_eq(hm_buddy_free(&on_stack), -EINVAL);
+	ck_assert_int_eq(hm_buddy_free(p + 4096), -EINVAL); /* inside the block */
+	ck_assert_int_eq(hm_buddy_free(p + 1), -EINVAL);    /* not page aligned */
+	ck_assert_int_eq(hm_buddy_block_order(p + 8192), -EINVAL);
+
+	ck_assert_ptr_null(hm_dma_alloc(0, 0, 0, 0, NULL));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_null(hm_dma_alloc(100, 3, 0, 0, NULL));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_null(hm_dma_alloc((size_t)8 << 30, 0, 0, 0, NULL));
+	ck_assert_int_eq(errno, E2BIG);
+	ck_assert_ptr_null(hm_dma_alloc(64, (size_t)8 << 30, 0, 0, NULL));
+	ck_assert_int_eq(errno, E2BIG);
+	ck_assert_ptr_null(hm_dma_alloc(SIZE_MAX, 0, 0, 0, NULL));
+
+	hm_buddy_info(after, sizeof(after));
+	ck_assert_str_eq(before, after);
+	ck_assert_int_eq(hm_buddy_audit(), 0);
+
+	ck_assert_int_eq(hm_buddy_free(p), 0);
+	ck_assert_int_eq(hm_buddy_free(p), -EINVAL); /* double free */
+	drain_and_audit();
+	hm_eal_cleanup();
+}
+END_TEST
+
+START_TEST(dma_alloc_rounds_up_and_honours_alignment)
+{
+	static const size_t sizes[] = {1, 4096, 4097, 100000, 2 << 20};
+	static const size_t aligns[] = {0, 64, 4096, 65536, 2 << 20};
+
+	init_no_huge("64", "0");
+	for (unsigned int i = 0; i < HM_DIM(sizes); i++) {
+		for (unsigned int j = 0; j < HM_DIM(aligns); j++) {
+			hm_iova_t iova = HM_BAD_IOVA;
+			uint8_t *p = hm_dma_alloc(sizes[i], aligns[j], 0, HM_BUDDY_ZERO, &iova);
+			unsigned int order = 0;
+
+			ck_assert_ptr_nonnull(p);
+			ck_assert_uint_eq(iova, hm_virt2iova(p));
+			if (aligns[j] != 0)
+				ck_assert_uint_eq(iova % aligns[j], 0);
+			ck_assert_uint_eq(hm_virt2iova(p + sizes[i] - 1), iova + sizes[i] - 1);
+			while ((4096ULL << order) < sizes[i] || (4096ULL << order) < aligns[j])
+				order++;
+			ck_assert_int_eq(hm_buddy_block_order(p), (int)order); /* no larger */
+			ck_assert_uint_eq(p[sizes[i] - 1], 0);
+			ck_assert_int_eq(hm_dma_free(p), 0);
+		}
+	}
+	drain_and_audit();
+	hm_eal_cleanup();
+}
+END_TEST
+
+START_TEST(watermarks_stop_ordinary_allocations_and_let_atomic_ones_dip)
+{
+	struct hm_watermarks wm;
+	struct hm_zone_stats st;
+	void *held[4096];
+	unsigned int n = 0, normal;
+
+	init_no_huge("32", "0");
+	st = normal_zone();
+	wm.min = st.managed_pages / 2;
+	wm.low = wm.min + st.managed_pages / 8;
+	wm.high = wm.low + st.managed_pages / 8;
+	ck_assert_int_eq(hm_buddy_set_watermarks(0, HM_ZONE_NORMAL, &wm), 0);
+	/* Order 4 is above the lcore caches: every allocation meets the watermark. */
+	while (n < HM_DIM(held) && (held[n] = hm_buddy_alloc(4, 0, 0)) != NULL)
+		n++;
+	ck_assert_int_eq(errno, ENOMEM);
+	st = normal_zone();
+	ck_assert_uint_ge(st.free_pages, wm.min);
+	ck_assert_uint_lt(st.free_pages, wm.min + 16);
+	ck_assert_uint_eq(st.low_crossings, 1); /* counted once, not per call */
+	ck_assert_uint_ge(st.failures[4], 1);
+	normal = n;
+	while (n < HM_DIM(held) && (held[n] = hm_buddy_alloc(4, 0, HM_BUDDY_ATOMIC)) != NULL)
+		n++;
+	ck_assert_uint_gt(n, normal);
+	st = normal_zone();
+	ck_assert_uint_ge(st.free_pages, wm.min / 2);
+	ck_assert_uint_lt(st.free_pages, wm.min / 2 + 16);
+	ck_assert_uint_eq(st.low_crossings, 1);
+	while (n > 0)
+		ck_assert_int_eq(hm_buddy_free(held[--n]), 0);
+	drain_and_audit();
+	st = normal_zone();
+	ck_assert_uint_eq(st.free_pages, st.managed_pages);
+
+	wm.low = wm.min - 1; /* min > low */
+	ck_assert_int_eq(hm_buddy_set_watermarks(0, HM_ZONE_NORMAL, &wm), -EINVAL);
+	ck_assert_int_eq(hm_buddy_set_watermarks(0, HM_ZONE_DMA32, &wm), -ENOENT);
+	hm_eal_cleanup();
+}
+END_TEST
+
+START_TEST(small_blocks_come_from_the_lcore_cache)
+{
+	struct hm_zone_stats st;
+	void *p;
+
+	init_no_huge("16", "0");
+	p = hm_buddy_alloc(0, 0, 0);
+	ck_assert_ptr_nonnull(p);
+	st = normal_zone();
+	ck_assert_uint_gt(st.pcp_pages, 0); /* a batch came over */
+	ck_assert_int_eq(hm_buddy_free(p), 0);
+	ck_assert_int_eq(hm_buddy_audit(), 0);
+	hm_buddy_drain_lcore(hm_lcore_id());
+	st = normal_zone();
+	ck_assert_uint_eq(st.pcp_pages, 0);
+	ck_assert_uint_eq(st.free_pages, st.managed_pages);
+	hm_eal_cleanup();
+}
+END_TEST
+
+START_TEST(a_dead_owners_blocks_are_reclaimed)
+{
+	struct hm_zone_stats st;
+
+	init_no_huge("16", "0");
+	for (unsigned int i = 0; i < 50; i++)
+		ck_assert_ptr_nonnull(hm_buddy_alloc(i % 6, 0, 0));
+	hm_buddy_drain_lcore(hm_lcore_id());
+	ck_assert_uint_gt(hm_buddy_reclaim_owner(hm_shared_config_proc_slot()), 0);
+	ck_assert_int_eq(hm_buddy_audit(), 0);
+	st = normal_zone();
+	ck_assert_uint_eq(st.free_pages, st.managed_pages);
+	ck_assert_uint_eq(hm_buddy_reclaim_owner(hm_shared_config_proc_slot()), 0);
+	hm_eal_cleanup();
+}
+END_TEST
+
+START_TEST(memzones_are_found_by_name)
+{
+	const struct hm_memzone *mz, *again;
+	unsigned int count = 0;
+	char longname[64];
+
+	init_no_huge("16", "0");
+	mz = hm_memzone_reserve("rx_ring_0", 100000, 0, 0, 4096);
+	ck_assert_ptr_nonnull(mz);
+	ck_assert_str_eq(mz->name, "rx_ring_0");
+	ck_assert_uint_eq(mz->len, 100000);
+	ck_assert_uint_eq(mz->iova, hm_virt2iova(mz->addr));
+	again = hm_memzone_lookup("rx_ring_0");
+	ck_assert_ptr_eq(again, mz);
+	ck_assert_ptr_null(hm_memzone_reserve("rx_ring_0", 10, 0, 0, 0));
+	ck_assert_int_eq(errno, EEXIST);
+	ck_assert_ptr_null(hm_memzone_reserve("", 10, 0, 0, 0));
+	ck_assert_int_eq(errno, EINVAL);
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	ck_assert_ptr_null(hm_memzone_reserve(longname, 10, 0, 0, 0));
+	ck_assert_ptr_null(hm_memzone_reserve(NULL, 10, 0, 0, 0));
+	ck_assert_ptr_null(hm_memzone_reserve("zero", 0, 0, 0, 0));
+	ck_assert_ptr_null(hm_memzone_lookup("nope"));
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_ptr_nonnull(hm_memzone_reserve("tx_ring_0", 4096, 0, 0, 0));
+	ck_assert_int_eq(hm_memzone_walk(NULL, NULL), -EINVAL);
+	for (unsigned int i = 0; i < 2; i++)
+		count += hm_memzone_lookup(i ? "tx_ring_0" : "rx_ring_0") != NULL;
+	ck_assert_uint_eq(count, 2);
+	ck_assert_int_eq(hm_memzone_free(mz), 0);
+	ck_assert_ptr_null(hm_memzone_lookup("rx_ring_0"));
+	ck_assert_int_eq(hm_memzone_free(mz), -EINVAL);
+	ck_assert_int_eq(hm_memzone_free((const struct hm_memzone *)&count), -EINVAL);
+	ck_assert_int_eq(hm_memzone_free(hm_memzone_lookup("tx_ring_0")), 0);
+	drain_and_audit();
+	hm_eal_cleanup();
+}
+END_TEST
+
+static atomic_int go;
+
+static int
+hammer(void *arg)
+{
+	unsigned int seed = (unsigned int)(uintptr_t)arg;
+	void *held[64] = {0};
+
+	while (!atomic_load(&go))
+		;
+	for (unsigned int i = 0; i < 20000; i++) {
+		unsigned int k = (unsigned int)rand_r(&seed) % 64;
+
+		if (held[k] != NULL) {
+			if (hm_buddy_free(held[k]) != 0)
+				return -1;
+			held[k] = NULL;
+		} else {
+			held[k] = hm_buddy_alloc((unsigned int)rand_r(&seed) % 6, 0, 0);
+		}
+	}
+	for (unsigned int k = 0; k < 64; k++)
+		if (held[k] != NULL && hm_buddy_free(held[k]) != 0)
+			return -1;
+	return 0;
+}
+
+START_TEST(two_lcores_allocating_at_once_keep_the_books_right)
+{
+	struct hm_zone_stats st;
+
+	init_no_huge("32", "0-1");
+	if (hm_lcore_count() < 2) {
+		printf("SKIPPED two_lcores: only one lcore\n");
+		hm_eal_cleanup();
+		return;
+	}
+	atomic_store(&go, 0);
+	ck_assert_int_eq(hm_eal_remote_launch(hammer, (void *)1, 1), 0);
+	atomic_store(&go, 1);
+	ck_assert_int_eq(hammer((void *)2), 0);
+	ck_assert_int_eq(hm_eal_wait_lcore(1), 0);
+	drain_and_audit();
+	st = normal_zone();
+	ck_assert_uint_eq(st.free_pages, st.managed_pages);
+	hm_eal_cleanup();
+}
+END_TEST
+
+START_TEST(dma32_requests_get_iovas_below_4g)
+{
+	/* 1 GiB pages are often low in physical memory: take one if the kernel has it. */
+	struct hm_test_huge *g = hm_test_hugepages_get(1048576, 1, "dma32_zone (1 GiB)");
+	struct hm_test_huge *m = hm_test_hugepages_get(2048, 64, "dma32_zone");
+	const char *args[] = {"-l",	     "0",	    "-m",    g != NULL ? "1152" : "128",
+			      "--in-memory", "--log-level", "emerg", NULL};
+	struct hm_zone_stats st;
+	void *p;
+
+	if (m == NULL) {
+		hm_test_hugepages_put(g);
+		return;
+	}
+	ck_assert_int_ge(hm_test_eal_init(args), 0);
+	ck_assert_int_eq(hm_buddy_audit(), 0);
+	if (hm_buddy_zone_stats(0, HM_ZONE_DMA32, &st) != 0) {
+		printf("SKIPPED dma32_requests: none of the pinned pages is below 4 GiB here\n");
+	} else {
+		p = hm_buddy_alloc(3, 0, HM_BUDDY_DMA32);
+		ck_assert_ptr_nonnull(p);
+		ck_assert_uint_lt(hm_virt2iova(p) + (4096 << 3), 1ULL << 32);
+		ck_assert_int_eq(hm_buddy_free(p), 0);
+	}
+	if (hm_buddy_zone_stats(0, HM_ZONE_NORMAL, &st) == 0) {
+		p = hm_buddy_alloc(5, 0, 0); /* NORMAL first */
+		ck_assert_ptr_nonnull(p);
+		ck_assert_uint_ge(hm_virt2iova(p), 1ULL << 32);
+		ck_assert_int_eq(hm_buddy_free(p), 0);
+	} else {
+		/* Only DMA32: an ordinary request falls back to it. */
+		p = hm_buddy_alloc(5, 0, 0);
+		ck_assert_ptr_nonnull(p);
+		ck_assert_int_eq(hm_buddy_free(p), 0);
+	}
+	drain_and_audit();
+	hm_eal_cleanup();
+	hm_test_hugepages_put(m);
+	hm_test_hugepages_put(g);
+}
+END_TEST
+
+static Suite *
+buddy_suite(void)
+{
+	Suite *s = suite_create("buddy");
+	TCase *tc = tcase_create("buddy");
+
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, every_page_is_accounted_for_after_init);
+	tcase_add_test(tc, blocks_are_aligned_contiguous_and_merge_back_on_free);
+	tcase_add_test(tc, bad_input_is_refused_and_changes_nothing);
+	tcase_add_test(tc, dma_alloc_rounds_up_and_honours_alignment);
+	tcase_add_test(tc, watermarks_stop_ordinary_allocations_and_let_atomic_ones_dip);
+	tcase_add_test(tc, small_blocks_come_from_the_lcore_cache);
+	tcase_add_test(tc, a_dead_owners_blocks_are_reclaimed);
+	tcase_add_test(tc, memzones_are_found_by_name);
+	tcase_add_test(tc, two_lcores_allocating_at_once_keep_the_books_right);
+	tcase_add_test(tc, dma32_requests_get_iovas_below_4g);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(buddy_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
