@@ -352,6 +352,138 @@ START_TEST(two_lcores_allocating_at_once_keep_the_books_right)
 }
 END_TEST
 
+/* Allocate one order to exhaustion, then free it all in a random order, auditing each step. */
+static void
+exhaust_and_free(unsigned int order, void **held, unsigned int max, unsigned int *seed)
+{
+	unsigned int n = 0;
+
+	while (n < max && (held[n] = hm_buddy_alloc(order, 0, 0)) != NULL) {
+		ck_assert_int_eq(hm_buddy_audit(), 0);
+		n++;
+	}
+	ck_assert_uint_eq(n, 4096u >> order); /* every page of the zone, watermarks at 0 */
+	while (n > 0) {
+		unsigned int k = (unsigned int)rand_r(seed) % n;
+
+		ck_assert_int_eq(hm_buddy_free(held[k]), 0);
+		held[k] = held[--n];
+		ck_assert_int_eq(hm_buddy_audit(), 0);
+	}
+}
+
+START_TEST(every_order_allocates_to_exhaustion_and_merges_back_to_one_block)
+{
+	static void *held[4096];
+	struct hm_watermarks none = {0, 0, 0};
+	struct hm_zone_stats st;
+	unsigned int seed = 12345;
+
+	init_no_huge("16", "0"); /* one run of 4096 pages: one order-12 block */
+	ck_assert_int_eq(hm_buddy_set_watermarks(0, HM_ZONE_NORMAL, &none), 0);
+	for (unsigned int order = 0; order <= 12; order++) {
+		exhaust_and_free(order, held, HM_DIM(held), &seed);
+		hm_buddy_drain_lcore(hm_lcore_id());
+		st = normal_zone();
+		for (unsigned int o = 0; o < HM_BUDDY_NR_ORDERS; o++)
+			ck_assert_uint_eq(st.nr_free[o], o == 12 ? 1 : 0);
+		ck_assert_int_eq(st.unusable[12], 0);
+		ck_assert_int_eq(st.extfrag[12], -1000);
+	}
+	hm_eal_cleanup();
+}
+END_TEST
+
+static int
+check_block_pfns(const uint8_t *p, unsigned int order)
+{
+	uint64_t size = 4096ULL << order;
+	hm_iova_t iova = hm_virt2iova(p);
+
+	ck_assert_ptr_eq(hm_mem_virt2run(p), hm_mem_virt2run(p + size - 1));
+	for (uint64_t off = 0; off < size; off += 4096 * 7)
+		ck_assert_uint_eq(hm_test_pfn(p + off) * 4096, iova + off);
+	ck_assert_uint_eq(hm_test_pfn(p + size - 4096) * 4096, iova + size - 4096);
+	return 0;
+}
+
+START_TEST(blocks_on_hugepages_are_contiguous_in_pagemap)
+{
+	struct hm_test_huge *h = hm_test_hugepages_get(2048, 64, "blocks_on_hugepages");
+	const char *args[] = {"-l",
+			      "0",
+			      "--huge-dir",
+			      h ? h->mount : "",
+			      "--socket-mem",
+			      "128",
+			      "--file-prefix",
+			      hm_test_prefix("pfn"),
+			      "--log-level",
+			      "emerg",
+			      NULL};
+	struct hm_memory_info info;
+	unsigned int blocks = 0;
+
+	if (h == NULL)
+		return;
+	ck_assert_int_ge(hm_test_eal_init(args), 0);
+	ck_assert_int_eq(hm_eal_iova_mode(), HM_IOVA_PA);
+	ck_assert_int_eq(hm_memory_info_get(&info), 0);
+	/* The largest blocks first, then smaller ones from what is left. */
+	for (int order = HM_BUDDY_MAX_ORDER; order >= 0; order--) {
+		uint8_t *p;
+
+		while ((p = hm_buddy_alloc((unsigned int)order, 0, HM_BUDDY_ATOMIC)) != NULL) {
+			check_block_pfns(p, (unsigned int)order);
+			blocks++;
+			if ((uint64_t)order > 9 && (4096ULL << order) > info.largest_run_bytes)
+				ck_abort_msg("order %d block is larger than the longest run",
+					     order);
+		}
+	}
+	ck_assert_uint_gt(blocks, 0);
+	ck_assert_int_eq(hm_buddy_audit(), 0);
+	hm_eal_cleanup();
+	hm_test_hugepages_put(h);
+}
+END_TEST
+
+START_TEST(a_memzone_is_found_by_another_process)
+{
+	struct hm_test_huge *h = hm_test_hugepages_get(2048, 8, "memzone_other_process");
+	const char *prefix = hm_test_prefix("mz");
+	const char *args[] = {"-l",
+			      "0",
+			      "--huge-dir",
+			      h ? h->mount : "",
+			      "--socket-mem",
+			      "16",
+			      "--file-prefix",
+			      prefix,
+			      "--log-level",
+			      "emerg",
+			      NULL};
+	const char *sec[] = {"-l",   "1",	    "--proc-type", "secondary", "--file-prefix",
+			     prefix, "--log-level", "emerg",	   NULL};
+	const struct hm_memzone *mz;
+
+	if (h == NULL)
+		return;
+	ck_assert_int_ge(hm_test_eal_init(args), 0);
+	mz = hm_memzone_reserve("hm_test_mz", 3 * 4096, 0, 0, 4096);
+	ck_assert_ptr_nonnull(mz);
+	strcpy(mz->addr, "written by the primary");
+	setenv("HM_TEST_MODE", "memzone", 1);
+	ck_assert_int_eq(hm_test_wait(hm_test_spawn(getenv("HM_TEST_SECONDARY"), sec), 60000), 0);
+	ck_assert_str_eq((char *)mz->addr + 64, "written by the secondary");
+	/* The secondary also reserved one of its own; the primary finds it. */
+	ck_assert_ptr_nonnull(hm_memzone_lookup("hm_test_mz_2"));
+	ck_assert_int_eq(hm_buddy_audit(), 0);
+	hm_eal_cleanup();
+	hm_test_hugepages_put(h);
+}
+END_TEST
+
 START_TEST(dma32_requests_get_iovas_below_4g)
 {
 	/* 1 GiB pages are often low in physical memory: take one if the kernel has it. */
@@ -411,6 +543,9 @@ buddy_suite(void)
 	tcase_add_test(tc, memzones_are_found_by_name);
 	tcase_add_test(tc, two_lcores_allocating_at_once_keep_the_books_right);
 	tcase_add_test(tc, dma32_requests_get_iovas_below_4g);
+	tcase_add_test(tc, every_order_allocates_to_exhaustion_and_merges_back_to_one_block);
+	tcase_add_test(tc, blocks_on_hugepages_are_contiguous_in_pagemap);
+	tcase_add_test(tc, a_memzone_is_found_by_another_process);
 	suite_add_tcase(s, tc);
 	return s;
 }

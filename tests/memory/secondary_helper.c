@@ -3,6 +3,7 @@
  * A real secondary process for the memory tests, started with fork+exec.
  *
  *   HM_TEST_MODE=check hm_test_secondary [EAL args]  attach, verify, ack
+ *   HM_TEST_MODE=memzone hm_test_secondary [EAL args] look up the primary's memzone
  *   hm_test_secondary [EAL args]                     attach and detach only
  *
  * The check verifies for every memseg: the primary's pattern at its first and
@@ -62,6 +63,19 @@ ack(const struct hm_memseg *ms, void *arg)
 	return 1; /* the first memseg only */
 }
 
+/* The primary's "hm_test_mz": its text, its IOVA; answer in it, and reserve one back. */
+static unsigned int
+check_memzone(void)
+{
+	const struct hm_memzone *mz = hm_memzone_lookup("hm_test_mz");
+
+	if (mz == NULL || strcmp(mz->addr, "written by the primary") != 0 ||
+	    hm_virt2iova(mz->addr) != mz->iova)
+		return 1;
+	strcpy((char *)mz->addr + 64, "written by the secondary");
+	return hm_memzone_reserve("hm_test_mz_2", 4096, 0, 0, 0) == NULL;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -87,6 +101,8 @@ main(int argc, char **argv)
 		if (r.bad == 0)
 			hm_memseg_walk(ack, NULL);
 	}
+	if (mode != NULL && strcmp(mode, "memzone") == 0)
+		r.bad += check_memzone();
 	hm_eal_cleanup();
 	return r.bad == 0 ? 0 : 10 + (r.bad > 100 ? 100 : (int)r.bad);
 }
