@@ -99,7 +99,7 @@ add_to_free_area(struct hm_zone *z, uint32_t idx, unsigned int order)
 {
 	struct hm_page *p = &buddy->pages[idx];
 
-	p->state = PG_FREE;
+	page_set_state(p, PG_FREE);
 	p->order = (uint8_t)order;
 	p->owner = -1;
 	list_add(buddy->pages, &z->area[order].head, idx);
@@ -113,7 +113,7 @@ del_from_free_area(struct hm_zone *z, uint32_t idx, unsigned int order)
 	list_del(buddy->pages, &z->area[order].head, idx);
 	z->area[order].nr_free--;
 	z->free_pages -= 1ULL << order;
-	buddy->pages[idx].state = PG_TAIL;
+	page_set_state(&buddy->pages[idx], PG_TAIL);
 }
 
 /* ----------------------------------------------------------- split, merge */
@@ -162,10 +162,10 @@ free_one_block(struct hm_zone *z, uint32_t idx, unsigned int order)
 			break; /* the buddy would be outside the run */
 		bidx = (uint32_t)((int64_t)idx +
 				  ((int64_t)biova - (int64_t)iova) / HM_BUDDY_PAGE_SIZE);
-		if (buddy->pages[bidx].state != PG_FREE || buddy->pages[bidx].order != order)
+		if (page_state(&buddy->pages[bidx]) != PG_FREE || buddy->pages[bidx].order != order)
 			break;
 		del_from_free_area(z, bidx, order);
-		buddy->pages[idx].state = PG_TAIL;
+		page_set_state(&buddy->pages[idx], PG_TAIL);
 		if (bidx < idx)
 			idx = bidx;
 		order++;
@@ -216,8 +216,8 @@ pcp_refill(struct hm_zone *z, struct hm_pcp_list *l, unsigned int order, unsigne
 
 		if (idx == HM_PAGE_NIL)
 			break;
-		buddy->pages[idx].state = PG_PCP;
 		buddy->pages[idx].order = (uint8_t)order;
+		page_set_state(&buddy->pages[idx], PG_PCP);
 		list_add(buddy->pages, &l->head, idx);
 		l->count++;
 		n++;
@@ -369,9 +369,10 @@ hm_buddy_alloc(unsigned int order, int socket, unsigned int flags)
 		idx = zone_alloc(z, order, flags, fallback[i]);
 		if (idx == HM_PAGE_NIL)
 			continue;
-		buddy->pages[idx].state = PG_ALLOC;
 		buddy->pages[idx].order = (uint8_t)order;
 		buddy->pages[idx].owner = hm_shared_config_proc_slot();
+		/* Release: whoever sees ALLOC (a free, a reclaim) sees order and owner. */
+		atomic_store_explicit(&buddy->pages[idx].state, PG_ALLOC, memory_order_release);
 		atomic_fetch_add_explicit(&z->allocs[order], 1, memory_order_relaxed);
 		va = (void *)(uintptr_t)(buddy->base_va + (uint64_t)idx * HM_BUDDY_PAGE_SIZE);
 		if (flags & HM_BUDDY_ZERO)
@@ -400,7 +401,7 @@ allocated_head(const void *addr, const char *what)
 		return HM_PAGE_NIL;
 	}
 	idx = (uint32_t)((va - buddy->base_va) / HM_BUDDY_PAGE_SIZE);
-	switch (buddy->pages[idx].state) {
+	switch (atomic_load_explicit(&buddy->pages[idx].state, memory_order_acquire)) {
 	case PG_ALLOC:
 		return idx;
 	case PG_FREE:
@@ -425,7 +426,7 @@ free_block(uint32_t idx)
 	if (order <= HM_BUDDY_PCP_MAX_ORDER && lcore < HM_MAX_LCORE) {
 		struct hm_pcp_list *l = &z->pcp[lcore][order];
 
-		p->state = PG_PCP;
+		page_set_state(p, PG_PCP);
 		list_add(buddy->pages, &l->head, idx);
 		l->count++;
 		atomic_fetch_add_explicit(&z->pcp_pages, 1ULL << order, memory_order_relaxed);
@@ -439,6 +440,16 @@ free_block(uint32_t idx)
 	pthread_mutex_unlock(&z->lock);
 }
 
+/* Take a head out of ALLOC; false if another thread freed it first. */
+static bool
+claim_for_free(uint32_t idx)
+{
+	uint8_t expected = PG_ALLOC;
+
+	return atomic_compare_exchange_strong_explicit(&buddy->pages[idx].state, &expected, PG_TAIL,
+						       memory_order_acquire, memory_order_relaxed);
+}
+
 int
 hm_buddy_free(void *addr)
 {
@@ -446,6 +457,10 @@ hm_buddy_free(void *addr)
 
 	if (idx == HM_PAGE_NIL)
 		return -EINVAL;
+	if (!claim_for_free(idx)) {
+		HM_LOG(ERR, "buddy", "free %p: freed concurrently by another thread", addr);
+		return -EINVAL;
+	}
 	free_block(idx);
 	return 0;
 }
@@ -468,7 +483,8 @@ hm_buddy_reclaim_owner(int owner)
 	for (uint32_t idx = 0; idx < buddy->nr_pages; idx++) {
 		struct hm_page *p = &buddy->pages[idx];
 
-		if (p->state != PG_ALLOC || p->owner != owner)
+		if (atomic_load_explicit(&p->state, memory_order_acquire) != PG_ALLOC ||
+		    p->owner != owner || !claim_for_free(idx))
 			continue;
 		freed += 1ULL << p->order;
 		struct hm_zone *z = &buddy->zones[p->zone];

@@ -25,6 +25,12 @@
  * process, so caches take no lock; moving blocks between a cache and the
  * free lists takes the zone lock. Order: memzone lock, then zone locks in
  * index order.
+ *
+ * A head's state is read without the zone lock by a merge looking at its
+ * buddy, and changed without it by the lcore cache paths, so it is an
+ * atomic byte (relaxed, except the ALLOC transitions: see buddy.c). Freeing
+ * moves a head out of ALLOC with a compare-and-swap, so two threads freeing
+ * one block cannot both succeed.
  */
 
 #include <pthread.h>
@@ -48,11 +54,11 @@ enum hm_page_state {
 struct hm_page {
 	uint32_t next; /* list links: page indexes */
 	uint32_t prev;
-	uint32_t run;  /* contiguous run of this page, HM_PAGE_NIL for holes */
-	int32_t owner; /* process slot of an allocated head, -1 if none */
-	uint8_t state; /* enum hm_page_state, for heads */
-	uint8_t order; /* block order, for heads */
-	uint8_t zone;  /* zone index, every page of a run */
+	uint32_t run;	       /* contiguous run of this page, HM_PAGE_NIL for holes */
+	int32_t owner;	       /* process slot of an allocated head, -1 if none */
+	_Atomic uint8_t state; /* enum hm_page_state, for heads: see page_state() */
+	uint8_t order;	       /* block order, for heads */
+	uint8_t zone;	       /* zone index, every page of a run */
 	uint8_t pad;
 	uint32_t pad2;
 };
@@ -118,6 +124,18 @@ static inline unsigned int
 hm_zone_index(int socket, enum hm_zone_type type)
 {
 	return (unsigned int)socket * HM_NR_ZONES + (unsigned int)type;
+}
+
+static inline unsigned int
+page_state(const struct hm_page *p)
+{
+	return atomic_load_explicit(&p->state, memory_order_relaxed);
+}
+
+static inline void
+page_set_state(struct hm_page *p, unsigned int s)
+{
+	atomic_store_explicit(&p->state, (uint8_t)s, memory_order_relaxed);
 }
 
 /* IOVA of page idx (inside a run). */

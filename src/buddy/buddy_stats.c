@@ -184,7 +184,7 @@ hm_buddy_audit(void)
 			hm_iova_t iova = hm_page_iova(mc, b, idx);
 			uint64_t n;
 
-			if (p->state == PG_TAIL)
+			if (page_state(p) == PG_TAIL)
 				AUDIT_FAIL("page %u (iova 0x%" PRIx64 ") belongs to no block", idx,
 					   iova);
 			if (p->order > HM_BUDDY_MAX_ORDER)
@@ -195,17 +195,17 @@ hm_buddy_audit(void)
 				    "block at page %u order %u is unaligned or leaves its run", idx,
 				    p->order);
 			for (uint64_t t = 1; t < n; t++)
-				if (b->pages[idx + t].state != PG_TAIL)
+				if (page_state(&b->pages[idx + t]) != PG_TAIL)
 					AUDIT_FAIL("page %" PRIu64 " inside block %u is a head",
 						   idx + t, idx);
-			if (p->state == PG_FREE)
+			if (page_state(p) == PG_FREE)
 				free_pages[p->zone] += n;
-			else if (p->state == PG_PCP)
+			else if (page_state(p) == PG_PCP)
 				pcp_pages[p->zone] += n;
-			else if (p->state == PG_ALLOC)
+			else if (page_state(p) == PG_ALLOC)
 				alloc_pages[p->zone] += n;
 			else
-				AUDIT_FAIL("page %u: state %u", idx, p->state);
+				AUDIT_FAIL("page %u: state %u", idx, page_state(p));
 			idx += (uint32_t)n;
 		}
 	}
@@ -224,7 +224,7 @@ hm_buddy_audit(void)
 			     idx = b->pages[idx].next) {
 				const struct hm_page *p = &b->pages[idx];
 
-				if (p->state != PG_FREE || p->order != o || p->zone != zi ||
+				if (page_state(p) != PG_FREE || p->order != o || p->zone != zi ||
 				    p->prev != prev || ++count > b->nr_pages)
 					AUDIT_FAIL("zone %u order %u: bad free list entry %u", zi,
 						   o, idx);
@@ -242,7 +242,7 @@ hm_buddy_audit(void)
 
 				for (uint32_t idx = z->pcp[l][o].head; idx != HM_PAGE_NIL;
 				     idx = b->pages[idx].next) {
-					if (b->pages[idx].state != PG_PCP ||
+					if (page_state(&b->pages[idx]) != PG_PCP ||
 					    b->pages[idx].order != o || ++count > b->nr_pages)
 						AUDIT_FAIL("zone %u lcore %u: bad cached block %u",
 							   zi, l, idx);

@@ -24,7 +24,9 @@
 #define HM_FILE_PREFIX_MAX 48
 #define HM_DEFAULT_PREFIX  "hugemem"
 /* Start of the shared VA range: config first, memory 1 GiB above it. */
+#ifndef HM_DEFAULT_BASE_VIRTADDR /* meson option base_virtaddr */
 #define HM_DEFAULT_BASE_VIRTADDR 0x200000000000ULL /* above ASan's shadow */
+#endif
 #define HM_LOG_PATTERNS_MAX	 16
 
 enum hm_huge_unlink {

@@ -847,7 +847,7 @@ END_TEST
 
 START_TEST(failed_init_leaves_no_runtime_dir)
 {
-	char prefix[48];
+	char prefix[48], base[32];
 	void *taken;
 	int ret;
 
@@ -871,18 +871,17 @@ START_TEST(failed_init_leaves_no_runtime_dir)
 	ck_assert(!runtime_dir_exists(prefix));
 
 	/* The shared VA range is taken in this process. */
-	taken = mmap((void *)(uintptr_t)0x200000000000ULL, 4096, PROT_NONE,
+	snprintf(base, sizeof(base), "0x%llx", (unsigned long long)HM_DEFAULT_BASE_VIRTADDR);
+	taken = mmap((void *)(uintptr_t)HM_DEFAULT_BASE_VIRTADDR, 4096, PROT_NONE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	ck_assert(taken == (void *)(uintptr_t)0x200000000000ULL);
-	ret = hm_test_eal_init(
-	    ARGS("--no-huge", "--file-prefix", prefix, "--base-virtaddr", "0x200000000000"));
+	ck_assert(taken == (void *)(uintptr_t)HM_DEFAULT_BASE_VIRTADDR);
+	ret = hm_test_eal_init(ARGS("--no-huge", "--file-prefix", prefix, "--base-virtaddr", base));
 	ck_assert_int_eq(ret, -EEXIST);
 	ck_assert(!runtime_dir_exists(prefix));
 	munmap(taken, 4096);
 
 	/* None of that stops a good init in the same process. */
-	ret = hm_test_eal_init(
-	    ARGS("--no-huge", "--file-prefix", prefix, "--base-virtaddr", "0x200000000000"));
+	ret = hm_test_eal_init(ARGS("--no-huge", "--file-prefix", prefix, "--base-virtaddr", base));
 	ck_assert_int_eq(ret, 5);
 	ck_assert(runtime_dir_exists(prefix));
 	ck_assert_int_eq(hm_eal_cleanup(), 0);

@@ -147,12 +147,15 @@ END_TEST
 START_TEST(taken_base_address_is_refused_and_nothing_is_left)
 {
 	const char *prefix = hm_test_prefix("va");
-	void *want = (void *)0x300000000000ULL;
+	uint64_t base = HM_DEFAULT_BASE_VIRTADDR + 64 * HM_GB;
+	void *want = (void *)(uintptr_t)(base + 8 * HM_GB + 4096); /* where memory would go */
 	void *p =
 	    mmap(want, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	char base_str[32];
 	const char *args[] = {
-	    "-l",   "0", "--no-huge", "--base-virtaddr", "0x300000000000", "--file-prefix",
-	    prefix, NULL};
+	    "-l", "0", "--no-huge", "--base-virtaddr", base_str, "--file-prefix", prefix, NULL};
+
+	snprintf(base_str, sizeof(base_str), "0x%llx", (unsigned long long)base);
 
 	ck_assert_ptr_eq(p, want);
 	ck_assert_int_eq(hm_test_eal_init(args), -EEXIST);
