@@ -46,6 +46,14 @@ print_summary(void)
 	       info.largest_run_bytes >> 20);
 	printf("hugememd: pinned in %.1f ms, IOVAs resolved and placed in %.1f ms\n",
 	       info.pin_ns / 1e6, info.resolve_ns / 1e6);
+	{
+		char info_buf[4096];
+
+		if (hm_buddy_info(info_buf, sizeof(info_buf)) > 0)
+			printf(
+			    "hugememd: buddyinfo (free blocks of order 0..%d, 4 KiB << order):\n%s",
+			    HM_BUDDY_MAX_ORDER, info_buf);
+	}
 	if (hm_eal_runtime_dir()[0] != '\0')
 		printf("hugememd: runtime directory %s\n", hm_eal_runtime_dir());
 	printf("hugememd: serving; stop with SIGTERM or Ctrl-C\n");

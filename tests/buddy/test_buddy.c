@@ -330,21 +330,25 @@ hammer(void *arg)
 	return 0;
 }
 
-START_TEST(two_lcores_allocating_at_once_keep_the_books_right)
+START_TEST(four_lcores_allocating_at_once_keep_the_books_right)
 {
+	/* Four lcores floating over the CPUs there are: each has its own caches. */
+	const char *args[] = {"--lcores",      "(0-3)@(0-1)",	     "--no-huge",   "-m",    "32",
+			      "--file-prefix", hm_test_prefix("cc"), "--log-level", "emerg", NULL};
 	struct hm_zone_stats st;
+	unsigned int l;
 
-	init_no_huge("32", "0-1");
-	if (hm_lcore_count() < 2) {
-		printf("SKIPPED two_lcores: only one lcore\n");
-		hm_eal_cleanup();
-		return;
-	}
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		args[1] = "(0-3)@0";
+	ck_assert_int_ge(hm_test_eal_init(args), 0);
+	ck_assert_uint_eq(hm_lcore_count(), 4);
 	atomic_store(&go, 0);
-	ck_assert_int_eq(hm_eal_remote_launch(hammer, (void *)1, 1), 0);
+	HM_LCORE_FOREACH_WORKER(l)
+	ck_assert_int_eq(hm_eal_remote_launch(hammer, (void *)(uintptr_t)(l + 1), l), 0);
 	atomic_store(&go, 1);
-	ck_assert_int_eq(hammer((void *)2), 0);
-	ck_assert_int_eq(hm_eal_wait_lcore(1), 0);
+	ck_assert_int_eq(hammer((void *)99), 0);
+	HM_LCORE_FOREACH_WORKER(l)
+	ck_assert_int_eq(hm_eal_wait_lcore(l), 0);
 	drain_and_audit();
 	st = normal_zone();
 	ck_assert_uint_eq(st.free_pages, st.managed_pages);
@@ -541,7 +545,7 @@ buddy_suite(void)
 	tcase_add_test(tc, small_blocks_come_from_the_lcore_cache);
 	tcase_add_test(tc, a_dead_owners_blocks_are_reclaimed);
 	tcase_add_test(tc, memzones_are_found_by_name);
-	tcase_add_test(tc, two_lcores_allocating_at_once_keep_the_books_right);
+	tcase_add_test(tc, four_lcores_allocating_at_once_keep_the_books_right);
 	tcase_add_test(tc, dma32_requests_get_iovas_below_4g);
 	tcase_add_test(tc, every_order_allocates_to_exhaustion_and_merges_back_to_one_block);
 	tcase_add_test(tc, blocks_on_hugepages_are_contiguous_in_pagemap);
