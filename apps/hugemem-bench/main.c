@@ -22,6 +22,22 @@
  *            must translate to memseg IOVA + offset, and that must be the
  *            physical address /proc/self/pagemap gives. A mismatch fails the
  *            run (exit 1): a fast wrong answer is not a result.
+ *   alloc    alloc + free pairs per second of DMA memory, in children of
+ *            their own: hm_dma_alloc() against rte_malloc_socket(), and
+ *            hm_memzone_reserve() against rte_memzone_reserve_aligned(), for
+ *            4 KiB, 64 KiB and 2 MiB blocks and for a random mix (64 B to
+ *            2 MiB, log-uniform, a window of live blocks with random
+ *            lifetimes). Both sides draw the same seeded sequence.
+ *   frag     the random mix run for a long trace, then stopped with its
+ *            live blocks held: hugemem's largest free block and unusable
+ *            index at order 9 (hm_buddy_zone_stats()) against DPDK's
+ *            rte_malloc_get_socket_stats(); then everything is freed and
+ *            each side is checked for getting its largest free block back.
+ *            Every block of the trace is checked against /proc/self/pagemap
+ *            (first byte at the IOVA returned, last byte at IOVA + size - 1)
+ *            and tagged at both ends, so that two live blocks that overlap
+ *            show; hm_buddy_audit() must pass with the blocks held, after
+ *            the frees and after the timed rows, or the run fails.
  *
  * Why the comparison is fair
  *   - Same memory: both EALs get "-l 0 --socket-mem <mem> --huge-dir <dir>
@@ -49,6 +65,14 @@
  *     runs in a mount namespace of its own with a hugetlbfs limited to
  *     --mem mounted over --huge-dir. That is DPDK's best case. Without
  *     CAP_SYS_ADMIN the row is skipped.
+ *   - The allocator children are an EAL each of their own, hugemem and
+ *     DPDK, on the same memory; the DPDK one also gets --socket-limit <mem>
+ *     so that its heap cannot grow past what hugemem has. The two
+ *     allocators do not promise the same thing: an hm_dma_alloc() block is
+ *     one buddy block (2^n pages of 4 KiB) contiguous in IOVA, while an
+ *     rte_malloc() element is contiguous in IOVA only inside one memseg
+ *     (one 2 MiB page here). rte_memzone_reserve_aligned() gets
+ *     RTE_MEMZONE_IOVA_CONTIG, the promise hugemem's memzones make.
  *   - Statistics: median and best of the rounds (best = lowest time, highest
  *     rate). Ratios are shown side by side; nothing here is a pass/fail
  *     timing assertion.
@@ -92,7 +116,9 @@
 
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_malloc.h>
 #include <rte_memory.h>
+#include <rte_memzone.h>
 #include <rte_version.h>
 
 /* Private: where hugemem puts a prefix's runtime directory (for the sweep). */
@@ -123,6 +149,24 @@
 #define VERIFY_STRIDE	 256	      /* every 256th random address is checked */
 #define RNG_SEED	 0x9e3779b97f4a7c15ULL
 
+/*
+ * The allocator sections. Fixed sizes run in batches (allocate a batch,
+ * then free it in the same order) so that both the lcore caches and the
+ * zone locks of hugemem are exercised; memzones in smaller batches, under
+ * hugemem's HM_MAX_MEMZONES (256) and well under DPDK's RTE_MAX_MEMZONE.
+ */
+#define DMA_BATCH	256
+#define MZ_BATCH	128
+#define MIX_WINDOW	1024	     /* live blocks of the random mix */
+#define MIX_MIN_SHIFT	6	     /* 64 B */
+#define MIX_MAX_SHIFT	21	     /* 2 MiB */
+#define MIX_STEPS	131072	     /* timed steps of the mix */
+#define ALLOC_BUDGET_NS 500000000ULL /* no new batch of a fixed-size row after 0.5 s */
+#define TRACE_STEPS	200000	     /* steps of the fragmentation trace */
+#define DMA_ALIGN	4096u	     /* a DMA buffer of a page or more is page aligned */
+#define ORDER_2M	9	     /* buddy order of a 2 MiB block */
+#define ALLOC_SEED	0xd1b54a32d192ed03ULL
+
 /* A child that has not reported after this long is stuck: SIGALRM ends it. */
 #define CHILD_TIMEOUT_S 300
 
@@ -141,6 +185,8 @@ enum bench_kind {
 	KIND_DPDK,	  /* rte_eal_init() --socket-mem, dynamic memory */
 	KIND_DPDK_LEGACY, /* rte_eal_init() --socket-mem --legacy-mem */
 	KIND_DPDK_BASE,	  /* rte_eal_init() without --socket-mem: the non-memory cost */
+	KIND_HM_ALLOC,	  /* hm_eal_init(), then the allocator sections */
+	KIND_DPDK_ALLOC,  /* rte_eal_init() --socket-limit, then the allocator sections */
 	NB_KINDS,
 };
 
@@ -156,10 +202,12 @@ struct kind_desc {
 	const char *label; /* row of the init table */
 	const char *tag;   /* part of the file prefix */
 	bool is_hm;
-	bool socket_mem;  /* pass --socket-mem <mem> */
-	bool legacy;	  /* pass --legacy-mem, in a size-limited private hugetlbfs */
-	bool verify;	  /* check translations against memsegs and pagemap */
-	uint32_t lookups; /* bit mask of enum lookup_method timed in this child */
+	bool socket_mem;   /* pass --socket-mem <mem> */
+	bool legacy;	   /* pass --legacy-mem, in a size-limited private hugetlbfs */
+	bool socket_limit; /* pass --socket-limit <mem>: the heap cannot grow */
+	bool alloc;	   /* run the allocator sections instead of the lookups */
+	bool verify;	   /* check translations against memsegs and pagemap */
+	uint32_t lookups;  /* bit mask of enum lookup_method timed in this child */
 };
 
 static const struct kind_desc kinds[NB_KINDS] = {
@@ -181,6 +229,16 @@ static const struct kind_desc kinds[NB_KINDS] = {
 			  .legacy = true,
 			  .verify = true},
     [KIND_DPDK_BASE] = {.label = "rte_eal_init() no --socket-mem", .tag = "base"},
+    [KIND_HM_ALLOC] = {.label = "hugemem allocators",
+		       .tag = "hmalloc",
+		       .is_hm = true,
+		       .socket_mem = true,
+		       .alloc = true},
+    [KIND_DPDK_ALLOC] = {.label = "DPDK allocators",
+			 .tag = "dpdkalloc",
+			 .socket_mem = true,
+			 .socket_limit = true,
+			 .alloc = true},
 };
 
 static const char *const lookup_labels[NB_LOOKUPS] = {
@@ -205,6 +263,98 @@ struct lookup_result {
 	uint64_t ns;
 };
 
+/*
+ * The timed allocator rows. A _ZERO row is hugemem's only: the same as the
+ * row before it with HM_BUDDY_ZERO, because DPDK's rte_free() clears what it
+ * frees (so that rte_zmalloc() need not): DPDK's blocks come zeroed, and
+ * the _ZERO row is hugemem doing the same work.
+ */
+enum alloc_row {
+	ROW_DMA_4K,
+	ROW_DMA_4K_ZERO,
+	ROW_MZ_4K,
+	ROW_MZ_4K_ZERO,
+	ROW_DMA_64K,
+	ROW_DMA_64K_ZERO,
+	ROW_MZ_64K,
+	ROW_MZ_64K_ZERO,
+	ROW_DMA_2M,
+	ROW_DMA_2M_ZERO,
+	ROW_MZ_2M,
+	ROW_MZ_2M_ZERO,
+	ROW_DMA_MIX,
+	ROW_DMA_MIX_ZERO,
+	NB_ALLOC_ROWS,
+};
+
+struct alloc_row_desc {
+	const char *group; /* size column of the table */
+	size_t size;	   /* 0: the random mix */
+	bool memzone;
+	bool zero;    /* hugemem only, with HM_BUDDY_ZERO */
+	uint32_t ops; /* alloc + free pairs timed a round, at most */
+};
+
+#define FIXED_ROWS(row, group, size, dma_ops, mz_ops)                                              \
+	[ROW_DMA_##row] = {group, size, false, false, dma_ops},                                    \
+	[ROW_DMA_##row##_ZERO] = {group, size, false, true, dma_ops},                              \
+	[ROW_MZ_##row] = {group, size, true, false, mz_ops},                                       \
+	[ROW_MZ_##row##_ZERO] = {group, size, true, true, mz_ops}
+
+static const struct alloc_row_desc alloc_rows[NB_ALLOC_ROWS] = {
+    FIXED_ROWS(4K, "4 KiB", 4096, 1024 * DMA_BATCH, 128 * MZ_BATCH),
+    FIXED_ROWS(64K, "64 KiB", 64 << 10, 1024 * DMA_BATCH, 128 * MZ_BATCH),
+    FIXED_ROWS(2M, "2 MiB", 2 << 20, 256 * DMA_BATCH, 128 * MZ_BATCH),
+    [ROW_DMA_MIX] = {"mix", 0, false, false, MIX_STEPS},
+    [ROW_DMA_MIX_ZERO] = {"mix", 0, false, true, MIX_STEPS},
+};
+
+struct alloc_result {
+	uint64_t ops; /* alloc + free pairs attempted */
+	uint64_t ns;
+	uint64_t failures; /* allocations that returned NULL */
+};
+
+/* One zone of hugemem's, from hm_buddy_zone_stats(). */
+struct zone_snap {
+	uint8_t present;
+	int8_t largest_order; /* of the free lists; -1 if they are empty */
+	int32_t unusable_2m;  /* unusable free space index at order 9, x1000 */
+	uint64_t managed_pages;
+	uint64_t free_pages; /* in the free lists */
+	uint64_t pcp_pages;  /* in the lcore caches */
+};
+
+/* The state of an allocator's memory at one point of the trace. */
+struct heap_snap {
+	uint64_t total_bytes;	  /* hugemem: managed pages; DPDK: heap_totalsz_bytes */
+	uint64_t free_bytes;	  /* hugemem: in the free lists; DPDK: heap_freesz_bytes */
+	uint64_t cached_bytes;	  /* hugemem: in the lcore caches; DPDK: 0 */
+	uint64_t largest_free;	  /* hugemem: largest free block; DPDK: greatest_free_size */
+	uint64_t largest_contig;  /* largest free area contiguous in IOVA */
+	uint64_t allocated_bytes; /* hugemem: the rest of managed; DPDK: heap_allocsz_bytes */
+	struct zone_snap zone[HM_NR_ZONES]; /* hugemem only */
+};
+
+enum snap_point {
+	SNAP_FRESH,   /* right after init */
+	SNAP_HELD,    /* end of the trace, its live blocks held */
+	SNAP_FREED,   /* every block freed */
+	SNAP_DRAINED, /* hugemem: and the lcore caches drained; DPDK: as FREED */
+	NB_SNAPS,
+};
+
+struct trace_result {
+	uint64_t steps;
+	uint64_t failures;	 /* allocations that returned NULL */
+	uint64_t checked;	 /* blocks checked against pagemap */
+	uint64_t not_contig;	 /* DPDK: blocks whose last byte is not at IOVA + size - 1 */
+	uint64_t live_requested; /* bytes the live blocks asked for at the end */
+	uint32_t live_blocks;
+	uint32_t audits; /* hm_buddy_audit() calls, all of which returned 0 */
+	struct heap_snap snap[NB_SNAPS];
+};
+
 /* What a child writes to its pipe: plain data, well below PIPE_BUF. */
 struct child_result {
 	int32_t status;	 /* enum child_status */
@@ -222,6 +372,8 @@ struct child_result {
 	uint32_t leftover_files;  /* hugepage files of the prefix found after cleanup */
 	uint32_t leftover_rundir; /* hugemem's runtime directory still there after cleanup */
 	struct lookup_result lookup[NB_LOOKUPS];
+	struct alloc_result alloc[NB_ALLOC_ROWS]; /* allocator children only */
+	struct trace_result trace;		  /* allocator children only */
 };
 
 struct bench_opts {
@@ -516,6 +668,24 @@ struct eal_ops {
 	const char *(*runtime_dir)(void);
 	/* Check the EAL's answer for addr against want; false + message on mismatch. */
 	bool (*check_addr)(uintptr_t addr, uint64_t want, char *msg, size_t len);
+
+	/* The allocator sections: row labels, then the calls they time. */
+	const char *dma_label;
+	const char *mz_label;
+	/*
+	 * A DMA block of size bytes on socket 0, or NULL; *iova is the
+	 * allocator's answer. hm_flags: HM_BUDDY_* for hugemem, 0 for DPDK.
+	 */
+	void *(*dma_alloc)(size_t size, size_t align, unsigned int hm_flags, uint64_t *iova);
+	int (*dma_free)(void *addr);
+	/* The memseg table's IOVA of addr, to check the allocator's answer against. */
+	uint64_t (*virt2iova)(const void *addr);
+	void *(*mz_reserve)(const char *name, size_t len, size_t align, unsigned int hm_flags,
+			    const void **mz, uint64_t *iova);
+	int (*mz_free)(const void *mz);
+	int (*heap_snapshot)(struct heap_snap *s);
+	void (*drain_caches)(void); /* NULL if the allocator has none */
+	int (*audit)(void);	    /* NULL if the allocator has none */
 };
 
 static int
@@ -542,6 +712,83 @@ hm_check_addr(uintptr_t addr, uint64_t want, char *msg, size_t len)
 	return false;
 }
 
+static void *
+hm_bench_dma_alloc(size_t size, size_t align, unsigned int hm_flags, uint64_t *iova)
+{
+	hm_iova_t got = HM_BAD_IOVA;
+	void *addr = hm_dma_alloc(size, align, 0, hm_flags, &got);
+
+	*iova = got;
+	return addr;
+}
+
+static uint64_t
+hm_bench_virt2iova(const void *addr)
+{
+	return hm_virt2iova(addr);
+}
+
+static void *
+hm_bench_mz_reserve(const char *name, size_t len, size_t align, unsigned int hm_flags,
+		    const void **handle, uint64_t *iova)
+{
+	const struct hm_memzone *mz = hm_memzone_reserve(name, len, 0, hm_flags, align);
+
+	*handle = mz;
+	if (mz == NULL)
+		return NULL;
+	*iova = mz->iova;
+	return mz->addr;
+}
+
+static int
+hm_bench_mz_free(const void *handle)
+{
+	return hm_memzone_free(handle);
+}
+
+/* The zones of socket 0 that exist (DMA32, Normal), summed. */
+static int
+hm_heap_snapshot(struct heap_snap *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (unsigned int t = 0; t < HM_NR_ZONES; t++) {
+		struct zone_snap *z = &s->zone[t];
+		struct hm_zone_stats st;
+		int ret = hm_buddy_zone_stats(0, (enum hm_zone_type)t, &st);
+
+		z->largest_order = -1;
+		z->unusable_2m = -1;
+		if (ret == -ENOENT)
+			continue; /* no memory in that zone */
+		if (ret < 0)
+			return ret;
+		z->present = 1;
+		z->managed_pages = st.managed_pages;
+		z->free_pages = st.free_pages;
+		z->pcp_pages = st.pcp_pages;
+		z->unusable_2m = st.unusable[ORDER_2M];
+		for (int o = HM_BUDDY_MAX_ORDER; o >= 0 && z->largest_order < 0; o--)
+			if (st.nr_free[o] != 0)
+				z->largest_order = (int8_t)o;
+		s->total_bytes += st.managed_pages * HM_BUDDY_PAGE_SIZE;
+		s->free_bytes += st.free_pages * HM_BUDDY_PAGE_SIZE;
+		s->cached_bytes += st.pcp_pages * HM_BUDDY_PAGE_SIZE;
+		if (z->largest_order >= 0 &&
+		    ((uint64_t)HM_BUDDY_PAGE_SIZE << z->largest_order) > s->largest_free)
+			s->largest_free = (uint64_t)HM_BUDDY_PAGE_SIZE << z->largest_order;
+	}
+	s->allocated_bytes = s->total_bytes - s->free_bytes - s->cached_bytes;
+	s->largest_contig = s->largest_free; /* every buddy block is */
+	return 0;
+}
+
+static void
+hm_drain_caches(void)
+{
+	hm_buddy_drain_lcore(hm_lcore_id());
+}
+
 static const struct eal_ops hm_ops = {
     .init = hm_eal_init,
     .cleanup = hm_eal_cleanup,
@@ -549,6 +796,16 @@ static const struct eal_ops hm_ops = {
     .iova_is_pa = hm_iova_is_pa,
     .runtime_dir = hm_eal_runtime_dir,
     .check_addr = hm_check_addr,
+    .dma_label = "hm_dma_alloc()",
+    .mz_label = "hm_memzone_reserve()",
+    .dma_alloc = hm_bench_dma_alloc,
+    .dma_free = hm_dma_free,
+    .virt2iova = hm_bench_virt2iova,
+    .mz_reserve = hm_bench_mz_reserve,
+    .mz_free = hm_bench_mz_free,
+    .heap_snapshot = hm_heap_snapshot,
+    .drain_caches = hm_drain_caches,
+    .audit = hm_buddy_audit,
 };
 
 static int
@@ -603,6 +860,82 @@ dpdk_check_addr(uintptr_t addr, uint64_t want, char *msg, size_t len)
 	return true;
 }
 
+/* rte_malloc() gives no IOVA: a driver asks rte_malloc_virt2iova(), so the timed call does too. */
+static void *
+dpdk_dma_alloc(size_t size, size_t align, unsigned int hm_flags, uint64_t *iova)
+{
+	void *addr = rte_malloc_socket(NULL, size, (unsigned int)align, 0);
+
+	(void)hm_flags;
+	*iova = addr != NULL ? rte_malloc_virt2iova(addr) : RTE_BAD_IOVA;
+	return addr;
+}
+
+static int
+dpdk_dma_free(void *addr)
+{
+	rte_free(addr);
+	return 0;
+}
+
+static uint64_t
+dpdk_virt2iova(const void *addr)
+{
+	const struct rte_memseg *ms = rte_mem_virt2memseg(addr, NULL);
+
+	return ms != NULL ? ms->iova + ((uintptr_t)addr - (uintptr_t)ms->addr) : RTE_BAD_IOVA;
+}
+
+/* IOVA_CONTIG: what a memzone for a device needs, and what hugemem's always are. */
+static void *
+dpdk_mz_reserve(const char *name, size_t len, size_t align, unsigned int hm_flags,
+		const void **handle, uint64_t *iova)
+{
+	const struct rte_memzone *mz =
+	    rte_memzone_reserve_aligned(name, len, 0, RTE_MEMZONE_IOVA_CONTIG, (unsigned int)align);
+
+	(void)hm_flags;
+	*handle = mz;
+	if (mz == NULL)
+		return NULL;
+	*iova = mz->iova;
+	return mz->addr;
+}
+
+static int
+dpdk_mz_free(const void *handle)
+{
+	return rte_memzone_free(handle);
+}
+
+static int
+dpdk_heap_snapshot(struct heap_snap *s)
+{
+	struct rte_malloc_socket_stats st;
+	const struct rte_memzone *mz;
+
+	memset(s, 0, sizeof(*s));
+	if (rte_malloc_get_socket_stats(0, &st) < 0)
+		return -EINVAL;
+	s->total_bytes = st.heap_totalsz_bytes;
+	s->free_bytes = st.heap_freesz_bytes;
+	s->largest_free = st.greatest_free_size;
+	s->allocated_bytes = st.heap_allocsz_bytes;
+	/*
+	 * greatest_free_size is contiguous in VA only. A memzone of length 0
+	 * is the largest one DPDK can reserve: with IOVA_CONTIG, the largest
+	 * free area contiguous in IOVA. Reserved and freed at once, so the
+	 * heap is as it was (rte_free() merges it back).
+	 */
+	mz = rte_memzone_reserve_aligned("bench_largest", 0, 0, RTE_MEMZONE_IOVA_CONTIG,
+					 RTE_CACHE_LINE_SIZE);
+	if (mz != NULL) {
+		s->largest_contig = mz->len;
+		rte_memzone_free(mz);
+	}
+	return 0;
+}
+
 static const struct eal_ops dpdk_ops = {
     .init = dpdk_init,
     .cleanup = dpdk_cleanup,
@@ -610,6 +943,14 @@ static const struct eal_ops dpdk_ops = {
     .iova_is_pa = dpdk_iova_is_pa,
     .runtime_dir = rte_eal_get_runtime_dir,
     .check_addr = dpdk_check_addr,
+    .dma_label = "rte_malloc_socket()",
+    .mz_label = "rte_memzone_reserve_aligned()",
+    .dma_alloc = dpdk_dma_alloc,
+    .dma_free = dpdk_dma_free,
+    .virt2iova = dpdk_virt2iova,
+    .mz_reserve = dpdk_mz_reserve,
+    .mz_free = dpdk_mz_free,
+    .heap_snapshot = dpdk_heap_snapshot,
 };
 
 /* ------------------------------------------------------------ lookups */
@@ -783,6 +1124,399 @@ out:
 	close(fd);
 }
 
+/* ------------------------------------------------------------ allocators */
+
+/*
+ * One allocated block. Its first and last 8 bytes hold a tag written when it
+ * is allocated and checked when it is freed: if an allocator gave the same
+ * memory to two live blocks, one of them finds the other's tag.
+ */
+struct block {
+	void *addr;	/* NULL: the slot is empty */
+	const void *mz; /* the memzone, in the memzone rows */
+	uint64_t iova;	/* as the allocator gave it */
+	size_t size;
+	uint64_t tag;
+};
+
+struct alloc_ctx {
+	const struct eal_ops *ops;
+	struct child_result *r;
+	int pagemap_fd;	       /* >= 0: check every block against pagemap (the trace) */
+	unsigned int hm_flags; /* HM_BUDDY_ZERO in the _ZERO rows */
+	uint64_t serial;       /* allocations so far, for the tags */
+	uint64_t failures;     /* allocations that returned NULL */
+	uint64_t checked;      /* blocks checked against pagemap */
+	uint64_t not_contig;   /* of those, not contiguous in IOVA (DPDK only) */
+	char mz_names[MZ_BATCH][32];
+};
+
+/* 2^f for f in [0, 1), as the series of e^(f ln 2): the bench links no libm. */
+static double
+exp2_frac(double f)
+{
+	double y = f * 0.6931471805599453, term = 1, sum = 1;
+
+	for (int i = 1; i < 16; i++) {
+		term *= y / i;
+		sum += term;
+	}
+	return sum;
+}
+
+/*
+ * The next request of the random mix: a size log-uniform in [64 B, 2 MiB),
+ * aligned as a DMA user would ask: each allocator's default (hugemem 4 KiB,
+ * DPDK a cache line) below a page, page aligned from a page up.
+ */
+static void
+mix_draw(uint64_t *rng, size_t *size, size_t *align)
+{
+	double x = (double)(rng_next(rng) >> 11) * 0x1.0p-53 * (MIX_MAX_SHIFT - MIX_MIN_SHIFT);
+	unsigned int e = (unsigned int)x;
+	size_t s = (size_t)((double)(1ULL << (MIX_MIN_SHIFT + e)) * exp2_frac(x - e));
+
+	if (s < (1u << MIX_MIN_SHIFT))
+		s = 1u << MIX_MIN_SHIFT;
+	*size = s;
+	*align = s < DMA_ALIGN ? 0 : DMA_ALIGN;
+}
+
+static bool
+is_hm(const struct alloc_ctx *c)
+{
+	return c->ops == &hm_ops;
+}
+
+/*
+ * A block just allocated: its IOVA is the memseg table's and aligned; in the
+ * trace also the first byte is at that IOVA in pagemap and the last at
+ * IOVA + size - 1 (hugemem's promise; DPDK's only within a memseg, so for
+ * DPDK that is counted, not failed).
+ */
+static bool
+check_block(struct alloc_ctx *c, const struct block *b, size_t align, const char *what)
+{
+	const uint64_t mask = align > 0 ? align - 1 : 0;
+	uint64_t want = c->ops->virt2iova(b->addr), first, last;
+	int order;
+
+	if (b->iova == NO_IOVA || b->iova != want) {
+		result_fail(c->r, CHILD_VERIFY_FAILED,
+			    "%s(%zu) = %p with IOVA 0x%" PRIx64
+			    ", but the memseg table says 0x%" PRIx64,
+			    what, b->size, b->addr, b->iova, want);
+		return false;
+	}
+	if (((uintptr_t)b->addr & mask) != 0 || (b->iova & mask) != 0) {
+		result_fail(c->r, CHILD_ERROR,
+			    "%s(%zu, align %zu) = %p, IOVA 0x%" PRIx64 ": unaligned", what, b->size,
+			    align, b->addr, b->iova);
+		return false;
+	}
+	if (c->pagemap_fd < 0)
+		return true;
+	first = pagemap_pa(c->pagemap_fd, (uintptr_t)b->addr);
+	last = pagemap_pa(c->pagemap_fd, (uintptr_t)b->addr + b->size - 1);
+	if (first != b->iova) {
+		result_fail(c->r, CHILD_VERIFY_FAILED,
+			    "%s(%zu) = %p with IOVA 0x%" PRIx64 ", but pagemap says PA 0x%" PRIx64,
+			    what, b->size, b->addr, b->iova, first);
+		return false;
+	}
+	c->checked++;
+	if (last != b->iova + b->size - 1) {
+		if (!is_hm(c)) {
+			c->not_contig++;
+			return true;
+		}
+		result_fail(c->r, CHILD_ERROR,
+			    "%s(%zu) = %p, IOVA 0x%" PRIx64 ": its last byte is at PA 0x%" PRIx64
+			    ", not at IOVA + size - 1: the block is not contiguous",
+			    what, b->size, b->addr, b->iova, last);
+		return false;
+	}
+	if (is_hm(c)) {
+		order = hm_buddy_block_order(b->addr);
+		if (order < 0 || ((uint64_t)HM_BUDDY_PAGE_SIZE << order) < b->size) {
+			result_fail(c->r, CHILD_ERROR,
+				    "%s(%zu) = %p, but hm_buddy_block_order() says %d", what,
+				    b->size, b->addr, order);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Allocate into b (a memzone if mz_slot >= 0). @return false after a failed check. */
+static bool
+block_alloc(struct alloc_ctx *c, struct block *b, size_t size, size_t align, int mz_slot)
+{
+	const char *what = mz_slot >= 0 ? c->ops->mz_label : c->ops->dma_label;
+	uint64_t tag;
+
+	b->mz = NULL;
+	b->iova = NO_IOVA;
+	b->size = size;
+	if (mz_slot >= 0)
+		b->addr = c->ops->mz_reserve(c->mz_names[mz_slot], size, align, c->hm_flags, &b->mz,
+					     &b->iova);
+	else
+		b->addr = c->ops->dma_alloc(size, align, c->hm_flags, &b->iova);
+	if (b->addr == NULL) {
+		c->failures++;
+		return true;
+	}
+	if (!check_block(c, b, align, what))
+		return false;
+	tag = ++c->serial * RNG_SEED; /* odd multiplier: distinct for 2^64 blocks */
+	b->tag = tag;
+	memcpy(b->addr, &tag, sizeof(tag));
+	memcpy((char *)b->addr + size - sizeof(tag), &tag, sizeof(tag));
+	return true;
+}
+
+/* Check b's tags and free it; an empty slot is fine. @return false on a failure. */
+static bool
+block_free(struct alloc_ctx *c, struct block *b)
+{
+	uint64_t head, tail;
+	int ret;
+
+	if (b->addr == NULL)
+		return true;
+	memcpy(&head, b->addr, sizeof(head));
+	memcpy(&tail, (char *)b->addr + b->size - sizeof(tail), sizeof(tail));
+	if (head != b->tag || tail != b->tag) {
+		result_fail(c->r, CHILD_ERROR,
+			    "the %zu-byte block at %p (IOVA 0x%" PRIx64
+			    ") was overwritten while live: %s gave its memory out twice",
+			    b->size, b->addr, b->iova,
+			    b->mz ? c->ops->mz_label : c->ops->dma_label);
+		return false;
+	}
+	ret = b->mz != NULL ? c->ops->mz_free(b->mz) : c->ops->dma_free(b->addr);
+	if (ret != 0) {
+		result_fail(c->r, CHILD_ERROR, "freeing the %zu-byte block at %p: %s", b->size,
+			    b->addr, strerror(-ret));
+		return false;
+	}
+	b->addr = NULL;
+	return true;
+}
+
+static bool
+free_all(struct alloc_ctx *c, struct block *blocks, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (!block_free(c, &blocks[i]))
+			return false;
+	return true;
+}
+
+/* One batch of a fixed-size row: n allocations, then their frees in the same order. */
+static bool
+fixed_batch(struct alloc_ctx *c, const struct alloc_row_desc *d, struct block *blocks,
+	    unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (!block_alloc(c, &blocks[i], d->size, DMA_ALIGN, d->memzone ? (int)i : -1))
+			return false;
+	return free_all(c, blocks, n);
+}
+
+static void
+time_fixed_row(struct alloc_ctx *c, const struct alloc_row_desc *d, struct block *blocks,
+	       struct alloc_result *out)
+{
+	const unsigned int n = d->memzone ? MZ_BATCH : DMA_BATCH;
+	uint64_t t0, done;
+
+	if (!fixed_batch(c, d, blocks, n)) /* warm up */
+		return;
+	c->failures = 0;
+	t0 = now_ns();
+	for (done = 0; done < d->ops && now_ns() - t0 < ALLOC_BUDGET_NS; done += n)
+		if (!fixed_batch(c, d, blocks, n))
+			return;
+	out->ns = now_ns() - t0;
+	out->ops = done;
+	out->failures = c->failures;
+}
+
+/* The first MIX_WINDOW requests of the mix, one in each slot. */
+static bool
+mix_fill(struct alloc_ctx *c, struct block *slots, uint64_t *rng)
+{
+	for (unsigned int j = 0; j < MIX_WINDOW; j++) {
+		size_t size, align;
+
+		mix_draw(rng, &size, &align);
+		if (!block_alloc(c, &slots[j], size, align, -1))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * One step of the mix: free the block of a random slot (empty if its last
+ * allocation failed) and allocate the next request there. The draws do not
+ * depend on what the allocator did, so both sides see the same sequence.
+ */
+static bool
+mix_step(struct alloc_ctx *c, struct block *slots, uint64_t *rng)
+{
+	unsigned int j = (unsigned int)(rng_next(rng) % MIX_WINDOW);
+	size_t size, align;
+
+	mix_draw(rng, &size, &align);
+	return block_free(c, &slots[j]) && block_alloc(c, &slots[j], size, align, -1);
+}
+
+/* The timed mix: fill the window, time MIX_STEPS steps, free the window. */
+static void
+time_mix_row(struct alloc_ctx *c, struct block *slots, struct alloc_result *out)
+{
+	uint64_t rng = ALLOC_SEED, t0, done;
+
+	if (!mix_fill(c, slots, &rng))
+		return;
+	c->failures = 0;
+	t0 = now_ns();
+	for (done = 0; done < MIX_STEPS; done++)
+		if (!mix_step(c, slots, &rng))
+			return;
+	out->ns = now_ns() - t0;
+	out->ops = done;
+	out->failures = c->failures;
+	free_all(c, slots, MIX_WINDOW);
+}
+
+static bool
+take_snapshot(struct alloc_ctx *c, enum snap_point p)
+{
+	int ret = c->ops->heap_snapshot(&c->r->trace.snap[p]);
+
+	if (ret < 0)
+		result_fail(c->r, CHILD_ERROR, "heap statistics: %s", strerror(-ret));
+	return ret == 0;
+}
+
+/* hm_buddy_audit() must return 0; for DPDK there is nothing to call. */
+static bool
+run_audit(struct alloc_ctx *c, const char *when)
+{
+	int ret;
+
+	if (c->ops->audit == NULL)
+		return true;
+	ret = c->ops->audit();
+	if (ret != 0) {
+		result_fail(c->r, CHILD_ERROR,
+			    "hm_buddy_audit() returned %d (%s) %s; the buddy log line above names "
+			    "the violation",
+			    ret, strerror(ret < 0 ? -ret : ret), when);
+		return false;
+	}
+	c->r->trace.audits++;
+	return true;
+}
+
+/*
+ * The fragmentation trace: the mix for TRACE_STEPS steps with every block
+ * checked against pagemap, a snapshot with the live blocks held, then the
+ * frees and the snapshots after them.
+ */
+static void
+run_trace(struct alloc_ctx *c, struct block *slots, int pagemap_fd)
+{
+	struct trace_result *t = &c->r->trace;
+	uint64_t rng = ALLOC_SEED;
+
+	if (!take_snapshot(c, SNAP_FRESH))
+		return;
+	c->pagemap_fd = pagemap_fd;
+	c->failures = 0;
+	if (!mix_fill(c, slots, &rng))
+		goto out;
+	for (t->steps = 0; t->steps < TRACE_STEPS; t->steps++)
+		if (!mix_step(c, slots, &rng))
+			goto out;
+	t->failures = c->failures;
+	t->checked = c->checked;
+	t->not_contig = c->not_contig;
+	for (unsigned int j = 0; j < MIX_WINDOW; j++) {
+		if (slots[j].addr != NULL) {
+			t->live_blocks++;
+			t->live_requested += slots[j].size;
+		}
+	}
+	if (!take_snapshot(c, SNAP_HELD) || !run_audit(c, "with the trace's blocks held"))
+		goto out;
+	if (!free_all(c, slots, MIX_WINDOW) || !take_snapshot(c, SNAP_FREED) ||
+	    !run_audit(c, "after freeing the trace's blocks"))
+		goto out;
+	if (c->ops->drain_caches != NULL)
+		c->ops->drain_caches();
+	if (!take_snapshot(c, SNAP_DRAINED) || !run_audit(c, "after draining the lcore cache"))
+		goto out;
+	/* hugemem must have every page back; DPDK's figures are shown, not judged. */
+	if (is_hm(c) &&
+	    t->snap[SNAP_DRAINED].allocated_bytes != t->snap[SNAP_FRESH].allocated_bytes)
+		result_fail(c->r, CHILD_ERROR,
+			    "after freeing every block of the trace and draining the lcore cache, "
+			    "%" PRIu64 " bytes are still allocated (%" PRIu64 " before the trace)",
+			    t->snap[SNAP_DRAINED].allocated_bytes,
+			    t->snap[SNAP_FRESH].allocated_bytes);
+out:
+	c->pagemap_fd = -1;
+}
+
+/*
+ * The allocator child: the trace first, from the fresh EAL, then the timed
+ * rows, each starting from what the one before left, with an audit after each.
+ */
+static void
+measure_allocators(const struct eal_ops *ops, struct child_result *r)
+{
+	struct alloc_ctx c = {.ops = ops, .r = r, .pagemap_fd = -1};
+	struct block *blocks = calloc(MIX_WINDOW, sizeof(*blocks));
+	int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	char when[96];
+
+	if (blocks == NULL) {
+		result_fail(r, CHILD_ERROR, "no memory for %u blocks", MIX_WINDOW);
+		goto out;
+	}
+	if (fd < 0) {
+		result_fail(r, CHILD_ERROR, "cannot open /proc/self/pagemap: %s", strerror(errno));
+		goto out;
+	}
+	for (unsigned int i = 0; i < MZ_BATCH; i++)
+		snprintf(c.mz_names[i], sizeof(c.mz_names[i]), "bench_mz_%u", i);
+	run_trace(&c, blocks, fd);
+	for (unsigned int row = 0; row < NB_ALLOC_ROWS && r->status == CHILD_OK; row++) {
+		const struct alloc_row_desc *d = &alloc_rows[row];
+
+		if (d->zero && !is_hm(&c))
+			continue;
+		c.hm_flags = d->zero ? HM_BUDDY_ZERO : 0;
+		if (d->size == 0)
+			time_mix_row(&c, blocks, &r->alloc[row]);
+		else
+			time_fixed_row(&c, d, blocks, &r->alloc[row]);
+		snprintf(when, sizeof(when), "after the %s %s%s row", d->group,
+			 d->memzone ? ops->mz_label : ops->dma_label,
+			 d->zero ? " HM_BUDDY_ZERO" : "");
+		if (r->status == CHILD_OK)
+			run_audit(&c, when);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(blocks);
+}
+
 /* ------------------------------------------------------------- a child */
 
 /* argv for an EAL, built in storage the EAL may rearrange. */
@@ -822,6 +1556,8 @@ build_eal_args(struct eal_args *a, const struct kind_desc *k, const struct bench
 		eal_args_add(a, "--socket-mem");
 		eal_args_add(a, "%u", o->mem_mb);
 	}
+	if (k->socket_limit)
+		eal_args_add(a, "--socket-limit=%u", o->mem_mb);
 	eal_args_add(a, "--huge-dir");
 	eal_args_add(a, "%s", o->huge_dir);
 	eal_args_add(a, "--file-prefix");
@@ -897,6 +1633,10 @@ measure_eal(const struct kind_desc *k, const struct eal_ops *ops, struct child_r
 		goto out;
 	}
 	seg_list_summarise(&segs, r);
+	if (k->alloc) {
+		measure_allocators(ops, r);
+		goto out;
+	}
 	if (!k->verify && k->lookups == 0)
 		goto out;
 	if (r->mem_bytes == 0) {
@@ -1190,6 +1930,169 @@ lookup_stat(const struct bench_results *br, enum bench_kind k, enum lookup_metho
 	return stats_of(br->scratch, n, true);
 }
 
+/* A figure of one child's result, or a negative value when it has none. */
+typedef double(result_field_fn)(const struct child_result *r, unsigned int arg);
+
+static struct summary
+result_stat(const struct bench_results *br, enum bench_kind k, result_field_fn *fn,
+	    unsigned int arg, bool high_is_best)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < br->rounds; i++) {
+		const struct child_result *r = result_at(br, i, k);
+		double v;
+
+		if (r == NULL)
+			continue;
+		v = fn(r, arg);
+		if (v >= 0)
+			br->scratch[n++] = v;
+	}
+	return stats_of(br->scratch, n, high_is_best);
+}
+
+static double
+alloc_rate(const struct child_result *r, unsigned int row)
+{
+	const struct alloc_result *a = &r->alloc[row];
+
+	return a->ns > 0 ? a->ops * 1e9 / a->ns : -1;
+}
+
+static double
+alloc_ops(const struct child_result *r, unsigned int row)
+{
+	return r->alloc[row].ns > 0 ? (double)r->alloc[row].ops : -1;
+}
+
+static double
+alloc_failures(const struct child_result *r, unsigned int row)
+{
+	return (double)r->alloc[row].failures;
+}
+
+/* The snap_field_* getters take an enum snap_point. */
+static double
+snap_largest(const struct child_result *r, unsigned int p)
+{
+	return (double)r->trace.snap[p].largest_free;
+}
+
+static double
+snap_free(const struct child_result *r, unsigned int p)
+{
+	return (double)r->trace.snap[p].free_bytes;
+}
+
+static double
+snap_cached(const struct child_result *r, unsigned int p)
+{
+	return (double)r->trace.snap[p].cached_bytes;
+}
+
+static double
+snap_contig(const struct child_result *r, unsigned int p)
+{
+	return (double)r->trace.snap[p].largest_contig;
+}
+
+static double
+snap_contig_share(const struct child_result *r, unsigned int p)
+{
+	const struct heap_snap *s = &r->trace.snap[p];
+
+	return s->free_bytes > 0 ? 1.0 - (double)s->largest_contig / (double)s->free_bytes : -1;
+}
+
+static double
+snap_allocated(const struct child_result *r, unsigned int p)
+{
+	return (double)r->trace.snap[p].allocated_bytes;
+}
+
+/* 1 - largest free / free: the one fragmentation figure both allocators can give. */
+static double
+snap_largest_share(const struct child_result *r, unsigned int p)
+{
+	const struct heap_snap *s = &r->trace.snap[p];
+
+	return s->free_bytes > 0 ? 1.0 - (double)s->largest_free / (double)s->free_bytes : -1;
+}
+
+/* arg = point * HM_NR_ZONES + zone */
+static double
+snap_zone_unusable(const struct child_result *r, unsigned int arg)
+{
+	const struct zone_snap *z = &r->trace.snap[arg / HM_NR_ZONES].zone[arg % HM_NR_ZONES];
+
+	return z->present ? z->unusable_2m / 1000.0 : -1;
+}
+
+enum trace_field {
+	TRACE_FAILURES,
+	TRACE_CHECKED,
+	TRACE_NOT_CONTIG,
+	TRACE_LIVE_BLOCKS,
+	TRACE_LIVE_REQUESTED,
+	TRACE_AUDITS,
+};
+
+static double
+trace_field(const struct child_result *r, unsigned int f)
+{
+	switch ((enum trace_field)f) {
+	case TRACE_FAILURES:
+		return (double)r->trace.failures;
+	case TRACE_CHECKED:
+		return (double)r->trace.checked;
+	case TRACE_NOT_CONTIG:
+		return (double)r->trace.not_contig;
+	case TRACE_LIVE_BLOCKS:
+		return r->trace.live_blocks;
+	case TRACE_LIVE_REQUESTED:
+		return (double)r->trace.live_requested;
+	case TRACE_AUDITS:
+		return r->trace.audits;
+	}
+	return -1;
+}
+
+/* Sum of a figure over the rounds of kind k. */
+static double
+result_sum(const struct bench_results *br, enum bench_kind k, result_field_fn *fn, unsigned int arg)
+{
+	double sum = 0;
+
+	for (unsigned int i = 0; i < br->rounds; i++) {
+		const struct child_result *r = result_at(br, i, k);
+
+		if (r != NULL && fn(r, arg) > 0)
+			sum += fn(r, arg);
+	}
+	return sum;
+}
+
+/* Rounds of kind k in which fn at point p is back to its fresh value. */
+static unsigned int
+rounds_recovered(const struct bench_results *br, enum bench_kind k, result_field_fn *fn,
+		 enum snap_point p, unsigned int *n)
+{
+	unsigned int ok = 0;
+
+	*n = 0;
+	for (unsigned int i = 0; i < br->rounds; i++) {
+		const struct child_result *r = result_at(br, i, k);
+
+		if (r == NULL)
+			continue;
+		(*n)++;
+		if (fn(r, p) >= fn(r, SNAP_FRESH))
+			ok++;
+	}
+	return ok;
+}
+
 /* -------------------------------------------------------------- output */
 
 static const char *
@@ -1294,6 +2197,204 @@ print_lookup_table(const struct bench_results *br)
 	       LOOKUP_BUDGET_NS / 1e9);
 }
 
+/* Bytes, in the largest unit that keeps them at 1 or more. */
+static const char *
+size_str(double bytes, char *buf, size_t len)
+{
+	if (bytes >= (double)(1ULL << 30))
+		snprintf(buf, len, "%.2f GiB", bytes / (double)(1ULL << 30));
+	else if (bytes >= (double)(1u << 20))
+		snprintf(buf, len, "%.1f MiB", bytes / (double)(1u << 20));
+	else if (bytes >= 1024)
+		snprintf(buf, len, "%.1f KiB", bytes / 1024);
+	else
+		snprintf(buf, len, "%.0f B", bytes);
+	return buf;
+}
+
+/* One row of the alloc table; dpdk is the group's DPDK row for the ratio, or NULL. */
+static void
+print_alloc_row(const struct bench_results *br, enum bench_kind k, enum alloc_row row,
+		const char *group, const char *label, const struct summary *dpdk)
+{
+	char a[32], b[32];
+	struct summary s = result_stat(br, k, alloc_rate, row, true);
+
+	if (s.n == 0) {
+		printf("  %-7s %-30s no result\n", group, label);
+		return;
+	}
+	printf("  %-7s %-30s %11s %11s %8.0f %9.0f %6.0f", group, label,
+	       rate_str(s.median, a, sizeof(a)), rate_str(s.best, b, sizeof(b)), 1e9 / s.median,
+	       result_stat(br, k, alloc_ops, row, true).median,
+	       result_sum(br, k, alloc_failures, row));
+	if (dpdk != NULL && dpdk->n > 0)
+		printf("   %8.2fx %8.2fx", s.median / dpdk->median, s.best / dpdk->best);
+	printf("\n");
+}
+
+static void
+print_alloc_table(const struct bench_results *br)
+{
+	printf("\nDMA alloc/free: alloc + free pairs per second on socket 0 (best = highest;\n"
+	       "  fails: allocations that returned NULL, all rounds)\n");
+	printf("  %-7s %-30s %11s %11s %8s %9s %6s   %s\n", "", "", "median", "best", "ns/op",
+	       "ops", "fails", "row / DPDK's row");
+	printf("  %-7s %-30s %11s %11s %8s %9s %6s   %9s %9s\n", "", "", "", "", "median",
+	       "per round", "", "median", "best");
+	for (unsigned int row = 0; row < NB_ALLOC_ROWS; row++) {
+		const struct alloc_row_desc *d = &alloc_rows[row];
+		struct summary dpdk;
+
+		if (d->zero)
+			continue; /* printed with the row before it */
+		dpdk = result_stat(br, KIND_DPDK_ALLOC, alloc_rate, row, true);
+		print_alloc_row(br, KIND_HM_ALLOC, row, d->group,
+				d->memzone ? hm_ops.mz_label : hm_ops.dma_label, &dpdk);
+		print_alloc_row(br, KIND_HM_ALLOC, row + 1, "", "  with HM_BUDDY_ZERO", &dpdk);
+		print_alloc_row(br, KIND_DPDK_ALLOC, row, "",
+				d->memzone ? dpdk_ops.mz_label : dpdk_ops.dma_label, NULL);
+	}
+	printf("  (fixed sizes: batches of %u allocations, then their frees in the same order, "
+	       "align %u;\n"
+	       "   at most the ops shown, and no more batches after %.1f s a round;\n"
+	       "   memzones: batches of %u, as hugemem holds %d memzones at most and DPDK %d "
+	       "(RTE_MAX_MEMZONE);\n"
+	       "   DPDK's with RTE_MEMZONE_IOVA_CONTIG, which hugemem's always are;\n"
+	       "   mix: %u steps, sizes 64 B..2 MiB log-uniform, align 0 below 4 KiB and %u from "
+	       "4 KiB, a window\n"
+	       "   of %u live blocks; each step frees a random one and allocates the next "
+	       "request; the same\n"
+	       "   seeded sequence for both; the %u blocks that fill the window are not timed)\n",
+	       DMA_BATCH, DMA_ALIGN, ALLOC_BUDGET_NS / 1e9, MZ_BATCH, HM_MAX_MEMZONES,
+	       RTE_MAX_MEMZONE, MIX_STEPS, DMA_ALIGN, MIX_WINDOW, MIX_WINDOW);
+	printf("  (every op includes the IOVA: hm_dma_alloc() returns it, and rte_malloc() users "
+	       "ask\n"
+	       "   rte_malloc_virt2iova(); it is checked against the memseg table's "
+	       "(hm_virt2iova(),\n"
+	       "   rte_mem_virt2memseg()) and the block's first and last 8 bytes are written and "
+	       "read back)\n"
+	       "  (DPDK 22.11's rte_free() clears the freed element, so DPDK's blocks come "
+	       "zeroed: the\n"
+	       "   HM_BUDDY_ZERO rows, which clear the whole block on allocation, are the "
+	       "same work)\n"
+	       "  (hm_dma_alloc(): one buddy block of 2^n pages of 4 KiB, contiguous in IOVA;\n"
+	       "   rte_malloc_socket(): an element contiguous in IOVA only within one memseg, one "
+	       "2 MiB page here)\n");
+}
+
+/* One row of the fragmentation table: the medians at the snapshot points in points[]. */
+static void
+print_frag_row(const struct bench_results *br, enum bench_kind k, const char *label,
+	       result_field_fn *fn, unsigned int zone_or_none, bool bytes, unsigned int nb_points)
+{
+	printf("    %-44s", label);
+	for (unsigned int p = 0; p < nb_points; p++) {
+		unsigned int arg = zone_or_none == UINT32_MAX ? p : p * HM_NR_ZONES + zone_or_none;
+		struct summary s = result_stat(br, k, fn, arg, false);
+		char buf[32];
+
+		if (s.n == 0)
+			printf(" %12s", zone_or_none != UINT32_MAX ? "no zone" : "-");
+		else if (bytes)
+			printf(" %12s", size_str(s.median, buf, sizeof(buf)));
+		else
+			printf(" %12.3f", s.median);
+	}
+	printf("\n");
+}
+
+static void
+print_frag_table(const struct bench_results *br)
+{
+	unsigned int n_hm, n_dpdk, n_drained;
+	unsigned int hm_freed =
+	    rounds_recovered(br, KIND_HM_ALLOC, snap_largest, SNAP_FREED, &n_hm);
+	unsigned int hm_drained =
+	    rounds_recovered(br, KIND_HM_ALLOC, snap_largest, SNAP_DRAINED, &n_drained);
+	unsigned int dpdk_freed =
+	    rounds_recovered(br, KIND_DPDK_ALLOC, snap_largest, SNAP_FREED, &n_dpdk);
+	unsigned int dpdk_contig =
+	    rounds_recovered(br, KIND_DPDK_ALLOC, snap_contig, SNAP_FREED, &n_dpdk);
+	struct summary live =
+	    result_stat(br, KIND_HM_ALLOC, trace_field, TRACE_LIVE_REQUESTED, false);
+	char a[32];
+
+	printf("\nFragmentation after a long random trace: the mix above for %u steps (window of "
+	       "%u,\n"
+	       "  same sequence both sides), stopped with its live blocks held; medians of the "
+	       "rounds\n",
+	       TRACE_STEPS, MIX_WINDOW);
+	printf("    %-44s %12s %12s %12s %12s\n", "", "fresh", "blocks held", "all freed",
+	       "+ drained");
+	printf("  hugemem: the zones of socket 0 (hm_buddy_zone_stats())\n");
+	print_frag_row(br, KIND_HM_ALLOC, "largest free block (nr_free per order)", snap_largest,
+		       UINT32_MAX, true, NB_SNAPS);
+	print_frag_row(br, KIND_HM_ALLOC, "free, in the free lists", snap_free, UINT32_MAX, true,
+		       NB_SNAPS);
+	print_frag_row(br, KIND_HM_ALLOC, "free, in the lcore caches", snap_cached, UINT32_MAX,
+		       true, NB_SNAPS);
+	print_frag_row(br, KIND_HM_ALLOC, "allocated (blocks of 2^n pages)", snap_allocated,
+		       UINT32_MAX, true, NB_SNAPS);
+	print_frag_row(br, KIND_HM_ALLOC, "unusable index at order 9, zone DMA32",
+		       snap_zone_unusable, HM_ZONE_DMA32, false, NB_SNAPS);
+	print_frag_row(br, KIND_HM_ALLOC, "unusable index at order 9, zone Normal",
+		       snap_zone_unusable, HM_ZONE_NORMAL, false, NB_SNAPS);
+	print_frag_row(br, KIND_HM_ALLOC, "1 - largest free block / free in lists",
+		       snap_largest_share, UINT32_MAX, false, NB_SNAPS);
+	printf("  DPDK: rte_malloc_get_socket_stats(0)\n");
+	print_frag_row(br, KIND_DPDK_ALLOC, "greatest_free_size", snap_largest, UINT32_MAX, true,
+		       SNAP_DRAINED);
+	print_frag_row(br, KIND_DPDK_ALLOC, "heap_freesz_bytes", snap_free, UINT32_MAX, true,
+		       SNAP_DRAINED);
+	print_frag_row(br, KIND_DPDK_ALLOC, "heap_allocsz_bytes", snap_allocated, UINT32_MAX, true,
+		       SNAP_DRAINED);
+	print_frag_row(br, KIND_DPDK_ALLOC, "1 - greatest_free_size / heap_freesz_bytes",
+		       snap_largest_share, UINT32_MAX, false, SNAP_DRAINED);
+	print_frag_row(br, KIND_DPDK_ALLOC, "largest free contiguous in IOVA (memzone)",
+		       snap_contig, UINT32_MAX, true, SNAP_DRAINED);
+	print_frag_row(br, KIND_DPDK_ALLOC, "1 - that / heap_freesz_bytes", snap_contig_share,
+		       UINT32_MAX, false, SNAP_DRAINED);
+	printf("  live blocks at the end: %.0f, asking for %s; failed allocations in the trace "
+	       "(all rounds):\n"
+	       "    hugemem %.0f, DPDK %.0f\n",
+	       result_stat(br, KIND_HM_ALLOC, trace_field, TRACE_LIVE_BLOCKS, false).median,
+	       size_str(live.median, a, sizeof(a)),
+	       result_sum(br, KIND_HM_ALLOC, trace_field, TRACE_FAILURES),
+	       result_sum(br, KIND_DPDK_ALLOC, trace_field, TRACE_FAILURES));
+	printf("  back to the fresh largest free block once everything is freed: hugemem %u of %u "
+	       "rounds\n"
+	       "    (%u of %u after hm_buddy_drain_lcore()); DPDK %u of %u (greatest_free_size), "
+	       "%u of %u\n"
+	       "    (largest free contiguous in IOVA)\n",
+	       hm_freed, n_hm, hm_drained, n_drained, dpdk_freed, n_dpdk, dpdk_contig, n_dpdk);
+	printf("  pagemap, first and last byte of each block of the trace: hugemem %.0f blocks a "
+	       "round, all\n"
+	       "    contiguous in IOVA; DPDK %.0f blocks a round, %.0f of them not contiguous in "
+	       "IOVA (median)\n",
+	       result_stat(br, KIND_HM_ALLOC, trace_field, TRACE_CHECKED, false).median,
+	       result_stat(br, KIND_DPDK_ALLOC, trace_field, TRACE_CHECKED, false).median,
+	       result_stat(br, KIND_DPDK_ALLOC, trace_field, TRACE_NOT_CONTIG, false).median);
+	printf("  hm_buddy_audit(): 0 at all %.0f calls (blocks held, freed, drained, after each "
+	       "timed row)\n",
+	       result_sum(br, KIND_HM_ALLOC, trace_field, TRACE_AUDITS));
+	printf("  (unusable index: hm_buddy_zone_stats()'s unusable[9], the share of a zone's free "
+	       "pages (free\n"
+	       "   lists only, not the lcore caches) that are not in a free block of 2 MiB or "
+	       "more, as the\n"
+	       "   kernel's; DPDK's statistics do not give free memory by element size, so the "
+	       "last row of\n"
+	       "   each side is the figure both can give: 1 - largest free / free. DPDK's "
+	       "greatest_free_size\n"
+	       "   is contiguous in VA only; its largest free area contiguous in IOVA is the "
+	       "memzone that\n"
+	       "   rte_memzone_reserve(len 0, RTE_MEMZONE_IOVA_CONTIG) gets, freed at once; every "
+	       "hugemem block\n"
+	       "   is contiguous in IOVA. + drained: after hugemem's lcore cache is given back to "
+	       "the zones;\n"
+	       "   DPDK has none)\n");
+}
+
 /* --------------------------------------------------------------- setup */
 
 static void
@@ -1302,8 +2403,10 @@ usage(FILE *f)
 	fprintf(f,
 		"Usage: " BENCH " [--rounds N] [--huge-dir DIR] [--mem MB]\n"
 		"Times hm_eal_init() against DPDK's rte_eal_init() on the same amount of 2 MiB\n"
-		"hugepages in PA mode, and hm_virt2iova() against DPDK's translations, each EAL\n"
-		"in a child process of its own; prints medians, bests and ratios.\n"
+		"hugepages in PA mode, hm_virt2iova() against DPDK's translations, and\n"
+		"hm_dma_alloc()/hm_memzone_reserve() against rte_malloc()/rte_memzone_reserve(),\n"
+		"with the fragmentation each leaves after a long random trace; each EAL in a\n"
+		"child process of its own; prints medians, bests and ratios.\n"
 		"  --rounds N      rounds; each runs every kind of child once (default %d)\n"
 		"  --huge-dir DIR  hugetlbfs mount with 2 MiB pages (default %s)\n"
 		"  --mem MB        memory per EAL in MiB, a multiple of 2 (default %d)\n"
@@ -1558,6 +2661,8 @@ print_summary(const struct bench_results *br, const struct bench_opts *o)
 		    "secondaries;\n   they were in the child's private mount and went with it)\n",
 		    br->legacy_kept_files);
 	print_lookup_table(br);
+	print_alloc_table(br);
+	print_frag_table(br);
 	for (unsigned int i = 0; i < br->rounds; i++) {
 		const struct child_result *r = result_at(br, i, KIND_HM);
 

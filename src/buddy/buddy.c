@@ -336,6 +336,37 @@ zonelist(int socket, unsigned int flags, unsigned int *zones, bool *fallback)
 	return n;
 }
 
+static void *try_zones(const unsigned int *zones, const bool *fallback, unsigned int n,
+		       unsigned int order, unsigned int flags, struct hm_zone **first);
+
+/* Could any zone of the list hold a block of this order at all? */
+static bool
+request_fits(const unsigned int *zones, unsigned int n, unsigned int order)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (buddy->zones[zones[i]].present && buddy->zones[zones[i]].managed_pages >> order)
+			return true;
+	return false;
+}
+
+/* Drain the calling lcore's caches. @return true if anything was cached. */
+static bool
+drain_own_caches(void)
+{
+	unsigned int lcore = hm_lcore_id();
+	uint64_t cached = 0;
+
+	if (lcore >= HM_MAX_LCORE)
+		return false;
+	for (unsigned int zi = 0; zi < HM_BUDDY_NR_ZONES; zi++)
+		for (unsigned int o = 0; o <= HM_BUDDY_PCP_MAX_ORDER; o++)
+			cached += buddy->zones[zi].pcp[lcore][o].count;
+	if (cached == 0)
+		return false;
+	hm_buddy_drain_lcore(lcore);
+	return true;
+}
+
 void *
 hm_buddy_alloc(unsigned int order, int socket, unsigned int flags)
 {
@@ -357,6 +388,31 @@ hm_buddy_alloc(unsigned int order, int socket, unsigned int flags)
 	if (socket == HM_SOCKET_ID_ANY)
 		socket = local_socket();
 	n = zonelist(socket, flags, zones, fallback);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		void *va = try_zones(zones, fallback, n, order, flags, &first);
+
+		if (va != NULL)
+			return va;
+		/*
+		 * Blocks cached for this lcore keep their buddies split: give them
+		 * back and try once more, as the kernel drains its per-CPU lists
+		 * before it fails a request. Other lcores' caches are theirs.
+		 */
+		if (attempt == 0 && !(request_fits(zones, n, order) && drain_own_caches()))
+			break;
+	}
+	if (first != NULL)
+		atomic_fetch_add_explicit(&first->failures[order], 1, memory_order_relaxed);
+	HM_LOG(DEBUG, BUDDY, "socket %d%s: no free block of order %u", socket,
+	       (flags & HM_BUDDY_DMA32) ? " zone DMA32" : "", order);
+	errno = ENOMEM;
+	return NULL;
+}
+
+static void *
+try_zones(const unsigned int *zones, const bool *fallback, unsigned int n, unsigned int order,
+	  unsigned int flags, struct hm_zone **first)
+{
 	for (unsigned int i = 0; i < n; i++) {
 		struct hm_zone *z = &buddy->zones[zones[i]];
 		uint32_t idx;
@@ -364,8 +420,8 @@ hm_buddy_alloc(unsigned int order, int socket, unsigned int flags)
 
 		if (!z->present)
 			continue;
-		if (first == NULL)
-			first = z;
+		if (*first == NULL)
+			*first = z;
 		idx = zone_alloc(z, order, flags, fallback[i]);
 		if (idx == HM_PAGE_NIL)
 			continue;
@@ -379,11 +435,6 @@ hm_buddy_alloc(unsigned int order, int socket, unsigned int flags)
 			memset(va, 0, (size_t)HM_BUDDY_PAGE_SIZE << order);
 		return va;
 	}
-	if (first != NULL)
-		atomic_fetch_add_explicit(&first->failures[order], 1, memory_order_relaxed);
-	HM_LOG(DEBUG, BUDDY, "socket %d%s: no free block of order %u", socket,
-	       (flags & HM_BUDDY_DMA32) ? " zone DMA32" : "", order);
-	errno = ENOMEM;
 	return NULL;
 }
 
@@ -414,8 +465,9 @@ allocated_head(const void *addr, const char *what)
 	}
 }
 
+/* direct: straight to the zone, never to this lcore's cache (reclaim for another process). */
 static void
-free_block(uint32_t idx)
+free_block(uint32_t idx, bool direct)
 {
 	struct hm_page *p = &buddy->pages[idx];
 	unsigned int order = p->order, lcore = hm_lcore_id();
@@ -423,7 +475,7 @@ free_block(uint32_t idx)
 
 	atomic_fetch_add_explicit(&z->frees[order], 1, memory_order_relaxed);
 	p->owner = -1;
-	if (order <= HM_BUDDY_PCP_MAX_ORDER && lcore < HM_MAX_LCORE) {
+	if (!direct && order <= HM_BUDDY_PCP_MAX_ORDER && lcore < HM_MAX_LCORE) {
 		struct hm_pcp_list *l = &z->pcp[lcore][order];
 
 		page_set_state(p, PG_PCP);
@@ -451,18 +503,34 @@ claim_for_free(uint32_t idx)
 }
 
 int
+hm_buddy_free_block_of(void *addr, const char *what, bool direct)
+{
+	uint32_t idx = allocated_head(addr, what);
+
+	if (idx == HM_PAGE_NIL)
+		return -EINVAL;
+	if (!claim_for_free(idx)) {
+		HM_LOG(ERR, BUDDY, "%s %p: freed concurrently by another thread", what, addr);
+		return -EINVAL;
+	}
+	atomic_store_explicit(&buddy->pages[idx].flags, 0, memory_order_relaxed);
+	free_block(idx, direct);
+	return 0;
+}
+
+int
 hm_buddy_free(void *addr)
 {
 	uint32_t idx = allocated_head(addr, "free");
 
 	if (idx == HM_PAGE_NIL)
 		return -EINVAL;
-	if (!claim_for_free(idx)) {
-		HM_LOG(ERR, "buddy", "free %p: freed concurrently by another thread", addr);
+	if (atomic_load_explicit(&buddy->pages[idx].flags, memory_order_relaxed) & PGF_MEMZONE) {
+		HM_LOG(ERR, BUDDY, "free %p: the block belongs to a memzone; use hm_memzone_free()",
+		       addr);
 		return -EINVAL;
 	}
-	free_block(idx);
-	return 0;
+	return hm_buddy_free_block_of(addr, "free", false);
 }
 
 int
@@ -480,12 +548,14 @@ hm_buddy_reclaim_owner(int owner)
 
 	if (buddy == NULL || owner < 0)
 		return 0;
+	freed = hm_memzone_reclaim_owner(owner);
 	for (uint32_t idx = 0; idx < buddy->nr_pages; idx++) {
 		struct hm_page *p = &buddy->pages[idx];
 
 		if (atomic_load_explicit(&p->state, memory_order_acquire) != PG_ALLOC ||
 		    p->owner != owner || !claim_for_free(idx))
 			continue;
+		atomic_store_explicit(&p->flags, 0, memory_order_relaxed);
 		freed += 1ULL << p->order;
 		struct hm_zone *z = &buddy->zones[p->zone];
 

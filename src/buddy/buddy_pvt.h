@@ -59,9 +59,12 @@ struct hm_page {
 	_Atomic uint8_t state; /* enum hm_page_state, for heads: see page_state() */
 	uint8_t order;	       /* block order, for heads */
 	uint8_t zone;	       /* zone index, every page of a run */
-	uint8_t pad;
+	_Atomic uint8_t flags; /* PGF_*, for allocated heads */
 	uint32_t pad2;
 };
+
+/* An allocated block that a memzone owns: only hm_memzone_free() frees it. */
+#define PGF_MEMZONE 0x1
 
 struct hm_free_area {
 	uint32_t head;
@@ -119,6 +122,10 @@ void hm_mutex_lock_shared(pthread_mutex_t *m, const char *what);
 int hm_buddy_init(const struct hm_eal_config *cfg, enum hm_proc_type type);
 void hm_buddy_cleanup(enum hm_proc_type type);
 const char *hm_zone_name(unsigned int type);
+/* Free an allocated block whatever its flags (memzone.c, reclaim). */
+int hm_buddy_free_block_of(void *addr, const char *what, bool direct);
+/* memzone.c: drop the memzones of a dead owner. Returns pages freed. */
+uint64_t hm_memzone_reclaim_owner(int owner);
 
 static inline unsigned int
 hm_zone_index(int socket, enum hm_zone_type type)

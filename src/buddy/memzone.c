@@ -84,6 +84,10 @@ hm_memzone_reserve(const char *name, size_t len, int socket, unsigned int flags,
 		errno = err;
 		return NULL;
 	}
+	/* The block is the memzone's now: hm_dma_free() and hm_buddy_free() refuse it. */
+	atomic_fetch_or_explicit(
+	    &b->pages[((uint64_t)(uintptr_t)va - b->base_va) / HM_BUDDY_PAGE_SIZE].flags,
+	    PGF_MEMZONE, memory_order_relaxed);
 	memset(&slot->mz, 0, sizeof(slot->mz));
 	memcpy(slot->mz.name, name, strlen(name) + 1);
 	slot->mz.addr = va;
@@ -140,7 +144,7 @@ hm_memzone_free(const struct hm_memzone *mz)
 		HM_LOG(ERR, MZ, "free %p: the memzone is already free", (const void *)mz);
 		return -EINVAL;
 	}
-	ret = hm_buddy_free(slot->mz.addr);
+	ret = hm_buddy_free_block_of(slot->mz.addr, "memzone free", false);
 	if (ret == 0)
 		slot->used = 0;
 	pthread_mutex_unlock(&b->mz_lock);
@@ -163,4 +167,29 @@ hm_memzone_walk(int (*func)(const struct hm_memzone *mz, void *arg), void *arg)
 			ret = func(&b->memzones[i].mz, arg);
 	pthread_mutex_unlock(&b->mz_lock);
 	return ret;
+}
+
+uint64_t
+hm_memzone_reclaim_owner(int owner)
+{
+	struct hm_buddy *b = hm_buddy_get();
+	uint64_t freed = 0;
+
+	if (b == NULL)
+		return 0;
+	hm_mutex_lock_shared(&b->mz_lock, "memzone table");
+	for (unsigned int i = 0; i < HM_MAX_MEMZONES; i++) {
+		struct hm_memzone_slot *slot = &b->memzones[i];
+		int order;
+
+		if (!slot->used || slot->owner != owner)
+			continue;
+		order = hm_buddy_block_order(slot->mz.addr);
+		if (order >= 0 &&
+		    hm_buddy_free_block_of(slot->mz.addr, "memzone reclaim", true) == 0)
+			freed += 1ULL << order;
+		slot->used = 0;
+	}
+	pthread_mutex_unlock(&b->mz_lock);
+	return freed;
 }

@@ -246,6 +246,34 @@ START_TEST(small_blocks_come_from_the_lcore_cache)
 }
 END_TEST
 
+START_TEST(a_large_request_drains_the_callers_cache_before_failing)
+{
+	static void *held[4096];
+	struct hm_watermarks none = {0, 0, 0};
+	unsigned int n = 0, seed = 7;
+	struct hm_zone_stats st;
+	void *big;
+
+	init_no_huge("16", "0");
+	ck_assert_int_eq(hm_buddy_set_watermarks(0, HM_ZONE_NORMAL, &none), 0);
+	while (n < HM_DIM(held) && (held[n] = hm_buddy_alloc(n % 3, 0, 0)) != NULL)
+		n++;
+	while (n > 0) {
+		unsigned int k = (unsigned int)rand_r(&seed) % n;
+
+		ck_assert_int_eq(hm_buddy_free(held[k]), 0);
+		held[k] = held[--n];
+	}
+	st = normal_zone();
+	ck_assert_uint_gt(st.pcp_pages, 0); /* cached blocks keep the zone split */
+	big = hm_buddy_alloc(12, 0, 0);	    /* the whole zone */
+	ck_assert_ptr_nonnull(big);
+	ck_assert_int_eq(hm_buddy_free(big), 0);
+	ck_assert_int_eq(hm_buddy_audit(), 0);
+	hm_eal_cleanup();
+}
+END_TEST
+
 START_TEST(a_dead_owners_blocks_are_reclaimed)
 {
 	struct hm_zone_stats st;
@@ -253,8 +281,10 @@ START_TEST(a_dead_owners_blocks_are_reclaimed)
 	init_no_huge("16", "0");
 	for (unsigned int i = 0; i < 50; i++)
 		ck_assert_ptr_nonnull(hm_buddy_alloc(i % 6, 0, 0));
+	ck_assert_ptr_nonnull(hm_memzone_reserve("owned", 8192, 0, 0, 0));
 	hm_buddy_drain_lcore(hm_lcore_id());
 	ck_assert_uint_gt(hm_buddy_reclaim_owner(hm_shared_config_proc_slot()), 0);
+	ck_assert_ptr_null(hm_memzone_lookup("owned")); /* its memzones go too */
 	ck_assert_int_eq(hm_buddy_audit(), 0);
 	st = normal_zone();
 	ck_assert_uint_eq(st.free_pages, st.managed_pages);
@@ -293,6 +323,10 @@ START_TEST(memzones_are_found_by_name)
 	for (unsigned int i = 0; i < 2; i++)
 		count += hm_memzone_lookup(i ? "tx_ring_0" : "rx_ring_0") != NULL;
 	ck_assert_uint_eq(count, 2);
+	/* Its block is the memzone's: only hm_memzone_free() may free it. */
+	ck_assert_int_eq(hm_dma_free(mz->addr), -EINVAL);
+	ck_assert_int_eq(hm_buddy_free(mz->addr), -EINVAL);
+	ck_assert_ptr_eq(hm_memzone_lookup("rx_ring_0"), mz);
 	ck_assert_int_eq(hm_memzone_free(mz), 0);
 	ck_assert_ptr_null(hm_memzone_lookup("rx_ring_0"));
 	ck_assert_int_eq(hm_memzone_free(mz), -EINVAL);
@@ -544,6 +578,7 @@ buddy_suite(void)
 	tcase_add_test(tc, watermarks_stop_ordinary_allocations_and_let_atomic_ones_dip);
 	tcase_add_test(tc, small_blocks_come_from_the_lcore_cache);
 	tcase_add_test(tc, a_dead_owners_blocks_are_reclaimed);
+	tcase_add_test(tc, a_large_request_drains_the_callers_cache_before_failing);
 	tcase_add_test(tc, memzones_are_found_by_name);
 	tcase_add_test(tc, four_lcores_allocating_at_once_keep_the_books_right);
 	tcase_add_test(tc, dma32_requests_get_iovas_below_4g);
