@@ -522,6 +522,33 @@ START_TEST(a_memzone_is_found_by_another_process)
 }
 END_TEST
 
+/*
+ * With NORMAL exhausted, ordinary requests fall back to DMA32 but leave it its
+ * reserve above min; DMA32 requests go on down to min.
+ */
+static void
+check_lowmem_reserve(void)
+{
+	static void *held[8192];
+	struct hm_zone_stats dma;
+	unsigned int n = 0;
+
+	while (n < HM_DIM(held) && (held[n] = hm_buddy_alloc(9, 0, 0)) != NULL)
+		n++;
+	ck_assert_int_eq(hm_buddy_zone_stats(0, HM_ZONE_DMA32, &dma), 0);
+	ck_assert_uint_ge(dma.free_pages, dma.wm.min + dma.lowmem_reserve);
+	ck_assert_uint_lt(dma.free_pages, dma.wm.min + dma.lowmem_reserve + 512);
+	while (n < HM_DIM(held) && (held[n] = hm_buddy_alloc(9, 0, HM_BUDDY_DMA32)) != NULL) {
+		ck_assert_uint_lt(hm_virt2iova(held[n]), 1ULL << 32);
+		n++;
+	}
+	ck_assert_int_eq(hm_buddy_zone_stats(0, HM_ZONE_DMA32, &dma), 0);
+	ck_assert_uint_ge(dma.free_pages, dma.wm.min);
+	ck_assert_uint_lt(dma.free_pages, dma.wm.min + 512);
+	while (n > 0)
+		ck_assert_int_eq(hm_buddy_free(held[--n]), 0);
+}
+
 START_TEST(dma32_requests_get_iovas_below_4g)
 {
 	/* 1 GiB pages are often low in physical memory: take one if the kernel has it. */
@@ -547,10 +574,14 @@ START_TEST(dma32_requests_get_iovas_below_4g)
 		ck_assert_int_eq(hm_buddy_free(p), 0);
 	}
 	if (hm_buddy_zone_stats(0, HM_ZONE_NORMAL, &st) == 0) {
+		struct hm_zone_stats dma;
+
 		p = hm_buddy_alloc(5, 0, 0); /* NORMAL first */
 		ck_assert_ptr_nonnull(p);
 		ck_assert_uint_ge(hm_virt2iova(p), 1ULL << 32);
 		ck_assert_int_eq(hm_buddy_free(p), 0);
+		if (hm_buddy_zone_stats(0, HM_ZONE_DMA32, &dma) == 0)
+			check_lowmem_reserve();
 	} else {
 		/* Only DMA32: an ordinary request falls back to it. */
 		p = hm_buddy_alloc(5, 0, 0);
