@@ -60,7 +60,7 @@ extern "C" {
 #define HM_BUDDY_DMA32	0x1u /**< IOVA below 4 GiB only */
 #define HM_BUDDY_STRICT 0x2u /**< the requested socket only */
 #define HM_BUDDY_ATOMIC 0x4u /**< may dip below min, down to min/2 */
-#define HM_BUDDY_ZERO	0x8u /**< zero the block */
+#define HM_BUDDY_ZERO	0x8u /**< zero the block (hm_dma_alloc: the bytes asked for) */
 
 /** Zones. */
 enum hm_zone_type {

@@ -596,8 +596,13 @@ hm_dma_alloc(size_t size, size_t align, int socket, unsigned int flags, hm_iova_
 	/* Blocks are aligned to their size: a larger alignment is a larger order. */
 	while (align > ((uint64_t)HM_BUDDY_PAGE_SIZE << order))
 		order++;
-	va = hm_buddy_alloc(order, socket, flags);
-	if (va != NULL && iova != NULL)
+	/* HM_BUDDY_ZERO clears what was asked for, not the whole power-of-two block. */
+	va = hm_buddy_alloc(order, socket, flags & ~HM_BUDDY_ZERO);
+	if (va == NULL)
+		return NULL;
+	if (flags & HM_BUDDY_ZERO)
+		memset(va, 0, size);
+	if (iova != NULL)
 		*iova = hm_virt2iova(va);
 	return va;
 }
