@@ -2276,7 +2276,7 @@ print_alloc_table(const struct bench_results *br)
 	       "read back)\n"
 	       "  (DPDK 22.11's rte_free() clears the freed element, so DPDK's blocks come "
 	       "zeroed: the\n"
-	       "   HM_BUDDY_ZERO rows, which clear the whole block on allocation, are the "
+	       "   HM_BUDDY_ZERO rows, which clear the bytes asked for on allocation, are the "
 	       "same work)\n"
 	       "  (hm_dma_alloc(): one buddy block of 2^n pages of 4 KiB, contiguous in IOVA;\n"
 	       "   rte_malloc_socket(): an element contiguous in IOVA only within one memseg, one "
