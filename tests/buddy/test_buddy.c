@@ -623,11 +623,5 @@ buddy_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(buddy_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return hm_test_run_suite(buddy_suite());
 }

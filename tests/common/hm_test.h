@@ -43,6 +43,14 @@ pid_t hm_test_spawn(const char *path, const char *const *args);
 /* Wait for pid up to timeout_ms; returns the exit status (or 128+signal), -1 on timeout. */
 int hm_test_wait(pid_t pid, int timeout_ms);
 
+struct Suite;
+
+/*
+ * Run a Check suite, each test in a process of its own (hm_eal_init is once
+ * per process), print the summary line, and return the exit status.
+ */
+int hm_test_run_suite(struct Suite *suite);
+
 /* PFN of va from an independent 8-byte read of /proc/self/pagemap (0 if unknown). */
 uint64_t hm_test_pfn(const void *va);
 

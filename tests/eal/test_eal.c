@@ -1316,13 +1316,5 @@ eal_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(eal_suite());
-	int failed;
-
-	/* hm_eal_init is once per process: every test needs a process of its own. */
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return hm_test_run_suite(eal_suite());
 }
