@@ -219,12 +219,11 @@ pcp_refill(struct hm_zone *z, struct hm_pcp_list *l, unsigned int order, unsigne
 		buddy->pages[idx].order = (uint8_t)order;
 		page_set_state(&buddy->pages[idx], PG_PCP);
 		list_add(buddy->pages, &l->head, idx);
-		l->count++;
+		pcp_count_add(l, 1);
 		n++;
 	}
 	note_low(z);
 	pthread_mutex_unlock(&z->lock);
-	atomic_fetch_add_explicit(&z->pcp_pages, (uint64_t)n << order, memory_order_relaxed);
 	return n;
 }
 
@@ -239,13 +238,12 @@ pcp_drain(struct hm_zone *z, struct hm_pcp_list *l, unsigned int order, unsigned
 		uint32_t idx = l->head;
 
 		list_del(buddy->pages, &l->head, idx);
-		l->count--;
+		pcp_count_add(l, -1);
 		free_one_block(z, idx, order);
 		n++;
 	}
 	note_low(z);
 	pthread_mutex_unlock(&z->lock);
-	atomic_fetch_sub_explicit(&z->pcp_pages, (uint64_t)n << order, memory_order_relaxed);
 }
 
 void
@@ -259,7 +257,8 @@ hm_buddy_drain_lcore(unsigned int lcore_id)
 		if (!z->present)
 			continue;
 		for (unsigned int o = 0; o <= HM_BUDDY_PCP_MAX_ORDER; o++)
-			if (z->pcp[lcore_id][o].count != 0)
+			if (atomic_load_explicit(&z->pcp[lcore_id][o].count,
+						 memory_order_relaxed) != 0)
 				pcp_drain(z, &z->pcp[lcore_id][o], o, UINT32_MAX);
 	}
 }
@@ -299,8 +298,8 @@ zone_alloc(struct hm_zone *z, unsigned int order, unsigned int flags, bool fallb
 			return HM_PAGE_NIL;
 		idx = l->head;
 		list_del(buddy->pages, &l->head, idx);
-		l->count--;
-		atomic_fetch_sub_explicit(&z->pcp_pages, 1ULL << order, memory_order_relaxed);
+		pcp_count_add(l, -1);
+		pcp_stat_inc(&l->allocs);
 		return idx;
 	}
 	hm_mutex_lock_shared(&z->lock, "zone");
@@ -308,24 +307,29 @@ zone_alloc(struct hm_zone *z, unsigned int order, unsigned int flags, bool fallb
 		idx = rmqueue_smallest(z, order);
 	note_low(z);
 	pthread_mutex_unlock(&z->lock);
+	if (idx != HM_PAGE_NIL)
+		atomic_fetch_add_explicit(&z->allocs[order], 1, memory_order_relaxed);
 	return idx;
 }
 
 /*
  * The zones to try, in order: for DMA32 requests the DMA32 zones; for the
  * others NORMAL, then DMA32 as a fallback (above its lowmem reserve). The
- * requested socket first, then the others unless STRICT.
+ * requested socket first, then, unless STRICT, the other sockets that have
+ * memory (nr_sockets, not HM_MAX_NUMA_NODES: no time spent on empty ones).
  */
 static unsigned int
 zonelist(int socket, unsigned int flags, unsigned int *zones, bool *fallback)
 {
 	unsigned int n = 0;
 
-	for (int pass = 0; pass < HM_MAX_NUMA_NODES; pass++) {
-		int s = (socket + pass) % HM_MAX_NUMA_NODES;
+	for (int pass = 0; pass <= (int)buddy->nr_sockets; pass++) {
+		int s = pass == 0 ? socket : pass - 1;
 
 		if (pass > 0 && (flags & HM_BUDDY_STRICT))
 			break;
+		if (pass > 0 && s == socket)
+			continue;
 		if (!(flags & HM_BUDDY_DMA32)) {
 			zones[n] = hm_zone_index(s, HM_ZONE_NORMAL);
 			fallback[n++] = false;
@@ -360,7 +364,8 @@ drain_own_caches(void)
 		return false;
 	for (unsigned int zi = 0; zi < HM_BUDDY_NR_ZONES; zi++)
 		for (unsigned int o = 0; o <= HM_BUDDY_PCP_MAX_ORDER; o++)
-			cached += buddy->zones[zi].pcp[lcore][o].count;
+			cached += atomic_load_explicit(&buddy->zones[zi].pcp[lcore][o].count,
+						       memory_order_relaxed);
 	if (cached == 0)
 		return false;
 	hm_buddy_drain_lcore(lcore);
@@ -429,7 +434,6 @@ try_zones(const unsigned int *zones, const bool *fallback, unsigned int n, unsig
 		buddy->pages[idx].owner = hm_shared_config_proc_slot();
 		/* Release: whoever sees ALLOC (a free, a reclaim) sees order and owner. */
 		atomic_store_explicit(&buddy->pages[idx].state, PG_ALLOC, memory_order_release);
-		atomic_fetch_add_explicit(&z->allocs[order], 1, memory_order_relaxed);
 		va = (void *)(uintptr_t)(buddy->base_va + (uint64_t)idx * HM_BUDDY_PAGE_SIZE);
 		if (flags & HM_BUDDY_ZERO)
 			memset(va, 0, (size_t)HM_BUDDY_PAGE_SIZE << order);
@@ -473,19 +477,19 @@ free_block(uint32_t idx, bool direct)
 	unsigned int order = p->order, lcore = hm_lcore_id();
 	struct hm_zone *z = &buddy->zones[p->zone];
 
-	atomic_fetch_add_explicit(&z->frees[order], 1, memory_order_relaxed);
 	p->owner = -1;
 	if (!direct && order <= HM_BUDDY_PCP_MAX_ORDER && lcore < HM_MAX_LCORE) {
 		struct hm_pcp_list *l = &z->pcp[lcore][order];
 
 		page_set_state(p, PG_PCP);
 		list_add(buddy->pages, &l->head, idx);
-		l->count++;
-		atomic_fetch_add_explicit(&z->pcp_pages, 1ULL << order, memory_order_relaxed);
-		if (l->count > z->pcp_high)
+		pcp_count_add(l, 1);
+		pcp_stat_inc(&l->frees);
+		if (atomic_load_explicit(&l->count, memory_order_relaxed) > z->pcp_high)
 			pcp_drain(z, l, order, z->pcp_batch);
 		return;
 	}
+	atomic_fetch_add_explicit(&z->frees[order], 1, memory_order_relaxed);
 	hm_mutex_lock_shared(&z->lock, "zone");
 	free_one_block(z, idx, order);
 	note_low(z);
@@ -709,9 +713,12 @@ primary_init(struct hm_shared_config *mc)
 	hm_mutex_init_shared(&buddy->mz_lock);
 	for (uint32_t r = 0; r < mc->nb_runs; r++)
 		carve_run(mc, r);
-	for (unsigned int zi = 0; zi < HM_BUDDY_NR_ZONES; zi++)
-		if (buddy->zones[zi].present)
-			zone_defaults(&buddy->zones[zi]);
+	for (unsigned int zi = 0; zi < HM_BUDDY_NR_ZONES; zi++) {
+		if (!buddy->zones[zi].present)
+			continue;
+		zone_defaults(&buddy->zones[zi]);
+		buddy->nr_sockets = zi / HM_NR_ZONES + 1;
+	}
 	hm_shared_state_set(HM_SUBSYS_BUDDY, buddy);
 	return 0;
 }

@@ -16,8 +16,8 @@
  *  - a block of order n starts at an IOVA aligned to 2^n pages and lies
  *    inside one contiguous run, hence inside one zone;
  *  - every page of every run is in exactly one block;
- *  - zone->free_pages is the sum of the free lists, zone->pcp_pages the sum
- *    of the lcore caches, and free + cached + allocated = managed.
+ *  - zone->free_pages is the sum of the free lists, and free + cached (the
+ *    lcore caches' counts) + allocated = managed.
  *
  * Locking: zone->lock (a robust, process-shared mutex) covers the zone's
  * free lists, free_pages and watermark state. An lcore's cache is touched
@@ -75,7 +75,14 @@ struct hm_free_area {
 /* One lcore's cache of small blocks in one zone. */
 struct hm_pcp_list {
 	uint32_t head;
-	uint32_t count; /* blocks */
+	/*
+	 * Written only by the list's lcore (or by a drain while that lcore is idle),
+	 * read by statistics from anywhere: relaxed atomics, updated with a plain
+	 * load and store, never a locked read-modify-write on the fast path.
+	 */
+	_Atomic uint32_t count; /* blocks */
+	_Atomic uint64_t allocs;
+	_Atomic uint64_t frees;
 };
 
 struct hm_zone {
@@ -87,12 +94,12 @@ struct hm_zone {
 	uint8_t pad[6];
 	uint64_t managed_pages;
 	uint64_t free_pages;
-	_Atomic uint64_t pcp_pages;
 	struct hm_watermarks wm;
 	uint64_t lowmem_reserve;
 	uint32_t pcp_batch;
 	uint32_t pcp_high;
 	struct hm_free_area area[HM_BUDDY_NR_ORDERS];
+	/* Blocks taken and given back through the zone lock; the caches count their own. */
 	_Atomic uint64_t allocs[HM_BUDDY_NR_ORDERS];
 	_Atomic uint64_t frees[HM_BUDDY_NR_ORDERS];
 	_Atomic uint64_t failures[HM_BUDDY_NR_ORDERS];
@@ -107,6 +114,7 @@ struct hm_memzone_slot {
 };
 
 struct hm_buddy {
+	uint32_t nr_sockets; /* highest socket with memory + 1: the zone lists stop there */
 	uint64_t base_va;
 	uint64_t nr_pages;
 	struct hm_page *pages;
@@ -143,6 +151,36 @@ static inline void
 page_set_state(struct hm_page *p, unsigned int s)
 {
 	atomic_store_explicit(&p->state, (uint8_t)s, memory_order_relaxed);
+}
+
+/* Single-writer counters: a relaxed load and store, no locked instruction. */
+static inline void
+pcp_count_add(struct hm_pcp_list *l, int delta)
+{
+	atomic_store_explicit(
+	    &l->count, atomic_load_explicit(&l->count, memory_order_relaxed) + (uint32_t)delta,
+	    memory_order_relaxed);
+}
+
+static inline void
+pcp_stat_inc(_Atomic uint64_t *c)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
+
+/* Pages in the lcore caches of zone z. */
+static inline uint64_t
+zone_cached_pages(const struct hm_zone *z)
+{
+	uint64_t pages = 0;
+
+	for (unsigned int l = 0; l < HM_MAX_LCORE; l++)
+		for (unsigned int o = 0; o <= HM_BUDDY_PCP_MAX_ORDER; o++)
+			pages += (uint64_t)atomic_load_explicit(&z->pcp[l][o].count,
+								memory_order_relaxed)
+				 << o;
+	return pages;
 }
 
 /* IOVA of page idx (inside a run). */

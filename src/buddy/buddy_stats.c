@@ -85,12 +85,20 @@ hm_buddy_zone_stats(int socket, enum hm_zone_type type, struct hm_zone_stats *st
 	for (unsigned int o = 0; o < HM_BUDDY_NR_ORDERS; o++)
 		st->nr_free[o] = z->area[o].nr_free;
 	pthread_mutex_unlock(&z->lock);
-	st->pcp_pages = atomic_load(&z->pcp_pages);
+	st->pcp_pages = zone_cached_pages(z);
 	st->low_crossings = atomic_load(&z->low_crossings);
 	for (unsigned int o = 0; o < HM_BUDDY_NR_ORDERS; o++) {
 		st->allocs[o] = atomic_load(&z->allocs[o]);
 		st->frees[o] = atomic_load(&z->frees[o]);
 		st->failures[o] = atomic_load(&z->failures[o]);
+	}
+	for (unsigned int l = 0; l < HM_MAX_LCORE; l++) {
+		for (unsigned int o = 0; o <= HM_BUDDY_PCP_MAX_ORDER; o++) {
+			st->allocs[o] +=
+			    atomic_load_explicit(&z->pcp[l][o].allocs, memory_order_relaxed);
+			st->frees[o] +=
+			    atomic_load_explicit(&z->pcp[l][o].frees, memory_order_relaxed);
+		}
 	}
 	fragmentation(st->nr_free, st->extfrag, st->unusable);
 	return 0;
@@ -247,7 +255,8 @@ hm_buddy_audit(void)
 						AUDIT_FAIL("zone %u lcore %u: bad cached block %u",
 							   zi, l, idx);
 				}
-				if (count != z->pcp[l][o].count)
+				if (count !=
+				    atomic_load_explicit(&z->pcp[l][o].count, memory_order_relaxed))
 					AUDIT_FAIL("zone %u lcore %u order %u: count is off", zi, l,
 						   o);
 				cached += count << o;
@@ -257,9 +266,10 @@ hm_buddy_audit(void)
 			AUDIT_FAIL("zone %u: free lists hold %" PRIu64 " pages, counter %" PRIu64
 				   ", blocks %" PRIu64,
 				   zi, listed, z->free_pages, free_pages[zi]);
-		if (cached != atomic_load(&z->pcp_pages) || cached != pcp_pages[zi])
-			AUDIT_FAIL("zone %u: lcore caches hold %" PRIu64 " pages, counter %" PRIu64,
-				   zi, cached, atomic_load(&z->pcp_pages));
+		if (cached != pcp_pages[zi])
+			AUDIT_FAIL("zone %u: lcore caches list %" PRIu64
+				   " pages, page states say %" PRIu64,
+				   zi, cached, pcp_pages[zi]);
 		if (free_pages[zi] + pcp_pages[zi] + alloc_pages[zi] != z->managed_pages)
 			AUDIT_FAIL("zone %u: free %" PRIu64 " + cached %" PRIu64
 				   " + allocated %" PRIu64 " != managed %" PRIu64,

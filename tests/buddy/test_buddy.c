@@ -237,6 +237,9 @@ START_TEST(small_blocks_come_from_the_lcore_cache)
 	st = normal_zone();
 	ck_assert_uint_gt(st.pcp_pages, 0); /* a batch came over */
 	ck_assert_int_eq(hm_buddy_free(p), 0);
+	st = normal_zone();
+	ck_assert_uint_eq(st.allocs[0], 1); /* counted by the cache, not the zone */
+	ck_assert_uint_eq(st.frees[0], 1);
 	ck_assert_int_eq(hm_buddy_audit(), 0);
 	hm_buddy_drain_lcore(hm_lcore_id());
 	st = normal_zone();
@@ -270,6 +273,23 @@ START_TEST(a_large_request_drains_the_callers_cache_before_failing)
 	ck_assert_ptr_nonnull(big);
 	ck_assert_int_eq(hm_buddy_free(big), 0);
 	ck_assert_int_eq(hm_buddy_audit(), 0);
+	hm_eal_cleanup();
+}
+END_TEST
+
+START_TEST(a_socket_without_memory_falls_back_unless_strict)
+{
+	void *p;
+
+	init_no_huge("16", "0"); /* memory on socket 0 only */
+	errno = 0;
+	ck_assert_ptr_null(hm_buddy_alloc(4, 3, HM_BUDDY_STRICT));
+	ck_assert_int_eq(errno, ENOMEM);
+	p = hm_buddy_alloc(4, 3, 0);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(hm_mem_virt2memseg(p)->socket_id, 0);
+	ck_assert_int_eq(hm_buddy_free(p), 0);
+	drain_and_audit();
 	hm_eal_cleanup();
 }
 END_TEST
@@ -609,6 +629,7 @@ buddy_suite(void)
 	tcase_add_test(tc, watermarks_stop_ordinary_allocations_and_let_atomic_ones_dip);
 	tcase_add_test(tc, small_blocks_come_from_the_lcore_cache);
 	tcase_add_test(tc, a_dead_owners_blocks_are_reclaimed);
+	tcase_add_test(tc, a_socket_without_memory_falls_back_unless_strict);
 	tcase_add_test(tc, a_large_request_drains_the_callers_cache_before_failing);
 	tcase_add_test(tc, memzones_are_found_by_name);
 	tcase_add_test(tc, four_lcores_allocating_at_once_keep_the_books_right);
