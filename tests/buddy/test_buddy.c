@@ -468,23 +468,14 @@ check_block_pfns(const uint8_t *p, unsigned int order)
 START_TEST(blocks_on_hugepages_are_contiguous_in_pagemap)
 {
 	struct hm_test_huge *h = hm_test_hugepages_get(2048, 64, "blocks_on_hugepages");
-	const char *args[] = {"-l",
-			      "0",
-			      "--huge-dir",
-			      h ? h->mount : "",
-			      "--socket-mem",
-			      "128",
-			      "--file-prefix",
-			      hm_test_prefix("pfn"),
-			      "--log-level",
-			      "emerg",
-			      NULL};
+	struct hm_test_args args =
+	    hm_test_huge_primary(h, "0", "128", hm_test_prefix("pfn"), "emerg", NULL);
 	struct hm_memory_info info;
 	unsigned int blocks = 0;
 
 	if (h == NULL)
 		return;
-	ck_assert_int_ge(hm_test_eal_init(args), 0);
+	ck_assert_int_ge(hm_test_eal_init(args.v), 0);
 	ck_assert_int_eq(hm_eal_iova_mode(), HM_IOVA_PA);
 	ck_assert_int_eq(hm_memory_info_get(&info), 0);
 	/* The largest blocks first, then smaller ones from what is left. */
@@ -510,29 +501,18 @@ START_TEST(a_memzone_is_found_by_another_process)
 {
 	struct hm_test_huge *h = hm_test_hugepages_get(2048, 8, "memzone_other_process");
 	const char *prefix = hm_test_prefix("mz");
-	const char *args[] = {"-l",
-			      "0",
-			      "--huge-dir",
-			      h ? h->mount : "",
-			      "--socket-mem",
-			      "16",
-			      "--file-prefix",
-			      prefix,
-			      "--log-level",
-			      "emerg",
-			      NULL};
-	const char *sec[] = {"-l",   "1",	    "--proc-type", "secondary", "--file-prefix",
-			     prefix, "--log-level", "emerg",	   NULL};
+	struct hm_test_args args = hm_test_huge_primary(h, "0", "16", prefix, "emerg", NULL);
+	struct hm_test_args sec = hm_test_secondary_args("1", "secondary", prefix, "emerg");
 	const struct hm_memzone *mz;
 
 	if (h == NULL)
 		return;
-	ck_assert_int_ge(hm_test_eal_init(args), 0);
+	ck_assert_int_ge(hm_test_eal_init(args.v), 0);
 	mz = hm_memzone_reserve("hm_test_mz", 3 * 4096, 0, 0, 4096);
 	ck_assert_ptr_nonnull(mz);
 	strcpy(mz->addr, "written by the primary");
 	setenv("HM_TEST_MODE", "memzone", 1);
-	ck_assert_int_eq(hm_test_wait(hm_test_spawn(getenv("HM_TEST_SECONDARY"), sec), 60000), 0);
+	ck_assert_int_eq(hm_test_wait(hm_test_spawn(getenv("HM_TEST_SECONDARY"), sec.v), 60000), 0);
 	ck_assert_str_eq((char *)mz->addr + 64, "written by the secondary");
 	/* The secondary also reserved one of its own; the primary finds it. */
 	ck_assert_ptr_nonnull(hm_memzone_lookup("hm_test_mz_2"));

@@ -252,3 +252,21 @@ hm_test_run_suite(Suite *suite)
 	srunner_free(sr);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+
+struct hm_test_args
+hm_test_huge_primary(const struct hm_test_huge *h, const char *lcore, const char *mb,
+		     const char *prefix, const char *log_level, const char *extra)
+{
+	struct hm_test_args a = {{"-l", lcore, "--huge-dir", h != NULL ? h->mount : "", "-m", mb,
+				  "--file-prefix", prefix, "--log-level", log_level, extra, NULL}};
+	return a;
+}
+
+struct hm_test_args
+hm_test_secondary_args(const char *lcore, const char *proc_type, const char *prefix,
+		       const char *log_level)
+{
+	struct hm_test_args a = {{"-l", lcore, "--proc-type", proc_type, "--file-prefix", prefix,
+				  "--log-level", log_level, NULL}};
+	return a;
+}

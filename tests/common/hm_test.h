@@ -31,6 +31,20 @@ void hm_test_hugepages_put(struct hm_test_huge *h);
 /* A unique --file-prefix for this test process. */
 const char *hm_test_prefix(const char *tag);
 
+/* An EAL argument vector by value, so a test can build it before it knows it has pages. */
+struct hm_test_args {
+	const char *v[16];
+};
+
+/* A primary on `lcore` with `mb` MiB from h's mount (h may be NULL); `extra` (or NULL) last. */
+struct hm_test_args hm_test_huge_primary(const struct hm_test_huge *h, const char *lcore,
+					 const char *mb, const char *prefix, const char *log_level,
+					 const char *extra);
+
+/* A process of proc_type (secondary, auto) attaching to prefix on `lcore`. */
+struct hm_test_args hm_test_secondary_args(const char *lcore, const char *proc_type,
+					   const char *prefix, const char *log_level);
+
 /* Run argv (NULL-terminated) through hm_eal_init; argv[0] is added. */
 int hm_test_eal_init(const char *const *args);
 

@@ -46,29 +46,6 @@ runtime_dir_exists(const char *prefix)
 	return stat(dir, &st) == 0;
 }
 
-/* Argument vectors, by value: a test builds them before it knows whether it has pages. */
-struct eal_args {
-	const char *v[16];
-};
-
-/* A primary on lcore `lcore` with `mb` MiB from h's mount; `extra` (or NULL) last. */
-static struct eal_args
-huge_primary(const struct hm_test_huge *h, const char *lcore, const char *mb, const char *prefix,
-	     const char *log_level, const char *extra)
-{
-	struct eal_args a = {{"-l", lcore, "--huge-dir", h != NULL ? h->mount : "", "--socket-mem",
-			      mb, "--file-prefix", prefix, "--log-level", log_level, extra, NULL}};
-	return a;
-}
-
-static struct eal_args
-secondary_args(const char *lcore, const char *proc_type, const char *prefix, const char *log_level)
-{
-	struct eal_args a = {{"-l", lcore, "--proc-type", proc_type, "--file-prefix", prefix,
-			      "--log-level", log_level, NULL}};
-	return a;
-}
-
 /* ------------------------------------------------------------- --no-huge */
 
 START_TEST(no_huge_memsegs_cover_memory_with_iova_equal_to_va)
@@ -224,7 +201,7 @@ START_TEST(pinned_2m_pages_have_the_iovas_pagemap_gives)
 {
 	struct hm_test_huge *h = hm_test_hugepages_get(2048, 64, "pinned_2m_pages");
 	const char *prefix = hm_test_prefix("p2m");
-	struct eal_args args = huge_primary(h, "0", "128", prefix, "warning", NULL);
+	struct hm_test_args args = hm_test_huge_primary(h, "0", "128", prefix, "warning", NULL);
 	struct iova_check c = {0};
 	struct hm_memory_info info;
 	unsigned int runs = 0;
@@ -255,23 +232,14 @@ END_TEST
 START_TEST(a_1g_page_is_pinned_with_its_iova_when_one_can_be_had)
 {
 	struct hm_test_huge *h = hm_test_hugepages_get(1048576, 1, "a_1g_page");
-	const char *args[] = {"-l",
-			      "0",
-			      "--huge-dir",
-			      h ? h->mount : "",
-			      "-m",
-			      "1024",
-			      "--file-prefix",
-			      hm_test_prefix("p1g"),
-			      "--log-level",
-			      "warning",
-			      NULL};
+	struct hm_test_args args =
+	    hm_test_huge_primary(h, "0", "1024", hm_test_prefix("p1g"), "warning", NULL);
 	struct iova_check c = {0};
 	struct hm_memory_info info;
 
 	if (h == NULL)
 		return;
-	ck_assert_int_ge(hm_test_eal_init(args), 0);
+	ck_assert_int_ge(hm_test_eal_init(args.v), 0);
 	ck_assert_int_eq(hm_memory_info_get(&info), 0);
 	ck_assert_uint_eq(info.nb_memsegs, 1);
 	ck_assert_uint_eq(info.page_sz[0], 1ULL << 30);
@@ -316,20 +284,12 @@ START_TEST(too_few_hugepages_fail_cleanly_and_leave_nothing)
 	struct hm_test_huge *h = hm_test_hugepages_get(2048, 4, "too_few_hugepages");
 	const char *prefix = hm_test_prefix("few");
 	/* Far more than this machine has: 1 TiB. */
-	const char *args[] = {"-l",
-			      "0",
-			      "--huge-dir",
-			      h ? h->mount : "",
-			      "--socket-mem",
-			      "1048576",
-			      "--file-prefix",
-			      prefix,
-			      NULL};
+	struct hm_test_args args = hm_test_huge_primary(h, "0", "1048576", prefix, "warning", NULL);
 	char fileprefix[64];
 
 	if (h == NULL)
 		return;
-	ck_assert_int_eq(hm_test_eal_init(args), -ENOMEM);
+	ck_assert_int_eq(hm_test_eal_init(args.v), -ENOMEM);
 	ck_assert(!hm_eal_initialized());
 	snprintf(fileprefix, sizeof(fileprefix), "%smap_", prefix);
 	ck_assert_int_eq(hm_test_count_files(h->mount, fileprefix), 0);
@@ -357,12 +317,9 @@ START_TEST(without_pfn_access_iova_falls_back_to_va_unless_pa_was_asked)
 {
 	struct hm_test_huge *h = hm_test_hugepages_get(2048, 4, "without_pfn_access");
 	const char *prefix = hm_test_prefix("cap");
-	const char *pa[] = {"-l", "0",		 "--huge-dir", h ? h->mount : "", "--socket-mem",
-			    "8",  "--iova-mode", "pa",	       "--file-prefix",	  prefix,
-			    NULL};
-	const char *dc[] = {
-	    "-l",   "0", "--huge-dir", h ? h->mount : "", "--socket-mem", "8", "--file-prefix",
-	    prefix, NULL};
+	struct hm_test_args pa =
+	    hm_test_huge_primary(h, "0", "8", prefix, "warning", "--iova-mode=pa");
+	struct hm_test_args dc = hm_test_huge_primary(h, "0", "8", prefix, "warning", NULL);
 	struct hm_memory_info info;
 	char fileprefix[64];
 	uint8_t *va;
@@ -370,12 +327,12 @@ START_TEST(without_pfn_access_iova_falls_back_to_va_unless_pa_was_asked)
 	if (h == NULL)
 		return;
 	set_sys_admin(false);
-	ck_assert_int_eq(hm_test_eal_init(pa), -EPERM);
+	ck_assert_int_eq(hm_test_eal_init(pa.v), -EPERM);
 	snprintf(fileprefix, sizeof(fileprefix), "%smap_", prefix);
 	ck_assert_int_eq(hm_test_count_files(h->mount, fileprefix), 0);
 	ck_assert(!runtime_dir_exists(prefix));
 
-	ck_assert_int_ge(hm_test_eal_init(dc), 0);
+	ck_assert_int_ge(hm_test_eal_init(dc.v), 0);
 	ck_assert_int_eq(hm_eal_iova_mode(), HM_IOVA_VA);
 	ck_assert_int_eq(hm_memory_info_get(&info), 0);
 	va = (uint8_t *)(uintptr_t)info.va_base + 4096 * 3 + 5;
@@ -409,8 +366,8 @@ START_TEST(a_secondary_process_sees_what_the_primary_wrote)
 {
 	struct hm_test_huge *h = hm_test_hugepages_get(2048, 16, "a_secondary_process");
 	const char *prefix = hm_test_prefix("sec");
-	struct eal_args args = huge_primary(h, "0", "32", prefix, "warning", NULL);
-	struct eal_args sec = secondary_args("1", "secondary", prefix, "warning");
+	struct hm_test_args args = hm_test_huge_primary(h, "0", "32", prefix, "warning", NULL);
+	struct hm_test_args sec = hm_test_secondary_args("1", "secondary", prefix, "warning");
 	uint64_t ackv = 0;
 	pid_t pid;
 
@@ -432,9 +389,9 @@ START_TEST(a_secondary_asking_for_a_used_lcore_is_refused)
 {
 	struct hm_test_huge *h = hm_test_hugepages_get(2048, 4, "used_lcore");
 	const char *prefix = hm_test_prefix("lc");
-	struct eal_args args = huge_primary(h, "0", "8", prefix, "warning", NULL);
-	struct eal_args same = secondary_args("0", "secondary", prefix, "emerg");
-	struct eal_args other = secondary_args("1", "auto", prefix, "warning");
+	struct hm_test_args args = hm_test_huge_primary(h, "0", "8", prefix, "warning", NULL);
+	struct hm_test_args same = hm_test_secondary_args("0", "secondary", prefix, "emerg");
+	struct hm_test_args other = hm_test_secondary_args("1", "auto", prefix, "warning");
 
 	if (h == NULL)
 		return;
@@ -452,7 +409,8 @@ END_TEST
 
 START_TEST(a_secondary_without_a_primary_fails_clearly)
 {
-	struct eal_args sec = secondary_args("0", "secondary", hm_test_prefix("none"), "emerg");
+	struct hm_test_args sec =
+	    hm_test_secondary_args("0", "secondary", hm_test_prefix("none"), "emerg");
 
 	unsetenv("HM_TEST_MODE");
 	ck_assert_int_eq(hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), sec.v), 30000),
@@ -465,8 +423,8 @@ START_TEST(a_second_primary_with_the_same_prefix_is_refused)
 {
 	struct hm_test_huge *h = hm_test_hugepages_get(2048, 4, "second_primary");
 	const char *prefix = hm_test_prefix("two");
-	struct eal_args args = huge_primary(h, "0", "8", prefix, "warning", NULL);
-	struct eal_args again = huge_primary(h, "1", "8", prefix, "emerg", NULL);
+	struct hm_test_args args = hm_test_huge_primary(h, "0", "8", prefix, "warning", NULL);
+	struct hm_test_args again = hm_test_huge_primary(h, "1", "8", prefix, "emerg", NULL);
 	char fileprefix[64];
 
 	if (h == NULL)
@@ -485,7 +443,7 @@ END_TEST
 
 /* Start hugememd with `args` and wait until a secondary with `probe` can attach to it. */
 static pid_t
-start_daemon(const struct eal_args *args, const struct eal_args *probe)
+start_daemon(const struct hm_test_args *args, const struct hm_test_args *probe)
 {
 	pid_t daemon = hm_test_spawn(env_path("HM_TEST_HUGEMEMD"), args->v);
 	int attached = -1;
@@ -504,9 +462,9 @@ START_TEST(a_primary_killed_with_sigkill_is_replaced_by_the_next_one)
 {
 	struct hm_test_huge *h = hm_test_hugepages_get(2048, 8, "primary_killed");
 	const char *prefix = hm_test_prefix("kill");
-	struct eal_args first = huge_primary(h, "1", "8", prefix, "warning", NULL);
-	struct eal_args probe = secondary_args("0", "secondary", prefix, "emerg");
-	struct eal_args next = huge_primary(h, "0", "8", prefix, "warning", NULL);
+	struct hm_test_args first = hm_test_huge_primary(h, "1", "8", prefix, "warning", NULL);
+	struct hm_test_args probe = hm_test_secondary_args("0", "secondary", prefix, "emerg");
+	struct hm_test_args next = hm_test_huge_primary(h, "0", "8", prefix, "warning", NULL);
 	char fileprefix[64];
 	pid_t daemon;
 
@@ -546,9 +504,9 @@ START_TEST(a_live_primarys_files_survive_other_primaries_sweeps)
 	 */
 	snprintf(live, sizeof(live), "%smap_b", prefix);
 	snprintf(livefiles, sizeof(livefiles), "%smap_", live);
-	struct eal_args first = huge_primary(h, "1", "4", live, "warning", NULL);
-	struct eal_args probe = secondary_args("0", "secondary", live, "emerg");
-	struct eal_args mine = huge_primary(h, "0", "4", prefix, "warning", NULL);
+	struct hm_test_args first = hm_test_huge_primary(h, "1", "4", live, "warning", NULL);
+	struct hm_test_args probe = hm_test_secondary_args("0", "secondary", live, "emerg");
+	struct hm_test_args mine = hm_test_huge_primary(h, "0", "4", prefix, "warning", NULL);
 	const char *in_memory[] = {"-l",	  "0",		 "-m",	    "4",
 				   "--in-memory", "--huge-dir",	 h->mount,  "--file-prefix",
 				   live,	  "--log-level", "warning", NULL};
@@ -578,16 +536,15 @@ START_TEST(huge_unlink_always_removes_files_and_refuses_secondaries)
 {
 	struct hm_test_huge *h = hm_test_hugepages_get(2048, 4, "huge_unlink_always");
 	const char *prefix = hm_test_prefix("ul");
-	const char *args[] = {"-l",	      "0",	     "--huge-dir",    h ? h->mount : "",
-			      "--socket-mem", "8",	     "--huge-unlink", "--file-prefix",
-			      prefix,	      "--log-level", "warning",	      NULL};
-	struct eal_args sec = secondary_args("1", "secondary", prefix, "emerg");
+	struct hm_test_args args =
+	    hm_test_huge_primary(h, "0", "8", prefix, "warning", "--huge-unlink");
+	struct hm_test_args sec = hm_test_secondary_args("1", "secondary", prefix, "emerg");
 	struct hm_memory_info info;
 	char fileprefix[64];
 
 	if (h == NULL)
 		return;
-	ck_assert_int_ge(hm_test_eal_init(args), 0);
+	ck_assert_int_ge(hm_test_eal_init(args.v), 0);
 	snprintf(fileprefix, sizeof(fileprefix), "%smap_", prefix);
 	ck_assert_int_eq(hm_test_count_files(h->mount, fileprefix), 0);
 	ck_assert_int_eq(hm_memory_info_get(&info), 0);
