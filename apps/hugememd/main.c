@@ -36,7 +36,7 @@ print_summary(void)
 	       iova_mode_name(hm_eal_iova_mode()));
 	printf("hugememd: %-10s %-6s %8s\n", "page size", "socket", "pages");
 	for (uint32_t k = 0; k < info.nb_page_sizes; k++)
-		for (int s = 0; s < 8; s++)
+		for (int s = 0; s < HM_MAX_NUMA_NODES; s++)
 			if (info.pages[k][s] != 0)
 				printf("hugememd: %7" PRIu64 " kB %-6d %8u\n",
 				       info.page_sz[k] >> 10, s, info.pages[k][s]);

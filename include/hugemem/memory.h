@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <hugemem/eal.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -64,17 +66,17 @@ struct hm_memseg_run {
 
 /** Totals of the memory this process sees. */
 struct hm_memory_info {
-	uint64_t total_bytes;	    /**< bytes of memory mapped */
-	uint32_t nb_memsegs;	    /**< memsegs */
-	uint32_t nb_runs;	    /**< contiguous runs */
-	uint64_t largest_run_bytes; /**< longest run */
-	uint32_t nb_page_sizes;	    /**< entries used in page_sz[] */
-	uint64_t page_sz[4];	    /**< page sizes in use, largest first */
-	uint32_t pages[4][8];	    /**< pages per size (index as page_sz) and socket */
-	uint64_t va_base;	    /**< first byte of the memory range */
-	uint64_t va_len;	    /**< length of the memory range */
-	uint64_t pin_ns;	    /**< primary: time to map, fault and lock */
-	uint64_t resolve_ns;	    /**< primary: time to read IOVAs, sort by PFN and remap */
+	uint64_t total_bytes;		      /**< bytes of memory mapped */
+	uint32_t nb_memsegs;		      /**< memsegs */
+	uint32_t nb_runs;		      /**< contiguous runs */
+	uint64_t largest_run_bytes;	      /**< longest run */
+	uint32_t nb_page_sizes;		      /**< entries used in page_sz[] */
+	uint64_t page_sz[4];		      /**< page sizes in use, largest first */
+	uint32_t pages[4][HM_MAX_NUMA_NODES]; /**< pages per size (index as page_sz) and socket */
+	uint64_t va_base;		      /**< first byte of the memory range */
+	uint64_t va_len;		      /**< length of the memory range */
+	uint64_t pin_ns;		      /**< primary: time to map, fault and lock */
+	uint64_t resolve_ns; /**< primary: time to read IOVAs, sort by PFN and remap */
 };
 
 /**
