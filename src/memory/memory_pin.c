@@ -515,6 +515,23 @@ group_resolve(const struct hm_mem_group *g, struct pinned_group *pg, bool by_pfn
 	return 0;
 }
 
+/*
+ * With no --iova-mode, PA if this process can read PFNs (CAP_SYS_ADMIN), else
+ * VA with a warning: one page of the first group tells, for every group.
+ */
+static bool
+pfns_readable(const struct hm_mem_group *g, const struct pinned_group *pg)
+{
+	uint64_t pfn;
+
+	if (hm_pagemap_read_pfns(pg->tmp, g->page_sz, g->page_sz, &pfn, 1) != -EPERM)
+		return true;
+	HM_LOG(WARNING, MEM,
+	       "physical addresses are not readable from /proc/self/pagemap (needs "
+	       "CAP_SYS_ADMIN); using IOVA as VA");
+	return false;
+}
+
 /* Map the group's pages at their final addresses, in order[], and record memsegs. */
 static int
 group_place(struct hm_shared_config *mc, const struct hm_mem_group *g, struct pinned_group *pg,
@@ -609,34 +626,18 @@ hm_memory_pin(const struct hm_eal_config *cfg, struct hm_shared_config *mc,
 	t1 = hm_time_ns();
 	mc->h.pin_ns = t1 - t0;
 
+	if (ret == 0 && mode == HM_IOVA_DC)
+		mode = pfns_readable(&plan->groups[0], &pgs[0]) ? HM_IOVA_PA : HM_IOVA_VA;
 	for (gi = 0; gi < plan->nb_groups && ret == 0; gi++) {
-		ret = group_resolve(&plan->groups[gi], &pgs[gi], mode != HM_IOVA_VA);
-		if (ret == -EPERM && mode == HM_IOVA_DC) {
-			HM_LOG(WARNING, MEM,
-			       "physical addresses are not readable from /proc/self/pagemap "
-			       "(needs CAP_SYS_ADMIN); using IOVA as VA");
-			mode = HM_IOVA_VA;
-			gi = (unsigned int)-1; /* restart: every group unsorted */
-			for (unsigned int k = 0; k < plan->nb_groups; k++) {
-				free(pgs[k].pfns);
-				free(pgs[k].order);
-				pgs[k].pfns = NULL;
-				pgs[k].order = NULL;
-			}
-			ret = 0;
-			continue;
-		}
-		if (ret == -EPERM) {
+		ret = group_resolve(&plan->groups[gi], &pgs[gi], mode == HM_IOVA_PA);
+		if (ret == -EPERM)
 			HM_LOG(ERR, MEM,
 			       "--iova-mode=pa: physical addresses are not readable from "
 			       "/proc/self/pagemap (needs CAP_SYS_ADMIN)");
-		} else if (ret < 0) {
+		else if (ret < 0)
 			HM_LOG(ERR, MEM, "cannot resolve the IOVAs of %" PRIu64 " kB pages: %s",
 			       plan->groups[gi].page_sz >> 10, strerror(-ret));
-		}
 	}
-	if (mode == HM_IOVA_DC)
-		mode = HM_IOVA_PA;
 
 	for (gi = 0; gi < plan->nb_groups && ret == 0; gi++) {
 		const struct hm_mem_group *g = &plan->groups[gi];
