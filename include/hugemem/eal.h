@@ -136,6 +136,12 @@ typedef int(hm_lcore_function_t)(void *arg);
 /** @return the lcore id of the calling thread, or HM_LCORE_ID_ANY. */
 unsigned int hm_lcore_id(void);
 
+/**
+ * @return the NUMA socket of the CPU the calling thread runs on, read once
+ *   per thread (lcore threads are pinned), 0 without NUMA support.
+ */
+unsigned int hm_socket_id(void);
+
 /** @return the main lcore's id. */
 unsigned int hm_get_main_lcore(void);
 

@@ -15,12 +15,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#ifdef HM_HAVE_NUMA
-#include <numa.h>
-#endif
 
 #include "buddy_pvt.h"
 
@@ -265,25 +261,6 @@ hm_buddy_drain_lcore(unsigned int lcore_id)
 
 /* -------------------------------------------------------------- allocate */
 
-static int
-local_socket(void)
-{
-	static __thread int cached = -1;
-
-	if (cached < 0) {
-#ifdef HM_HAVE_NUMA
-		int cpu = sched_getcpu();
-
-		cached = (numa_available() >= 0 && cpu >= 0) ? numa_node_of_cpu(cpu) : 0;
-		if (cached < 0 || cached >= HM_MAX_NUMA_NODES)
-			cached = 0;
-#else
-		cached = 0;
-#endif
-	}
-	return cached;
-}
-
 /* Take one block from zone z; HM_PAGE_NIL if the zone cannot serve it. */
 static uint32_t
 zone_alloc(struct hm_zone *z, unsigned int order, unsigned int flags, bool fallback)
@@ -391,7 +368,7 @@ hm_buddy_alloc(unsigned int order, int socket, unsigned int flags)
 		return NULL;
 	}
 	if (socket == HM_SOCKET_ID_ANY)
-		socket = local_socket();
+		socket = (int)hm_socket_id();
 	n = zonelist(socket, flags, zones, fallback);
 	for (int attempt = 0; attempt < 2; attempt++) {
 		void *va = try_zones(zones, fallback, n, order, flags, &first);

@@ -15,8 +15,13 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
+
+#ifdef HM_HAVE_NUMA
+#include <numa.h>
+#endif
 
 #include "eal_pvt.h"
 
@@ -47,6 +52,26 @@ unsigned int
 hm_lcore_id(void)
 {
 	return this_lcore;
+}
+
+unsigned int
+hm_socket_id(void)
+{
+	static __thread int socket = -1;
+
+	if (hm_unlikely(socket < 0)) {
+		int node = 0;
+#ifdef HM_HAVE_NUMA
+		int cpu = sched_getcpu();
+
+		if (numa_available() >= 0 && cpu >= 0)
+			node = numa_node_of_cpu(cpu);
+		if (node < 0 || node >= HM_MAX_NUMA_NODES)
+			node = 0;
+#endif
+		socket = node;
+	}
+	return (unsigned int)socket;
 }
 
 unsigned int
