@@ -317,8 +317,14 @@ zonelist(int socket, unsigned int flags, unsigned int *zones, bool *fallback)
 	return n;
 }
 
+struct block_tag {
+	int32_t owner;
+	uint8_t pgflags;
+};
+
 static void *try_zones(const unsigned int *zones, const bool *fallback, unsigned int n,
-		       unsigned int order, unsigned int flags, struct hm_zone **first);
+		       unsigned int order, unsigned int flags, const struct block_tag *tag,
+		       struct hm_zone **first);
 
 /* Could any zone of the list hold a block of this order at all? */
 static bool
@@ -349,8 +355,8 @@ drain_own_caches(void)
 	return true;
 }
 
-void *
-hm_buddy_alloc(unsigned int order, int socket, unsigned int flags)
+static void *
+buddy_alloc(unsigned int order, int socket, unsigned int flags, const struct block_tag *tag)
 {
 	unsigned int zones[2 * HM_MAX_NUMA_NODES], n;
 	bool fallback[2 * HM_MAX_NUMA_NODES];
@@ -371,7 +377,7 @@ hm_buddy_alloc(unsigned int order, int socket, unsigned int flags)
 		socket = (int)hm_socket_id();
 	n = zonelist(socket, flags, zones, fallback);
 	for (int attempt = 0; attempt < 2; attempt++) {
-		void *va = try_zones(zones, fallback, n, order, flags, &first);
+		void *va = try_zones(zones, fallback, n, order, flags, tag, &first);
 
 		if (va != NULL)
 			return va;
@@ -391,9 +397,26 @@ hm_buddy_alloc(unsigned int order, int socket, unsigned int flags)
 	return NULL;
 }
 
+void *
+hm_buddy_alloc(unsigned int order, int socket, unsigned int flags)
+{
+	const struct block_tag tag = {.owner = hm_shared_config_proc_slot(), .pgflags = 0};
+
+	return buddy_alloc(order, socket, flags, &tag);
+}
+
+void *
+hm_buddy_alloc_tagged(unsigned int order, int socket, unsigned int flags, int owner,
+		      unsigned int pgflags)
+{
+	const struct block_tag tag = {.owner = owner, .pgflags = (uint8_t)pgflags};
+
+	return buddy_alloc(order, socket, flags, &tag);
+}
+
 static void *
 try_zones(const unsigned int *zones, const bool *fallback, unsigned int n, unsigned int order,
-	  unsigned int flags, struct hm_zone **first)
+	  unsigned int flags, const struct block_tag *tag, struct hm_zone **first)
 {
 	for (unsigned int i = 0; i < n; i++) {
 		struct hm_zone *z = &buddy->zones[zones[i]];
@@ -408,8 +431,9 @@ try_zones(const unsigned int *zones, const bool *fallback, unsigned int n, unsig
 		if (idx == HM_PAGE_NIL)
 			continue;
 		buddy->pages[idx].order = (uint8_t)order;
-		buddy->pages[idx].owner = hm_shared_config_proc_slot();
-		/* Release: whoever sees ALLOC (a free, a reclaim) sees order and owner. */
+		buddy->pages[idx].owner = tag->owner;
+		atomic_store_explicit(&buddy->pages[idx].flags, tag->pgflags, memory_order_relaxed);
+		/* Release: whoever sees ALLOC (a free, a reclaim) sees order, owner and flags. */
 		atomic_store_explicit(&buddy->pages[idx].state, PG_ALLOC, memory_order_release);
 		va = (void *)(uintptr_t)(buddy->base_va + (uint64_t)idx * HM_BUDDY_PAGE_SIZE);
 		if (flags & HM_BUDDY_ZERO)
@@ -506,9 +530,16 @@ hm_buddy_free(void *addr)
 
 	if (idx == HM_PAGE_NIL)
 		return -EINVAL;
-	if (atomic_load_explicit(&buddy->pages[idx].flags, memory_order_relaxed) & PGF_MEMZONE) {
-		HM_LOG(ERR, BUDDY, "free %p: the block belongs to a memzone; use hm_memzone_free()",
-		       addr);
+	unsigned int pgf = atomic_load_explicit(&buddy->pages[idx].flags, memory_order_relaxed);
+
+	if (pgf & (PGF_MEMZONE | PGF_SLAB | PGF_KMALLOC)) {
+		HM_LOG(ERR, BUDDY, "free %p: the block belongs to %s; use %s", addr,
+		       (pgf & PGF_MEMZONE) ? "a memzone"
+		       : (pgf & PGF_SLAB)  ? "a slab cache"
+					   : "kmalloc",
+		       (pgf & PGF_MEMZONE) ? "hm_memzone_free()"
+		       : (pgf & PGF_SLAB)  ? "hm_slab_free() on its objects"
+					   : "hm_kfree()");
 		return -EINVAL;
 	}
 	return hm_buddy_free_block_of(addr, "free", false);

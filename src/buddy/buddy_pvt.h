@@ -65,6 +65,13 @@ struct hm_page {
 
 /* An allocated block that a memzone owns: only hm_memzone_free() frees it. */
 #define PGF_MEMZONE 0x1
+/* A slab of a slab cache: owned by the cache, not by a process. */
+#define PGF_SLAB 0x2
+/* A kmalloc allocation above the largest size class: only hm_kfree() frees it. */
+#define PGF_KMALLOC 0x4
+
+/* Owner of a block that belongs to no process (slabs, caches' own metadata). */
+#define HM_OWNER_NONE (-1)
 
 struct hm_free_area {
 	uint32_t head;
@@ -130,6 +137,13 @@ void hm_mutex_lock_shared(pthread_mutex_t *m, const char *what);
 int hm_buddy_init(const struct hm_eal_config *cfg, enum hm_proc_type type);
 void hm_buddy_cleanup(enum hm_proc_type type);
 const char *hm_zone_name(unsigned int type);
+/*
+ * hm_buddy_alloc() for the allocators above: the block records `owner` (a
+ * process slot, or HM_OWNER_NONE so no process's reclaim frees it) and PGF_*
+ * flags that keep hm_buddy_free() away from it.
+ */
+void *hm_buddy_alloc_tagged(unsigned int order, int socket, unsigned int flags, int owner,
+			    unsigned int pgflags);
 /* Free an allocated block whatever its flags (memzone.c, reclaim). */
 int hm_buddy_free_block_of(void *addr, const char *what, bool direct);
 /* memzone.c: drop the memzones of a dead owner. Returns pages freed. */
@@ -191,6 +205,20 @@ hm_page_iova(const struct hm_shared_config *mc, const struct hm_buddy *b, uint32
 
 	return run->iova +
 	       ((b->base_va + (uint64_t)idx * HM_BUDDY_PAGE_SIZE) - (uint64_t)(uintptr_t)run->addr);
+}
+
+/* Page index of addr in the buddy's range; the caller checks the range. */
+static inline uint32_t
+hm_buddy_page_index(const struct hm_buddy *b, const void *addr)
+{
+	return (uint32_t)(((uint64_t)(uintptr_t)addr - b->base_va) / HM_BUDDY_PAGE_SIZE);
+}
+
+/* Socket of the memory of page idx. */
+static inline int
+hm_buddy_page_socket(const struct hm_buddy *b, uint32_t idx)
+{
+	return b->pages[idx].zone / HM_NR_ZONES;
 }
 
 #endif /* HM_BUDDY_PVT_H */
