@@ -9,10 +9,12 @@
 #include "eal_pvt.h"
 #include "memory_pvt.h"
 #include "buddy_pvt.h"
+#include "slab_pvt.h"
 
 const struct hm_subsystem hm_subsystems[] = {
     {"memory", hm_memory_init, hm_memory_cleanup},
     {"buddy", hm_buddy_init, hm_buddy_cleanup},
+    {"slab", hm_slab_init, hm_slab_cleanup},
 };
 
 const unsigned int hm_nb_subsystems = HM_DIM(hm_subsystems);

@@ -13,5 +13,6 @@
 #include <hugemem/eal.h>
 #include <hugemem/memory.h>
 #include <hugemem/buddy.h>
+#include <hugemem/slab.h>
 
 #endif /* HUGEMEM_H */

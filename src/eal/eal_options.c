@@ -44,6 +44,7 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_TELEMETRY,
 	OPT_NO_TELEMETRY,
+	OPT_SLAB_DEBUG,
 };
 
 static const char short_options[] = "+c:l:n:m:hv";
@@ -63,6 +64,7 @@ static const struct option long_options[] = {
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"telemetry", no_argument, NULL, OPT_TELEMETRY},
     {"no-telemetry", no_argument, NULL, OPT_NO_TELEMETRY},
+    {"slab-debug", optional_argument, NULL, OPT_SLAB_DEBUG},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'v'},
     {NULL, 0, NULL, 0},
@@ -106,6 +108,8 @@ hm_eal_usage(const char *prog)
 	    "                         <subsystem-glob>:<level>, <subsystem-regex>,<level>\n"
 	    "  --telemetry            enable the telemetry socket (default)\n"
 	    "  --no-telemetry         disable it\n"
+	    "  --slab-debug[=PZF]     debug every slab cache: P poison, Z red zones,\n"
+	    "                         F free checks (no value: all)\n"
 	    "  -h, --help             this help\n"
 	    "  -v, --version          print the version\n",
 	    prog, HM_DEFAULT_PREFIX);
@@ -446,6 +450,8 @@ lcore_option_once(struct hm_eal_config *cfg, char opt)
 	return 0;
 }
 
+static int parse_slab_debug(const char *arg, struct hm_eal_config *cfg);
+
 static int
 parse_one(int opt, const char *arg, struct hm_eal_config *cfg)
 {
@@ -585,9 +591,50 @@ parse_one(int opt, const char *arg, struct hm_eal_config *cfg)
 	case OPT_NO_TELEMETRY:
 		cfg->telemetry = false;
 		return 0;
+	case OPT_SLAB_DEBUG:
+		return parse_slab_debug(arg, cfg);
 	default:
 		return -EINVAL;
 	}
+}
+
+/*
+ * --slab-debug[=letters], as the kernel's slub_debug=: P poison, Z red zones,
+ * F free checks. The bits are HM_SLAB_POISON, HM_SLAB_RED_ZONE and
+ * HM_SLAB_CONSISTENCY of slab.h, which eal does not include.
+ */
+static int
+parse_slab_debug(const char *arg, struct hm_eal_config *cfg)
+{
+	if (arg == NULL) {
+		cfg->slab_debug = 0x2 | 0x4 | 0x8;
+		return 0;
+	}
+	cfg->slab_debug = 0;
+	for (const char *c = arg; *c != '\0'; c++) {
+		switch (*c) {
+		case 'P':
+		case 'p':
+			cfg->slab_debug |= 0x2;
+			break;
+		case 'Z':
+		case 'z':
+			cfg->slab_debug |= 0x4;
+			break;
+		case 'F':
+		case 'f':
+			cfg->slab_debug |= 0x8;
+			break;
+		default:
+			HM_LOG(ERR, EAL, "--slab-debug=%s: '%c' is not one of P, Z, F", arg, *c);
+			return -EINVAL;
+		}
+	}
+	if (cfg->slab_debug == 0) {
+		HM_LOG(ERR, EAL, "--slab-debug=: give P, Z or F, or no value for all");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* Default lcores: one per CPU this process may run on, lcore id = CPU id. */

@@ -73,6 +73,7 @@ struct hm_eal_config {
 	int log_level; /* 0: not given */
 	struct hm_log_pattern log_patterns[HM_LOG_PATTERNS_MAX];
 	unsigned int nb_log_patterns;
+	uint32_t slab_debug; /* --slab-debug: HM_SLAB_* debug flags for every cache */
 };
 
 /* eal_options.c */

@@ -32,11 +32,11 @@
 #include "eal_pvt.h"
 
 #define HM_CONFIG_MAGIC	  0x464e4f434d454748ULL /* "HGEMCONF" */
-#define HM_CONFIG_VERSION 2
+#define HM_CONFIG_VERSION 3
 #define HM_CONFIG_VA_SIZE                                                                          \
 	(8 * HM_GB) /* VA kept for the config and its arena; memory starts above it */
 #define HM_CONFIG_ARENA	  (16 * HM_MB) /* room for the allocators' shared metadata, */
-#define HM_ARENA_PER_PAGE 32	       /* plus this many bytes per 4 KiB page of memory */
+#define HM_ARENA_PER_PAGE 64	       /* plus this many bytes per 4 KiB page of memory */
 
 #define HM_MAX_HUGEFILES   32
 #define HM_MAX_PROCS	   64
@@ -52,6 +52,7 @@
 /* Slots of subsys_state[]: one per subsystem that shares state. */
 enum hm_subsys_slot {
 	HM_SUBSYS_BUDDY = 0,
+	HM_SUBSYS_SLAB = 1,
 	HM_SUBSYS_MAX = 8,
 };
 

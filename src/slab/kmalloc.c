@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * kmalloc: 13 general caches of power-of-two sizes, 32 B to 128 KiB, and the
+ * buddy allocator for anything larger.
+ *
+ * A size class is aligned to its size (up to 4 KiB): with no constructor
+ * and no debugging the buffers are exactly the class size and every slab
+ * order fits them without waste, so there is nothing to colour and the
+ * natural alignment holds. Above 128 KiB a request is a buddy block of its
+ * own, allocated to the calling process (reclaimed with it) and marked
+ * PGF_KMALLOC; its head page's slab descriptor says KMALLOC_LARGE, so
+ * hm_kfree() and hm_ksize() know it from its address, and the buddy flag
+ * confirms it (a stale descriptor of a reclaimed block says nothing).
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "slab_pvt.h"
+
+#define L	    (&hm_slab_local)
+#define KM_FLAGS    (HM_BUDDY_ZERO | HM_BUDDY_ATOMIC)
+#define LARGEST_BLK ((uint64_t)HM_BUDDY_PAGE_SIZE << HM_BUDDY_MAX_ORDER)
+
+int
+hm_kmalloc_init(void)
+{
+	for (unsigned int i = 0; i < HM_KMALLOC_NR_CACHES; i++) {
+		uint32_t size = HM_KMALLOC_MIN_SIZE << i;
+		char name[HM_SLAB_NAMESIZE];
+
+		snprintf(name, sizeof(name), "kmalloc-%u", size);
+		L->st->kmalloc[i] = hm_slab_cache_create_locked(
+		    name, size, size < HM_BUDDY_PAGE_SIZE ? size : HM_BUDDY_PAGE_SIZE, 0, NULL,
+		    NULL, true);
+		if (L->st->kmalloc[i] == NULL)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static unsigned int
+kmalloc_index(size_t size)
+{
+	if (size <= HM_KMALLOC_MIN_SIZE)
+		return 0;
+	return (unsigned int)(64 - __builtin_clzll((unsigned long long)size - 1)) - 5;
+}
+
+struct hm_slab_cache *
+hm_kmalloc_cache(unsigned int index)
+{
+	if (L->st == NULL || index >= HM_KMALLOC_NR_CACHES)
+		return NULL;
+	return L->st->kmalloc[index];
+}
+
+static void *
+kmalloc_large(size_t size, unsigned int flags, int socket)
+{
+	unsigned int order = 0;
+	struct hm_slab *s;
+	void *va;
+
+	if (size > LARGEST_BLK) {
+		HM_LOG(ERR, SLAB, "kmalloc %zu: above the largest block (%llu MiB)", size,
+		       (unsigned long long)(LARGEST_BLK >> 20));
+		errno = E2BIG;
+		return NULL;
+	}
+	while (((uint64_t)HM_BUDDY_PAGE_SIZE << order) < size)
+		order++;
+	va = hm_buddy_alloc_tagged(order, socket, flags & HM_BUDDY_ATOMIC,
+				   hm_shared_config_proc_slot(), PGF_KMALLOC);
+	if (va == NULL)
+		return NULL;
+	s = slab_page(hm_buddy_page_index(L->buddy, va));
+	s->cache = KMALLOC_LARGE;
+	s->head = hm_buddy_page_index(L->buddy, va);
+	if (flags & HM_BUDDY_ZERO)
+		memset(va, 0, size);
+	return va;
+}
+
+static void *
+kmalloc_node(size_t size, unsigned int flags, int socket, const void *caller)
+{
+	if (L->st == NULL) {
+		errno = ENODEV;
+		return NULL;
+	}
+	if (size == 0 || (flags & ~KM_FLAGS) != 0 ||
+	    (socket != HM_SOCKET_ID_ANY && (socket < 0 || socket >= SLAB_NODES))) {
+		HM_LOG(ERR, SLAB, "kmalloc: bad request (size %zu, flags 0x%x, socket %d)", size,
+		       flags, socket);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (size > HM_KMALLOC_MAX_CACHED)
+		return kmalloc_large(size, flags, socket);
+	return hm_slab_alloc_caller(L->st->kmalloc[kmalloc_index(size)], flags, socket, caller);
+}
+
+void *
+hm_kmalloc(size_t size, unsigned int flags)
+{
+	return kmalloc_node(size, flags, HM_SOCKET_ID_ANY, __builtin_return_address(0));
+}
+
+void *
+hm_kzalloc(size_t size, unsigned int flags)
+{
+	return kmalloc_node(size, flags | HM_BUDDY_ZERO, HM_SOCKET_ID_ANY,
+			    __builtin_return_address(0));
+}
+
+void *
+hm_kmalloc_node(size_t size, unsigned int flags, int socket)
+{
+	return kmalloc_node(size, flags, socket, __builtin_return_address(0));
+}
+
+/* The large block at ptr (its head descriptor), or NULL. */
+static struct hm_slab *
+large_block(const void *ptr)
+{
+	struct hm_slab *s = slab_of(ptr);
+	uint32_t idx;
+
+	if (s == NULL || s->cache != KMALLOC_LARGE)
+		return NULL;
+	idx = slab_index(s);
+	if (slab_block_va(idx) != (uint64_t)(uintptr_t)ptr ||
+	    atomic_load_explicit(&L->buddy->pages[idx].state, memory_order_acquire) != PG_ALLOC ||
+	    !(atomic_load_explicit(&L->buddy->pages[idx].flags, memory_order_relaxed) &
+	      PGF_KMALLOC))
+		return NULL;
+	return s;
+}
+
+static int
+kfree(void *ptr, const void *caller)
+{
+	struct hm_slab *s;
+
+	if (ptr == NULL)
+		return 0;
+	if (L->st == NULL)
+		return -EINVAL;
+	s = large_block(ptr);
+	if (s != NULL) {
+		s->head = HM_PAGE_NIL;
+		s->cache = 0;
+		return hm_buddy_free_block_of(ptr, "kfree", false);
+	}
+	return hm_slab_free_caller(ptr, caller);
+}
+
+int
+hm_kfree(void *ptr)
+{
+	return kfree(ptr, __builtin_return_address(0));
+}
+
+size_t
+hm_ksize(const void *ptr)
+{
+	struct hm_slab *s;
+
+	if (ptr == NULL || L->st == NULL)
+		return 0;
+	s = large_block(ptr);
+	if (s != NULL)
+		return (size_t)HM_BUDDY_PAGE_SIZE << L->buddy->pages[slab_index(s)].order;
+	s = slab_of(ptr);
+	if (s == NULL || s->cache >= HM_SLAB_MAX_CACHES ||
+	    slab_obj_index(&L->st->caches[s->cache], s, ptr) < 0)
+		return 0;
+	return L->st->caches[s->cache].size;
+}
+
+void *
+hm_krealloc(void *ptr, size_t size, unsigned int flags)
+{
+	const void *caller = __builtin_return_address(0);
+	size_t old;
+	void *p;
+
+	if (ptr == NULL)
+		return kmalloc_node(size, flags, HM_SOCKET_ID_ANY, caller);
+	if (size == 0) {
+		kfree(ptr, caller);
+		return NULL;
+	}
+	old = hm_ksize(ptr);
+	if (old == 0) {
+		HM_LOG(ERR, SLAB, "krealloc %p: not a kmalloc allocation", ptr);
+		errno = EINVAL;
+		return NULL;
+	}
+	if (size <= old)
+		return ptr;
+	p = kmalloc_node(size, flags & ~HM_BUDDY_ZERO, HM_SOCKET_ID_ANY, caller);
+	if (p == NULL)
+		return NULL;
+	memcpy(p, ptr, old);
+	if (flags & HM_BUDDY_ZERO)
+		memset((uint8_t *)p + old, 0, size - old);
+	kfree(ptr, caller);
+	return p;
+}
