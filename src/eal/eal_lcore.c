@@ -10,7 +10,8 @@
  * function or a result nobody collected.
  *
  * The lcore id of a thread is a thread-local variable, set once when the
- * thread starts; hm_lcore_id() is a plain load.
+ * thread starts; hm_lcore_id() is a plain load (initial-exec TLS, no
+ * __tls_get_addr call even in the shared library).
  */
 
 #include <errno.h>
@@ -46,18 +47,18 @@ static struct {
 	struct lcore_worker workers[HM_MAX_LCORE];
 } lc = {.main_lcore = 0};
 
-static __thread unsigned int this_lcore = HM_LCORE_ID_ANY;
+__thread unsigned int hm_this_lcore_ HM_TLS_IE = HM_LCORE_ID_ANY;
 
 unsigned int
 hm_lcore_id(void)
 {
-	return this_lcore;
+	return hm_this_lcore_;
 }
 
 unsigned int
 hm_socket_id(void)
 {
-	static __thread int socket = -1;
+	static __thread int socket HM_TLS_IE = -1;
 
 	if (hm_unlikely(socket < 0)) {
 		int node = 0;
@@ -137,7 +138,7 @@ worker_loop(void *p)
 {
 	struct lcore_worker *w = p;
 
-	this_lcore = (unsigned int)(w - lc.workers);
+	hm_this_lcore_ = (unsigned int)(w - lc.workers);
 	pthread_mutex_lock(&w->lock);
 	for (;;) {
 		while (w->state != HM_LCORE_RUNNING && !w->quit)
@@ -275,7 +276,7 @@ hm_lcore_threads_stop(void)
 		if (lc.workers[i].started)
 			worker_stop(&lc.workers[i]);
 	pthread_setaffinity_np(pthread_self(), sizeof(lc.saved_affinity), &lc.saved_affinity);
-	this_lcore = HM_LCORE_ID_ANY;
+	hm_this_lcore_ = HM_LCORE_ID_ANY;
 	lc.running = false;
 	lc.count = 0;
 	memset(lc.lcores, 0, sizeof(lc.lcores));
@@ -329,7 +330,7 @@ hm_lcore_threads_start(const struct hm_eal_config *cfg)
 		       lc.main_lcore, strerror(ret));
 		return -ret;
 	}
-	this_lcore = lc.main_lcore;
+	hm_this_lcore_ = lc.main_lcore;
 	lc.running = true;
 	for (i = 0; i < HM_MAX_LCORE; i++) {
 		if (!lc.lcores[i].enabled || i == lc.main_lcore)

@@ -24,10 +24,10 @@
 #define HM_FILE_PREFIX_MAX 48
 #define HM_DEFAULT_PREFIX  "hugemem"
 /* Start of the shared VA range: config first, memory 1 GiB above it. */
-#ifndef HM_DEFAULT_BASE_VIRTADDR /* meson option base_virtaddr */
+#ifndef HM_DEFAULT_BASE_VIRTADDR		   /* meson option base_virtaddr */
 #define HM_DEFAULT_BASE_VIRTADDR 0x200000000000ULL /* above ASan's shadow */
 #endif
-#define HM_LOG_PATTERNS_MAX	 16
+#define HM_LOG_PATTERNS_MAX 16
 
 enum hm_huge_unlink {
 	HM_HUGE_UNLINK_EXISTING =
@@ -90,6 +90,8 @@ int hm_log_parse_level_name(const char *s);
 int hm_log_apply(const struct hm_eal_config *cfg);
 
 /* eal_lcore.c */
+/* The calling thread's lcore id: for the fast paths of the allocators above. */
+extern __thread unsigned int hm_this_lcore_ HM_TLS_IE;
 int hm_lcore_threads_start(const struct hm_eal_config *cfg);
 void hm_lcore_threads_stop(void);
 

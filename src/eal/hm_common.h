@@ -17,6 +17,8 @@
 
 #define hm_likely(x)   __builtin_expect(!!(x), 1)
 #define hm_unlikely(x) __builtin_expect(!!(x), 0)
+/* Thread-locals of the fast paths: no __tls_get_addr call from the shared library. */
+#define HM_TLS_IE __attribute__((tls_model("initial-exec")))
 
 #define HM_ALIGN_CEIL(v, a)  (((v) + ((a)-1)) & ~((__typeof__(v))(a)-1))
 #define HM_ALIGN_FLOOR(v, a) ((v) & ~((__typeof__(v))(a)-1))

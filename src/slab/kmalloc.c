@@ -53,7 +53,7 @@ hm_kmalloc_cache(unsigned int index)
 {
 	if (L->st == NULL || index >= HM_KMALLOC_NR_CACHES)
 		return NULL;
-	return L->st->kmalloc[index];
+	return L->kmalloc[index];
 }
 
 static void *
@@ -99,12 +99,16 @@ kmalloc_node(size_t size, unsigned int flags, int socket, const void *caller)
 	}
 	if (size > HM_KMALLOC_MAX_CACHED)
 		return kmalloc_large(size, flags, socket);
-	return hm_slab_alloc_caller(L->st->kmalloc[kmalloc_index(size)], flags, socket, caller);
+	return hm_slab_alloc_slow(L->kmalloc[kmalloc_index(size)], flags, socket, caller);
 }
 
 void *
 hm_kmalloc(size_t size, unsigned int flags)
 {
+	if (hm_likely(size - 1 < HM_KMALLOC_MAX_CACHED && (flags & ~KM_FLAGS) == 0 &&
+		      L->st != NULL))
+		return slab_alloc_fast(L->kmalloc[kmalloc_index(size)], flags, HM_SOCKET_ID_ANY,
+				       __builtin_return_address(0));
 	return kmalloc_node(size, flags, HM_SOCKET_ID_ANY, __builtin_return_address(0));
 }
 
@@ -125,13 +129,13 @@ hm_kmalloc_node(size_t size, unsigned int flags, int socket)
 static struct hm_slab *
 large_block(const void *ptr)
 {
-	struct hm_slab *s = slab_of(ptr);
+	struct hm_slab *s = slab_page_of(ptr);
 	uint32_t idx;
 
 	if (s == NULL || s->cache != KMALLOC_LARGE)
 		return NULL;
 	idx = slab_index(s);
-	if (slab_block_va(idx) != (uint64_t)(uintptr_t)ptr ||
+	if (s->head != idx || slab_block_va(idx) != (uint64_t)(uintptr_t)ptr ||
 	    atomic_load_explicit(&L->buddy->pages[idx].state, memory_order_acquire) != PG_ALLOC ||
 	    !(atomic_load_explicit(&L->buddy->pages[idx].flags, memory_order_relaxed) &
 	      PGF_KMALLOC))
@@ -146,15 +150,19 @@ kfree(void *ptr, const void *caller)
 
 	if (ptr == NULL)
 		return 0;
-	if (L->st == NULL)
+	if (hm_unlikely(L->st == NULL))
 		return -EINVAL;
+	s = slab_page_of(ptr);
+	if (hm_likely(s == NULL || s->cache != KMALLOC_LARGE))
+		return slab_free_fast(ptr, caller);
 	s = large_block(ptr);
-	if (s != NULL) {
-		s->head = HM_PAGE_NIL;
-		s->cache = 0;
-		return hm_buddy_free_block_of(ptr, "kfree", false);
+	if (s == NULL) {
+		HM_LOG(ERR, SLAB, "kfree %p: not a kmalloc allocation", ptr);
+		return -EINVAL;
 	}
-	return hm_slab_free_caller(ptr, caller);
+	s->head = HM_PAGE_NIL;
+	s->cache = 0;
+	return hm_buddy_free_block_of(ptr, "kfree", false);
 }
 
 int

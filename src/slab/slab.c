@@ -36,19 +36,6 @@ struct slab_local hm_slab_local;
 
 /* --------------------------------------------------------------- helpers */
 
-bool
-hm_slab_cache_valid(const struct hm_slab_cache *c)
-{
-	const struct hm_slab_state *st = L->st;
-	uintptr_t off;
-
-	if (st == NULL || c == NULL)
-		return false;
-	off = (uintptr_t)c - (uintptr_t)st->caches;
-	return off < sizeof(st->caches) && off % sizeof(st->caches[0]) == 0 &&
-	       c->magic == HM_SLAB_MAGIC;
-}
-
 static bool
 socket_has_memory(unsigned int s)
 {
@@ -58,24 +45,23 @@ socket_has_memory(unsigned int s)
 				  b->zones[hm_zone_index((int)s, HM_ZONE_DMA32)].present);
 }
 
+__thread unsigned int hm_slab_node_ HM_TLS_IE;
+__thread uint8_t *hm_slab_region_ HM_TLS_IE;
+
 /*
  * The socket whose slabs feed this thread's array caches: its CPU's, or the
  * first socket with memory if that one has none (the kernel's numa_mem_id).
  */
-static unsigned int
-mem_node(void)
+unsigned int
+hm_slab_mem_node_init(void)
 {
-	static __thread int node = -1;
+	unsigned int s = hm_socket_id();
 
-	if (hm_unlikely(node < 0)) {
-		unsigned int s = hm_socket_id();
-
-		if (!socket_has_memory(s))
-			for (s = 0; s < SLAB_NODES - 1 && !socket_has_memory(s); s++)
-				;
-		node = (int)s;
-	}
-	return (unsigned int)node;
+	if (!socket_has_memory(s))
+		for (s = 0; s < SLAB_NODES - 1 && !socket_has_memory(s); s++)
+			;
+	hm_slab_node_ = s + 1;
+	return s;
 }
 
 static bool
@@ -203,6 +189,7 @@ cache_layout(struct hm_slab_cache *c, size_t size, size_t align, unsigned int fl
 			       c->colour_off) +
 		    1;
 	c->recip = UINT64_MAX / c->buffer_size + 1;
+	c->buffer_mask = HM_IS_POW2(c->buffer_size) ? c->buffer_size - 1 : 0;
 	/* SLAB's array cache sizes: fewer cached objects as they grow. */
 	if (c->buffer_size > (128u << 10))
 		c->limit = 1;
@@ -219,7 +206,53 @@ cache_layout(struct hm_slab_cache *c, size_t size, size_t align, unsigned int fl
 	return 0;
 }
 
-/* The block of array caches, depots and foreign-socket arrays of a cache. */
+/* Size an lcore's array cache slot of cache c for use, or empty it for none. */
+static void
+slot_init(struct array_cache *ac, const struct hm_slab_cache *c)
+{
+	ac_set_avail(ac, 0);
+	ac->limit = c != NULL ? c->limit : 0;
+	ac->batch = c != NULL ? c->batch : 0;
+}
+
+/*
+ * The calling lcore's array cache of c, making the lcore's region of array
+ * caches on its first use (a buddy block owned by no process: the region
+ * stays with the lcore id for whoever holds it next). NULL if no memory.
+ */
+struct array_cache *
+hm_slab_own_ac(const struct hm_slab_cache *c, unsigned int lcore)
+{
+	struct hm_slab_state *st = L->st;
+	uint64_t r = atomic_load_explicit(&st->lcore_region[lcore], memory_order_acquire);
+
+	if (hm_unlikely(r == 0)) {
+		void *block;
+
+		hm_mutex_lock_shared(&st->lock, "slab table");
+		r = atomic_load_explicit(&st->lcore_region[lcore], memory_order_relaxed);
+		if (r == 0) {
+			block = hm_buddy_alloc_tagged(AC_REGION_ORDER, HM_SOCKET_ID_ANY,
+						      HM_BUDDY_ZERO, HM_OWNER_NONE, PGF_SLAB);
+			if (block != NULL) {
+				r = (uint64_t)(uintptr_t)block;
+				for (unsigned int i = 0; i < HM_SLAB_MAX_CACHES; i++)
+					if (st->caches[i].magic == HM_SLAB_MAGIC)
+						slot_init(region_ac(r, i), &st->caches[i]);
+				atomic_store_explicit(&st->lcore_region[lcore], r,
+						      memory_order_release);
+			}
+		}
+		pthread_mutex_unlock(&st->lock);
+		if (r == 0)
+			return NULL;
+	}
+	if (hm_this_lcore_ == lcore)
+		hm_slab_region_ = (uint8_t *)(uintptr_t)r;
+	return region_ac(r, c->id);
+}
+
+/* The depots and foreign-socket arrays of a cache, and its slots in the lcore regions. */
 static int
 cache_alloc_arrays(struct hm_slab_cache *c)
 {
@@ -228,13 +261,12 @@ cache_alloc_arrays(struct hm_slab_cache *c)
 	uint64_t bytes;
 	void *block;
 
-	c->ac_stride = (uint32_t)HM_ALIGN_CEIL(sizeof(struct array_cache) + c->limit * 8, 64);
+	HM_ASSERT(sizeof(struct array_cache) + c->limit * sizeof(void *) <= AC_STRIDE);
 	c->shared_stride =
 	    (uint32_t)HM_ALIGN_CEIL(sizeof(struct array_cache) + shared_limit * 8, 64);
 	c->alien_stride =
 	    nr > 1 ? (uint32_t)HM_ALIGN_CEIL(sizeof(struct array_cache) + ALIEN_LIMIT * 8, 64) : 0;
-	bytes = (uint64_t)HM_MAX_LCORE * c->ac_stride + (uint64_t)nr * c->shared_stride +
-		(uint64_t)HM_MAX_LCORE * nr * c->alien_stride;
+	bytes = (uint64_t)nr * c->shared_stride + (uint64_t)HM_MAX_LCORE * nr * c->alien_stride;
 	for (c->ac_order = 0; ((uint64_t)HM_BUDDY_PAGE_SIZE << c->ac_order) < bytes;)
 		c->ac_order++;
 	block = hm_buddy_alloc_tagged(c->ac_order, HM_SOCKET_ID_ANY, HM_BUDDY_ZERO, HM_OWNER_NONE,
@@ -245,8 +277,8 @@ cache_alloc_arrays(struct hm_slab_cache *c)
 	for (unsigned int l = 0; l < HM_MAX_LCORE; l++) {
 		struct array_cache *ac = cache_ac(c, l);
 
-		ac->limit = c->limit;
-		ac->batch = c->batch;
+		if (ac != NULL)
+			slot_init(ac, c);
 		for (unsigned int s = 0; s < nr && c->alien_stride; s++) {
 			struct array_cache *al = cache_alien(c, l, s);
 
@@ -264,8 +296,6 @@ cache_alloc_arrays(struct hm_slab_cache *c)
 		if (s < nr) {
 			n->shared =
 			    (struct array_cache *)(uintptr_t)(c->ac_block +
-							      (uint64_t)HM_MAX_LCORE *
-								  c->ac_stride +
 							      (uint64_t)s * c->shared_stride);
 			n->shared->limit = shared_limit;
 			n->shared->batch = c->batch;
@@ -322,8 +352,15 @@ cache_grow(struct hm_slab_cache *c, int socket, unsigned int flags, unsigned int
 	s->next = s->prev = HM_PAGE_NIL;
 	s->inuse = 0;
 	s->s_mem = colour * c->colour_off;
-	for (uint32_t p = 0; p < (1u << c->order); p++)
-		slab_page(head + p)->head = head;
+	for (uint32_t p = 1; p < (1u << c->order); p++) {
+		struct hm_slab *pd = slab_page(head + p);
+
+		pd->cache = s->cache;
+		pd->node = s->node;
+		pd->s_mem = s->s_mem;
+		pd->head = head;
+	}
+	s->head = head;
 	/* Chain back to front, so the slab hands out objects in address order. */
 	for (uint32_t i = c->num; i-- > 0;) {
 		uint8_t *obj = va + s->s_mem + c->obj_offset + (uint64_t)i * c->buffer_size;
@@ -358,8 +395,10 @@ slab_release(struct hm_slab_cache *c, uint32_t head)
 		for (uint32_t i = 0; i < c->num; i++)
 			L->fn[c->id].dtor(va + s->s_mem + c->obj_offset +
 					  (uint64_t)i * c->buffer_size);
-	for (uint32_t p = 0; p < (1u << c->order); p++)
+	for (uint32_t p = 0; p < (1u << c->order); p++) {
 		slab_page(head + p)->head = HM_PAGE_NIL;
+		slab_page(head + p)->cache = 0;
+	}
 	s->freelist = 0;
 	s->cache = 0;
 	hm_buddy_free_block_of(va, "slab", false);
@@ -583,7 +622,10 @@ array_drain(struct hm_slab_cache *c, struct array_cache *ac)
 static void
 drain_lcore_cache(struct hm_slab_cache *c, unsigned int lcore)
 {
-	array_drain(c, cache_ac(c, lcore));
+	struct array_cache *ac = cache_ac(c, lcore);
+
+	if (ac != NULL)
+		array_drain(c, ac);
 	if (c->alien_stride != 0)
 		for (unsigned int s = 0; s < L->st->nr_sockets; s++)
 			array_drain(c, cache_alien(c, lcore, s));
@@ -623,10 +665,12 @@ alloc_direct(struct hm_slab_cache *c, unsigned int node, unsigned int flags, con
 	return NULL;
 }
 
+/* Everything slab_alloc_fast() does not do. */
 void *
-hm_slab_alloc_caller(struct hm_slab_cache *c, unsigned int flags, int socket, const void *caller)
+hm_slab_alloc_slow(struct hm_slab_cache *c, unsigned int flags, int socket, const void *caller)
 {
 	unsigned int lcore = hm_lcore_id(), node;
+	struct array_cache *ac;
 	void *obj;
 
 	if (hm_unlikely(!hm_slab_cache_valid(c) || (flags & ~ALLOC_FLAGS) != 0 ||
@@ -636,13 +680,13 @@ hm_slab_alloc_caller(struct hm_slab_cache *c, unsigned int flags, int socket, co
 		errno = L->st == NULL ? ENODEV : EINVAL;
 		return NULL;
 	}
-	node = mem_node();
-	if (hm_likely(lcore < HM_MAX_LCORE && !c->debug &&
-		      (socket == HM_SOCKET_ID_ANY || (unsigned int)socket == node))) {
-		struct array_cache *ac = cache_ac(c, lcore);
+	node = slab_mem_node();
+	if (lcore < HM_MAX_LCORE && !c->debug &&
+	    (socket == HM_SOCKET_ID_ANY || (unsigned int)socket == node) &&
+	    (ac = hm_slab_own_ac(c, lcore)) != NULL) {
 		uint32_t avail = ac_avail(ac);
 
-		if (hm_likely(avail != 0)) {
+		if (avail != 0) {
 			obj = ac->entry[avail - 1];
 			ac_set_avail(ac, avail - 1);
 		} else {
@@ -666,13 +710,15 @@ hm_slab_alloc_caller(struct hm_slab_cache *c, unsigned int flags, int socket, co
 void *
 hm_slab_alloc(struct hm_slab_cache *c, unsigned int flags)
 {
-	return hm_slab_alloc_caller(c, flags, HM_SOCKET_ID_ANY, __builtin_return_address(0));
+	if (hm_unlikely(!hm_slab_cache_valid(c)))
+		return hm_slab_alloc_slow(c, flags, HM_SOCKET_ID_ANY, __builtin_return_address(0));
+	return slab_alloc_fast(c, flags, HM_SOCKET_ID_ANY, __builtin_return_address(0));
 }
 
 void *
 hm_slab_alloc_node(struct hm_slab_cache *c, unsigned int flags, int socket)
 {
-	return hm_slab_alloc_caller(c, flags, socket, __builtin_return_address(0));
+	return hm_slab_alloc_slow(c, flags, socket, __builtin_return_address(0));
 }
 
 /* ------------------------------------------------------------------- free */
@@ -716,8 +762,9 @@ free_alien(struct hm_slab_cache *c, unsigned int lcore, unsigned int node, void 
 	atomic_fetch_add_explicit(&c->remote_frees, 1, memory_order_relaxed);
 }
 
+/* Everything slab_free_fast() does not do, and every report. */
 int
-hm_slab_free_caller(void *obj, const void *caller)
+hm_slab_free_slow(void *obj, const void *caller)
 {
 	struct hm_slab_state *st = L->st;
 	unsigned int lcore = hm_lcore_id();
@@ -743,11 +790,13 @@ hm_slab_free_caller(void *obj, const void *caller)
 	}
 	if (hm_unlikely(c->debug || lcore >= HM_MAX_LCORE))
 		return free_direct(c, s, obj, caller);
-	if (hm_unlikely(s->node != mem_node())) {
+	if (hm_unlikely(s->node != slab_mem_node())) {
 		free_alien(c, lcore, s->node, obj);
 		return 0;
 	}
-	ac = cache_ac(c, lcore);
+	ac = hm_slab_own_ac(c, lcore);
+	if (hm_unlikely(ac == NULL))
+		return free_direct(c, s, obj, caller);
 	avail = ac_avail(ac);
 	if (hm_unlikely(avail != 0 && ac->entry[avail - 1] == obj)) {
 		slab_debug_report(c, obj, caller, "double free: it was the last object freed");
@@ -766,7 +815,7 @@ hm_slab_free_caller(void *obj, const void *caller)
 int
 hm_slab_free(void *obj)
 {
-	return hm_slab_free_caller(obj, __builtin_return_address(0));
+	return slab_free_fast(obj, __builtin_return_address(0));
 }
 
 /* ---------------------------------------------------------- cache table */
@@ -930,7 +979,9 @@ hm_slab_cached_objects(const struct hm_slab_cache *c)
 	uint64_t n = 0;
 
 	for (unsigned int l = 0; l < HM_MAX_LCORE; l++) {
-		n += ac_avail(cache_ac(c, l));
+		const struct array_cache *ac = cache_ac(c, l);
+
+		n += ac != NULL ? ac_avail(ac) : 0;
 		if (c->alien_stride != 0)
 			for (unsigned int s = 0; s < L->st->nr_sockets; s++)
 				n += ac_avail(cache_alien(c, l, s));
@@ -1045,6 +1096,9 @@ hm_slab_cache_destroy(struct hm_slab_cache *c)
 			ret = -EBUSY;
 		}
 	if (ret == 0) {
+		for (unsigned int l = 0; l < HM_MAX_LCORE; l++)
+			if (cache_ac(c, l) != NULL)
+				slot_init(cache_ac(c, l), NULL);
 		c->magic = 0;
 		hm_buddy_free_block_of((void *)(uintptr_t)c->ac_block, "slab arrays", false);
 		c->ac_block = 0;
@@ -1082,6 +1136,15 @@ hm_slab_drain_lcore(unsigned int lcore)
 
 /* ------------------------------------------------------ init and cleanup */
 
+static void
+local_copies(struct hm_slab_state *st)
+{
+	L->base_va = st->base_va;
+	L->nr_pages = st->nr_pages;
+	L->pages = st->pages;
+	memcpy(L->kmalloc, st->kmalloc, sizeof(L->kmalloc));
+}
+
 static int
 primary_init(const struct hm_eal_config *cfg)
 {
@@ -1095,6 +1158,7 @@ primary_init(const struct hm_eal_config *cfg)
 		return -ENOMEM;
 	st->base_va = L->buddy->base_va;
 	st->nr_pages = L->buddy->nr_pages;
+	local_copies(st);
 	st->nr_sockets = L->buddy->nr_sockets ? L->buddy->nr_sockets : 1;
 	st->debug_flags = cfg->slab_debug & HM_SLAB_DEBUG_ANY;
 	for (uint64_t i = 0; i < st->nr_pages; i++)
@@ -1105,6 +1169,7 @@ primary_init(const struct hm_eal_config *cfg)
 		L->st = NULL;
 		return -ENOMEM;
 	}
+	local_copies(st);
 	hm_shared_state_set(HM_SUBSYS_SLAB, st);
 	return 0;
 }
@@ -1113,6 +1178,9 @@ int
 hm_slab_init(const struct hm_eal_config *cfg, enum hm_proc_type type)
 {
 	memset(L, 0, sizeof(*L));
+	/* The lcore threads are new; the calling thread may have served an earlier init. */
+	hm_slab_region_ = NULL;
+	hm_slab_node_ = 0;
 	L->buddy = hm_buddy_get();
 	if (L->buddy == NULL)
 		return -ENODEV;
@@ -1123,6 +1191,7 @@ hm_slab_init(const struct hm_eal_config *cfg, enum hm_proc_type type)
 		HM_LOG(ERR, SLAB, "the primary published no slab caches");
 		return -EPROTO;
 	}
+	local_copies(L->st);
 	return 0;
 }
 
@@ -1137,4 +1206,5 @@ hm_slab_cleanup(enum hm_proc_type type)
 			if (cfg->lcores[l].enabled)
 				hm_slab_drain_lcore(l);
 	memset(L, 0, sizeof(*L));
+	hm_slab_region_ = NULL;
 }

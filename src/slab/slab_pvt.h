@@ -46,6 +46,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <string.h>
 
 #include <hugemem/slab.h>
 
@@ -59,6 +60,8 @@
 #define SLAB_MAX_ORDER	   10	   /* 4 MiB slabs at most */
 #define ALIEN_LIMIT	   12
 #define SLAB_SHARED_FACTOR 8
+#define AC_STRIDE	   1024u /* an lcore's array cache of one cache */
+#define AC_REGION_ORDER	   5	 /* HM_SLAB_MAX_CACHES slots of AC_STRIDE: 128 KiB */
 #define HM_SLAB_DEBUG_ANY  (HM_SLAB_POISON | HM_SLAB_RED_ZONE | HM_SLAB_CONSISTENCY)
 
 enum slab_list {
@@ -126,17 +129,18 @@ struct hm_slab_cache {
 	uint32_t colour;     /* colours: 0..colour-1 */
 	uint32_t limit;	     /* lcore array cache */
 	uint32_t batch;
-	uint32_t shared; /* depot size in batches */
-	uint64_t recip;	 /* ceil(2^64 / buffer_size): offset to index by a multiply */
-	uint8_t debug;	 /* every call goes the locked, checked way */
+	uint32_t shared;      /* depot size in batches */
+	uint64_t recip;	      /* ceil(2^64 / buffer_size): offset to index by a multiply */
+	uint32_t buffer_mask; /* buffer_size - 1 if a power of two, else 0 */
+	uint32_t pad_;
+	uint8_t debug; /* every call goes the locked, checked way */
 	uint8_t has_ctor;
 	uint8_t has_dtor;
 	uint8_t kmalloc;
-	uint32_t ac_stride; /* bytes per lcore array cache */
 	uint32_t shared_stride;
 	uint32_t alien_stride;
 	uint32_t ac_order;
-	uint64_t ac_block; /* buddy block: array caches, depots, foreign-socket arrays */
+	uint64_t ac_block; /* buddy block: depots, foreign-socket arrays */
 	_Atomic uint64_t alloc_failures;
 	_Atomic uint64_t errors;
 	_Atomic uint64_t remote_frees;
@@ -144,7 +148,7 @@ struct hm_slab_cache {
 } __attribute__((aligned(64)));
 
 struct hm_slab_state {
-	pthread_mutex_t lock; /* the cache table */
+	pthread_mutex_t lock; /* the cache table, and lcore regions being made */
 	uint32_t debug_flags; /* --slab-debug of the primary */
 	uint32_t nr_sockets;  /* as the buddy's */
 	uint64_t base_va;
@@ -152,12 +156,19 @@ struct hm_slab_state {
 	struct hm_slab *pages;
 	struct hm_slab_cache *kmalloc[HM_KMALLOC_NR_CACHES];
 	struct hm_slab_cache caches[HM_SLAB_MAX_CACHES];
+	/* Each lcore's array caches, one AC_STRIDE slot per cache id; 0 until first used. */
+	_Atomic uint64_t lcore_region[HM_MAX_LCORE];
 };
 
 /* The per-process context: the shared state, and this process's constructors. */
 struct slab_local {
 	struct hm_slab_state *st;
 	struct hm_buddy *buddy;
+	/* Copies of the shared state's constants, one load closer to the fast paths. */
+	uint64_t base_va;
+	uint64_t nr_pages;
+	struct hm_slab *pages;
+	struct hm_slab_cache *kmalloc[HM_KMALLOC_NR_CACHES];
 	struct {
 		uint32_t gen; /* the cache generation these belong to; 0: none */
 		hm_slab_ctor_t ctor;
@@ -167,17 +178,24 @@ struct slab_local {
 
 extern struct slab_local hm_slab_local;
 
+/* The calling lcore thread's region of array caches; NULL until its first slow path. */
+extern __thread uint8_t *hm_slab_region_ HM_TLS_IE;
+
+/* The calling thread's memory socket + 1; 0 until first asked (see mem_node_init). */
+extern __thread unsigned int hm_slab_node_ HM_TLS_IE;
+
 /* slab.c */
 int hm_slab_init(const struct hm_eal_config *cfg, enum hm_proc_type type);
 void hm_slab_cleanup(enum hm_proc_type type);
-bool hm_slab_cache_valid(const struct hm_slab_cache *c);
+unsigned int hm_slab_mem_node_init(void);
 struct hm_slab_cache *hm_slab_cache_create_locked(const char *name, size_t size, size_t align,
 						  unsigned int flags, hm_slab_ctor_t ctor,
 						  hm_slab_dtor_t dtor, bool kmalloc);
-void *hm_slab_alloc_caller(struct hm_slab_cache *c, unsigned int flags, int socket,
-			   const void *caller);
-int hm_slab_free_caller(void *obj, const void *caller);
+void *hm_slab_alloc_slow(struct hm_slab_cache *c, unsigned int flags, int socket,
+			 const void *caller);
+int hm_slab_free_slow(void *obj, const void *caller);
 uint64_t hm_slab_cached_objects(const struct hm_slab_cache *c);
+struct array_cache *hm_slab_own_ac(const struct hm_slab_cache *c, unsigned int lcore);
 /* kmalloc.c */
 int hm_kmalloc_init(void);
 /* slab_debug.c */
@@ -192,44 +210,60 @@ int slab_debug_audit_object(const struct hm_slab_cache *c, const void *obj);
 static inline struct hm_slab *
 slab_page(uint32_t idx)
 {
-	return &hm_slab_local.st->pages[idx];
+	return &hm_slab_local.pages[idx];
 }
 
 static inline uint64_t
 slab_block_va(uint32_t head)
 {
-	return hm_slab_local.st->base_va + (uint64_t)head * HM_BUDDY_PAGE_SIZE;
+	return hm_slab_local.base_va + (uint64_t)head * HM_BUDDY_PAGE_SIZE;
 }
 
-/* The slab an address lies in, or NULL. */
+/*
+ * The descriptor of the page addr lies in, if that page belongs to a slab
+ * (or is the head of a large kmalloc block), else NULL. Every page of a slab
+ * carries the slab's head, cache, node and s_mem, so the fast paths need no
+ * second load through the head.
+ */
+static inline struct hm_slab *
+slab_page_of(const void *addr)
+{
+	const struct slab_local *l = &hm_slab_local;
+	uint64_t off = (uint64_t)(uintptr_t)addr - l->base_va;
+	struct hm_slab *pd;
+
+	if (off >= l->nr_pages * HM_BUDDY_PAGE_SIZE)
+		return NULL;
+	pd = &l->pages[off / HM_BUDDY_PAGE_SIZE];
+	return pd->head == HM_PAGE_NIL ? NULL : pd;
+}
+
+/* The slab (its head page's descriptor) an address lies in, or NULL. */
 static inline struct hm_slab *
 slab_of(const void *addr)
 {
-	const struct hm_slab_state *st = hm_slab_local.st;
-	uint64_t off = (uint64_t)(uintptr_t)addr - st->base_va;
-	uint32_t head;
+	struct hm_slab *pd = slab_page_of(addr);
 
-	if (off >= st->nr_pages * HM_BUDDY_PAGE_SIZE)
-		return NULL;
-	head = st->pages[off / HM_BUDDY_PAGE_SIZE].head;
-	return head == HM_PAGE_NIL ? NULL : &st->pages[head];
+	return pd == NULL ? NULL : slab_page(pd->head);
 }
 
 static inline uint32_t
 slab_index(const struct hm_slab *s)
 {
-	return (uint32_t)(s - hm_slab_local.st->pages);
+	return (uint32_t)(s - hm_slab_local.pages);
 }
 
+/* The first object of the slab of s (a head or any page of the slab). */
 static inline void *
 slab_first_obj(const struct hm_slab_cache *c, const struct hm_slab *s)
 {
-	return (void *)(uintptr_t)(slab_block_va(slab_index(s)) + s->s_mem + c->obj_offset);
+	return (void *)(uintptr_t)(slab_block_va(s->head) + s->s_mem + c->obj_offset);
 }
 
 /*
  * The index of the object at addr in slab s, or -1 if addr is not the
- * start of an object. A multiply by the reciprocal, no division.
+ * start of an object: a mask for power-of-two buffers, else a multiply by
+ * the reciprocal; never a division.
  */
 static inline long
 slab_obj_index(const struct hm_slab_cache *c, const struct hm_slab *s, const void *addr)
@@ -240,6 +274,10 @@ slab_obj_index(const struct hm_slab_cache *c, const struct hm_slab *s, const voi
 
 	if ((uint64_t)(uintptr_t)addr < first)
 		return -1;
+	if (c->buffer_mask != 0) {
+		idx = off >> __builtin_ctz(c->buffer_size);
+		return (off & c->buffer_mask) == 0 && idx < c->num ? (long)idx : -1;
+	}
 	idx = (uint64_t)(((unsigned __int128)off * c->recip) >> 64);
 	if (idx >= c->num || idx * c->buffer_size != off)
 		return -1;
@@ -272,21 +310,111 @@ ac_set_avail(struct array_cache *ac, uint32_t n)
 	atomic_store_explicit(&ac->avail, n, memory_order_relaxed);
 }
 
+/* Array cache of cache id `id` in an lcore's region. */
+static inline struct array_cache *
+region_ac(uint64_t region, uint32_t id)
+{
+	return (struct array_cache *)(uintptr_t)(region + (uint64_t)id * AC_STRIDE);
+}
+
+/* Any lcore's array cache of c, or NULL if that lcore never had one. */
 static inline struct array_cache *
 cache_ac(const struct hm_slab_cache *c, unsigned int lcore)
 {
-	return (struct array_cache *)(uintptr_t)(c->ac_block + (uint64_t)lcore * c->ac_stride);
+	uint64_t r =
+	    atomic_load_explicit(&hm_slab_local.st->lcore_region[lcore], memory_order_acquire);
+
+	return r != 0 ? region_ac(r, c->id) : NULL;
 }
 
 static inline struct array_cache *
 cache_alien(const struct hm_slab_cache *c, unsigned int lcore, unsigned int node)
 {
 	const uint32_t nr = hm_slab_local.st->nr_sockets;
-	uint64_t base =
-	    c->ac_block + (uint64_t)HM_MAX_LCORE * c->ac_stride + (uint64_t)nr * c->shared_stride;
+	uint64_t base = c->ac_block + (uint64_t)nr * c->shared_stride;
 
 	return (struct array_cache *)(uintptr_t)(base +
 						 ((uint64_t)lcore * nr + node) * c->alien_stride);
+}
+
+static inline bool
+hm_slab_cache_valid(const struct hm_slab_cache *c)
+{
+	const struct hm_slab_state *st = hm_slab_local.st;
+	uintptr_t off = (uintptr_t)c - (uintptr_t)(st != NULL ? st->caches : NULL);
+
+	return st != NULL && off < sizeof(st->caches) && off % sizeof(st->caches[0]) == 0 &&
+	       c->magic == HM_SLAB_MAGIC;
+}
+
+static inline unsigned int
+slab_mem_node(void)
+{
+	unsigned int n = hm_slab_node_;
+
+	return hm_likely(n != 0) ? n - 1 : hm_slab_mem_node_init();
+}
+
+/* ------------------------------------------------------------ fast paths */
+
+/*
+ * Allocation from the calling lcore's array cache: no lock, no locked
+ * instruction. Everything else (an empty array cache, a thread without an
+ * lcore, a debug cache, a given socket) is the slow path's. c is valid.
+ */
+static inline void *
+slab_alloc_fast(struct hm_slab_cache *c, unsigned int flags, int socket, const void *caller)
+{
+	uint8_t *region = hm_slab_region_;
+
+	if (hm_likely(region != NULL && !c->debug && socket == HM_SOCKET_ID_ANY)) {
+		struct array_cache *ac = region_ac((uint64_t)(uintptr_t)region, c->id);
+		uint32_t avail = ac_avail(ac);
+
+		if (hm_likely(avail != 0)) {
+			void *obj = ac->entry[avail - 1];
+
+			ac_set_avail(ac, avail - 1);
+			ac_stat_inc(&ac->allocs);
+			if (flags & HM_BUDDY_ZERO)
+				memset(obj, 0, c->size);
+			return obj;
+		}
+	}
+	return hm_slab_alloc_slow(c, flags, socket, caller);
+}
+
+/*
+ * Free into the calling lcore's array cache when the object is a valid
+ * object of this socket, the cache is not a debug cache and the array has
+ * room; the slow path does the rest and every report.
+ */
+static inline int
+slab_free_fast(void *obj, const void *caller)
+{
+	const struct hm_slab_state *st = hm_slab_local.st;
+	uint8_t *region = hm_slab_region_;
+	const struct hm_slab_cache *c;
+	struct array_cache *ac;
+	struct hm_slab *pd;
+	uint32_t avail;
+
+	if (hm_unlikely(region == NULL))
+		return hm_slab_free_slow(obj, caller);
+	pd = slab_page_of(obj);
+	if (hm_unlikely(pd == NULL || pd->cache >= HM_SLAB_MAX_CACHES))
+		return hm_slab_free_slow(obj, caller);
+	c = &st->caches[pd->cache];
+	if (hm_unlikely(c->debug || pd->node != slab_mem_node() || slab_obj_index(c, pd, obj) < 0))
+		return hm_slab_free_slow(obj, caller);
+	ac = region_ac((uint64_t)(uintptr_t)region, pd->cache);
+	avail = ac_avail(ac);
+	if (hm_unlikely(avail == ac->limit || (avail != 0 && ac->entry[avail - 1] == obj)))
+		return hm_slab_free_slow(obj, caller);
+	ac->entry[avail] = obj;
+	ac_set_avail(ac, avail + 1);
+	ac_stat_inc(&ac->frees);
+	return 0;
 }
 
 #endif /* HM_SLAB_PVT_H */

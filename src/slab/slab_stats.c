@@ -55,6 +55,8 @@ hm_slab_cache_stats(const struct hm_slab_cache *c, struct hm_slab_stats *st)
 	for (unsigned int l = 0; l < HM_MAX_LCORE; l++) {
 		const struct array_cache *ac = cache_ac(c, l);
 
+		if (ac == NULL)
+			continue;
 		st->allocs += atomic_load_explicit(&ac->allocs, memory_order_relaxed);
 		st->frees += atomic_load_explicit(&ac->frees, memory_order_relaxed);
 	}
@@ -214,7 +216,8 @@ audit_cache(struct hm_slab_cache *c, void *arg)
 		pthread_mutex_unlock(&n->lock);
 	}
 	for (unsigned int l = 0; l < HM_MAX_LCORE && ret == 0; l++)
-		ret = audit_array(c, cache_ac(c, l), "an lcore array cache");
+		if (cache_ac(c, l) != NULL)
+			ret = audit_array(c, cache_ac(c, l), "an lcore array cache");
 	return ret;
 }
 
