@@ -22,7 +22,8 @@
  * slabs, then a new slab); when it runs full a batch goes back. An object
  * freed on an lcore of another socket waits in that lcore's small per-socket
  * array and goes home in a batch. Threads that are not EAL lcores take the
- * socket lock for every call.
+ * socket lock for every call. An lcore's array caches are slots of one
+ * 128 KiB region made at its first slab call and kept for the lcore id.
  *
  * The address of an object finds its slab in constant time (a descriptor
  * per 4 KiB page), so hm_slab_free() and hm_kfree() need no cache and no

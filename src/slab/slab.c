@@ -26,7 +26,6 @@
 
 #include "slab_pvt.h"
 
-#define ALLOC_FLAGS (HM_BUDDY_ZERO | HM_BUDDY_ATOMIC)
 #define CACHE_FLAGS (HM_SLAB_HWCACHE_ALIGN | HM_SLAB_DEBUG_ANY)
 #define REAP_BATCH  8
 
@@ -673,7 +672,7 @@ hm_slab_alloc_slow(struct hm_slab_cache *c, unsigned int flags, int socket, cons
 	struct array_cache *ac;
 	void *obj;
 
-	if (hm_unlikely(!hm_slab_cache_valid(c) || (flags & ~ALLOC_FLAGS) != 0 ||
+	if (hm_unlikely(!hm_slab_cache_valid(c) || (flags & ~HM_SLAB_ALLOC_FLAGS) != 0 ||
 			(socket != HM_SOCKET_ID_ANY && (socket < 0 || socket >= SLAB_NODES)))) {
 		HM_LOG(ERR, SLAB, "alloc: bad request (cache %p, flags 0x%x, socket %d)",
 		       (const void *)c, flags, socket);

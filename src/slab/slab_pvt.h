@@ -23,8 +23,11 @@
  * Per cache and socket (struct slab_node): lists of full, partial and free
  * slabs, and the depot (`shared`), an array of free objects. Per cache and
  * lcore: the array cache, and with more than one socket one small array per
- * socket for objects that belong there (`alien`). These arrays live in one
- * buddy block per cache (`ac_block`).
+ * socket for objects that belong there (`alien`). An lcore's array caches
+ * are slots of its region (one AC_STRIDE slot per cache id, made at the
+ * lcore's first use and kept for the lcore id), so the fast paths find them
+ * from a thread-local pointer and the cache id; the depots and foreign-socket
+ * arrays live in one buddy block per cache (`ac_block`).
  *
  * Invariants (checked by hm_slab_audit):
  *  - a slab is on the list its use says: full (inuse == num), partial
@@ -54,15 +57,16 @@
 
 #define SLAB "slab"
 
-#define HM_SLAB_MAGIC	   0x48534c4142434143ULL /* "HSLABCAC" */
-#define SLAB_NODES	   HM_MAX_NUMA_NODES
-#define KMALLOC_LARGE	   0xffffu /* cache id of a large kmalloc block's head */
-#define SLAB_MAX_ORDER	   10	   /* 4 MiB slabs at most */
-#define ALIEN_LIMIT	   12
-#define SLAB_SHARED_FACTOR 8
-#define AC_STRIDE	   1024u /* an lcore's array cache of one cache */
-#define AC_REGION_ORDER	   5	 /* HM_SLAB_MAX_CACHES slots of AC_STRIDE: 128 KiB */
-#define HM_SLAB_DEBUG_ANY  (HM_SLAB_POISON | HM_SLAB_RED_ZONE | HM_SLAB_CONSISTENCY)
+#define HM_SLAB_MAGIC	    0x48534c4142434143ULL /* "HSLABCAC" */
+#define SLAB_NODES	    HM_MAX_NUMA_NODES
+#define KMALLOC_LARGE	    0xffffu /* cache id of a large kmalloc block's head */
+#define SLAB_MAX_ORDER	    10	    /* 4 MiB slabs at most */
+#define ALIEN_LIMIT	    12
+#define SLAB_SHARED_FACTOR  8
+#define HM_SLAB_ALLOC_FLAGS (HM_BUDDY_ZERO | HM_BUDDY_ATOMIC)
+#define AC_STRIDE	    1024u /* an lcore's array cache of one cache */
+#define AC_REGION_ORDER	    5	  /* HM_SLAB_MAX_CACHES slots of AC_STRIDE: 128 KiB */
+#define HM_SLAB_DEBUG_ANY   (HM_SLAB_POISON | HM_SLAB_RED_ZONE | HM_SLAB_CONSISTENCY)
 
 enum slab_list {
 	SLAB_LIST_NONE = 0,
@@ -367,7 +371,8 @@ slab_alloc_fast(struct hm_slab_cache *c, unsigned int flags, int socket, const v
 {
 	uint8_t *region = hm_slab_region_;
 
-	if (hm_likely(region != NULL && !c->debug && socket == HM_SOCKET_ID_ANY)) {
+	if (hm_likely(region != NULL && !c->debug && socket == HM_SOCKET_ID_ANY &&
+		      (flags & ~HM_SLAB_ALLOC_FLAGS) == 0)) {
 		struct array_cache *ac = region_ac((uint64_t)(uintptr_t)region, c->id);
 		uint32_t avail = ac_avail(ac);
 
