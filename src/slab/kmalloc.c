@@ -185,6 +185,9 @@ hm_ksize(const void *ptr)
 	if (s == NULL || s->cache >= HM_SLAB_MAX_CACHES ||
 	    slab_obj_index(&L->st->caches[s->cache], s, ptr) < 0)
 		return 0;
+	/* A debug cache knows a free object from an allocated one. */
+	if (L->st->caches[s->cache].debug && !slab_debug_object_allocated(ptr))
+		return 0;
 	return L->st->caches[s->cache].size;
 }
 
@@ -195,6 +198,11 @@ hm_krealloc(void *ptr, size_t size, unsigned int flags)
 	size_t old;
 	void *p;
 
+	if ((flags & ~KM_FLAGS) != 0) {
+		HM_LOG(ERR, SLAB, "krealloc %p: bad flags 0x%x", ptr, flags);
+		errno = EINVAL;
+		return NULL;
+	}
 	if (ptr == NULL)
 		return kmalloc_node(size, flags, HM_SOCKET_ID_ANY, caller);
 	if (size == 0) {

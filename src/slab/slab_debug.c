@@ -228,3 +228,9 @@ slab_debug_audit_object(const struct hm_slab_cache *c, const void *obj)
 	}
 	return 0;
 }
+
+bool
+slab_debug_object_allocated(const void *obj)
+{
+	return *state_word((void *)(uintptr_t)obj) == STATE_ALLOC;
+}

@@ -210,6 +210,7 @@ int slab_debug_check_free(struct hm_slab_cache *c, struct hm_slab *s, void *obj,
 void slab_debug_report(struct hm_slab_cache *c, const void *obj, const void *caller,
 		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int slab_debug_audit_object(const struct hm_slab_cache *c, const void *obj);
+bool slab_debug_object_allocated(const void *obj);
 
 static inline struct hm_slab *
 slab_page(uint32_t idx)
