@@ -54,6 +54,12 @@ print_summary(void)
 			    "hugememd: buddyinfo (free blocks of order 0..%d, 4 KiB << order):\n%s",
 			    HM_BUDDY_MAX_ORDER, info_buf);
 	}
+	{
+		static char slab_buf[HM_SLAB_MAX_CACHES * 160];
+
+		if (hm_slab_info(slab_buf, sizeof(slab_buf)) > 0)
+			printf("hugememd: %s", slab_buf);
+	}
 	if (hm_eal_runtime_dir()[0] != '\0')
 		printf("hugememd: runtime directory %s\n", hm_eal_runtime_dir());
 	printf("hugememd: serving; stop with SIGTERM or Ctrl-C\n");
