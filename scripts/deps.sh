@@ -2,7 +2,8 @@
 # Installs what hugemem builds, tests and benchmarks with (Debian 12), unless it is there.
 set -euo pipefail
 pkgs=(meson ninja-build pkg-config gcc check libhugetlbfs-dev libnuma-dev
-      dpdk libdpdk-dev dpdk-dev libbpf-dev libjansson-dev iproute2 python3 util-linux)
+      dpdk libdpdk-dev dpdk-dev libbpf-dev libjansson-dev iproute2 python3 util-linux
+      libjemalloc-dev libmimalloc-dev)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

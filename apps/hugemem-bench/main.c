@@ -38,6 +38,17 @@
  *            and tagged at both ends, so that two live blocks that overlap
  *            show; hm_buddy_audit() must pass with the blocks held, after
  *            the frees and after the timed rows, or the run fails.
+ *   slab     alloc + free pairs per second of small objects (64 B, 256 B,
+ *            2 KiB) on one lcore and on two at once: hm_kmalloc() and
+ *            hm_slab_alloc() (a cache per size) against glibc's malloc(),
+ *            jemalloc, mimalloc and DPDK's rte_malloc(), in two patterns:
+ *            pairs (allocate, touch, free at once) and batches (allocate
+ *            SLAB_BATCH objects, touching each, then free them in the same
+ *            order). jemalloc and mimalloc are Debian's shared libraries
+ *            (libjemalloc2, libmimalloc2.0), dlopen()ed with RTLD_LOCAL and
+ *            called through dlsym() on their handle, so neither replaces
+ *            glibc's malloc in the process; one that does not load is
+ *            shown as skipped, with dlerror()'s reason.
  *
  * Why the comparison is fair
  *   - Same memory: both EALs get "-l 0 --socket-mem <mem> --huge-dir <dir>
@@ -73,9 +84,34 @@
  *     rte_malloc() element is contiguous in IOVA only inside one memseg
  *     (one 2 MiB page here). rte_memzone_reserve_aligned() gets
  *     RTE_MEMZONE_IOVA_CONTIG, the promise hugemem's memzones make.
+ *   - The slab section: every allocator is called the same way, through a
+ *     pointer to a function of malloc()'s and free()'s types (hugemem's and
+ *     DPDK's through a one-line wrapper that compiles to a tail call), from
+ *     threads pinned to CPU 0, and CPU 1 in the two-lcore rows: EAL lcores
+ *     ("-l 0-1") for hugemem and DPDK, so that their per-lcore paths are the
+ *     ones timed, and two pinned pthreads for the malloc()-like peers, which
+ *     run in a child with no EAL. Two lcores start their window together
+ *     (a barrier), run it for the same time, and their rates are summed.
+ *     Each allocator first runs an untimed check (a batch filled whole and
+ *     read back: overlapping objects fail the run) and a warm-up.
+ *     DPDK 22.11's rte_free() clears the element it frees; the others do
+ *     not clear anything. And when a free leaves a free element of a page
+ *     or more (in the pairs rows every free does, as nothing else is live),
+ *     malloc_heap_free() looks up every page of that element to see whether
+ *     it may go back to the system, which --socket-mem pages may not: that
+ *     costs time in proportion to --mem (about 4 us a pair with 1 GiB, ten
+ *     times less with --mem 64). It is what rte_malloc() does on a quiet
+ *     heap; the batches rows pay it once a batch.
+ *   - jemalloc's library keeps 2.6 KiB of thread-local storage of the
+ *     initial-exec model, which dlopen() can place only in glibc's static
+ *     TLS surplus, 512 bytes by default. When the slab section runs, the
+ *     bench therefore executes itself again, once, at start-up, with
+ *     GLIBC_TUNABLES=glibc.rtld.optional_static_tls=SLAB_STATIC_TLS; that
+ *     reserves a few KiB of TLS per thread and changes nothing else.
  *   - Statistics: median and best of the rounds (best = lowest time, highest
  *     rate). Ratios are shown side by side; nothing here is a pass/fail
- *     timing assertion.
+ *     timing assertion. The slab table shows medians only (it has one
+ *     column per allocator), and its ratios are of medians.
  *
  * Cleanup: each child calls hm_eal_cleanup()/rte_eal_cleanup() and then looks
  * for hugepage files of its prefix and for its runtime directory. hugemem
@@ -87,19 +123,25 @@
  * everything named bench_<its pid>_ (a child that crashed or was killed
  * could not clean up) and warns if it found any.
  *
+ * Sections: --sections picks the tables (init, lookups, alloc, slab; all by
+ * default) and so the children that run.
+ *
  * Exit: 0 on success or SKIPPED (no usable hugepages), 1 on a failure, 2 on a
  * bad option, 130 when interrupted.
  */
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -113,8 +155,11 @@
 #include <unistd.h>
 
 #include <hugemem/hugemem.h>
+#include <hugemem/slab.h>
 
 #include <rte_eal.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_memory.h>
@@ -167,6 +212,19 @@
 #define ORDER_2M	9	     /* buddy order of a 2 MiB block */
 #define ALLOC_SEED	0xd1b54a32d192ed03ULL
 
+/*
+ * The slab section. A thread reads the clock once every SLAB_CHUNK pairs
+ * (a multiple of SLAB_BATCH), so that the clock costs well under 1% of
+ * even the fastest allocator's time.
+ */
+#define SLAB_BATCH	   64		/* objects of the batches pattern */
+#define SLAB_CHUNK	   1024		/* alloc + free pairs between two clock reads */
+#define SLAB_MAX_LCORES	   2		/* the rows run on 1 and on 2 lcores: "-l 0-1" */
+#define SLAB_WARMUP_NS	   20000000ULL	/* untimed, before each row's window */
+#define SLAB_WINDOW_NS	   100000000ULL /* the timed window of each row */
+#define SLAB_STATIC_TLS	   16384	/* bytes of glibc.rtld.optional_static_tls */
+#define STATIC_TLS_TUNABLE "glibc.rtld.optional_static_tls"
+
 /* A child that has not reported after this long is stuck: SIGALRM ends it. */
 #define CHILD_TIMEOUT_S 300
 
@@ -187,7 +245,28 @@ enum bench_kind {
 	KIND_DPDK_BASE,	  /* rte_eal_init() without --socket-mem: the non-memory cost */
 	KIND_HM_ALLOC,	  /* hm_eal_init(), then the allocator sections */
 	KIND_DPDK_ALLOC,  /* rte_eal_init() --socket-limit, then the allocator sections */
+	KIND_HM_SLAB,	  /* hm_eal_init() -l 0-1, then hm_kmalloc() and hm_slab_alloc() */
+	KIND_DPDK_SLAB,	  /* rte_eal_init() -l 0-1, then rte_malloc() */
+	KIND_MALLOC_SLAB, /* no EAL: glibc, jemalloc and mimalloc on pinned pthreads */
 	NB_KINDS,
+};
+
+/* The tables --sections picks from; each kind of child serves one or more. */
+enum section {
+	SECTION_INIT,
+	SECTION_LOOKUPS,
+	SECTION_ALLOC, /* the DMA alloc/free and fragmentation tables */
+	SECTION_SLAB,
+	NB_SECTIONS,
+};
+
+#define ALL_SECTIONS ((1u << NB_SECTIONS) - 1)
+
+static const char *const section_names[NB_SECTIONS] = {
+    [SECTION_INIT] = "init",
+    [SECTION_LOOKUPS] = "lookups",
+    [SECTION_ALLOC] = "alloc",
+    [SECTION_SLAB] = "slab",
 };
 
 enum lookup_method {
@@ -208,6 +287,11 @@ struct kind_desc {
 	bool alloc;	   /* run the allocator sections instead of the lookups */
 	bool verify;	   /* check translations against memsegs and pagemap */
 	uint32_t lookups;  /* bit mask of enum lookup_method timed in this child */
+
+	bool slab;	    /* run the slab section instead of the lookups */
+	bool no_eal;	    /* initialise no EAL at all (the malloc()-like peers) */
+	const char *lcores; /* the EALs' -l; NULL: "0" */
+	uint32_t sections;  /* bit mask of the enum section that need this child */
 };
 
 static const struct kind_desc kinds[NB_KINDS] = {
@@ -216,29 +300,54 @@ static const struct kind_desc kinds[NB_KINDS] = {
 		 .is_hm = true,
 		 .socket_mem = true,
 		 .verify = true,
-		 .lookups = 1u << LOOKUP_HM},
+		 .lookups = 1u << LOOKUP_HM,
+		 .sections = 1u << SECTION_INIT | 1u << SECTION_LOOKUPS},
     [KIND_DPDK] = {.label = "rte_eal_init()",
 		   .tag = "dpdk",
 		   .socket_mem = true,
 		   .verify = true,
 		   .lookups = 1u << LOOKUP_RTE_MEMSEG | 1u << LOOKUP_RTE_VIRT2IOVA |
-			      1u << LOOKUP_RTE_VIRT2PHY},
+			      1u << LOOKUP_RTE_VIRT2PHY,
+		   .sections = 1u << SECTION_INIT | 1u << SECTION_LOOKUPS},
     [KIND_DPDK_LEGACY] = {.label = "rte_eal_init() --legacy-mem",
 			  .tag = "legacy",
 			  .socket_mem = true,
 			  .legacy = true,
-			  .verify = true},
-    [KIND_DPDK_BASE] = {.label = "rte_eal_init() no --socket-mem", .tag = "base"},
+			  .verify = true,
+			  .sections = 1u << SECTION_INIT},
+    [KIND_DPDK_BASE] = {.label = "rte_eal_init() no --socket-mem",
+			.tag = "base",
+			.sections = 1u << SECTION_INIT},
     [KIND_HM_ALLOC] = {.label = "hugemem allocators",
 		       .tag = "hmalloc",
 		       .is_hm = true,
 		       .socket_mem = true,
-		       .alloc = true},
+		       .alloc = true,
+		       .sections = 1u << SECTION_ALLOC},
     [KIND_DPDK_ALLOC] = {.label = "DPDK allocators",
 			 .tag = "dpdkalloc",
 			 .socket_mem = true,
 			 .socket_limit = true,
-			 .alloc = true},
+			 .alloc = true,
+			 .sections = 1u << SECTION_ALLOC},
+    [KIND_HM_SLAB] = {.label = "hugemem slab and kmalloc",
+		      .tag = "hmslab",
+		      .is_hm = true,
+		      .socket_mem = true,
+		      .slab = true,
+		      .lcores = "0-1",
+		      .sections = 1u << SECTION_SLAB},
+    [KIND_DPDK_SLAB] = {.label = "DPDK rte_malloc",
+			.tag = "dpdkslab",
+			.socket_mem = true,
+			.slab = true,
+			.lcores = "0-1",
+			.sections = 1u << SECTION_SLAB},
+    [KIND_MALLOC_SLAB] = {.label = "glibc, jemalloc, mimalloc",
+			  .tag = "malloc",
+			  .slab = true,
+			  .no_eal = true,
+			  .sections = 1u << SECTION_SLAB},
 };
 
 static const char *const lookup_labels[NB_LOOKUPS] = {
@@ -315,6 +424,36 @@ struct alloc_result {
 	uint64_t failures; /* allocations that returned NULL */
 };
 
+/*
+ * The slab section: its allocators (the table's columns) and its rows, each
+ * a pattern, an object size and a number of lcores (see slab_row()).
+ */
+enum slab_alloc {
+	SA_KMALLOC, /* hm_kmalloc() + hm_kfree() */
+	SA_SLAB,    /* hm_slab_alloc() + hm_slab_free(), on a cache per size */
+	SA_MIMALLOC,
+	SA_JEMALLOC,
+	SA_GLIBC,
+	SA_RTE_MALLOC,
+	NB_SLAB_ALLOCS,
+};
+
+enum slab_pattern {
+	SLAB_PAIRS,   /* allocate, touch, free; and again */
+	SLAB_BATCHES, /* SLAB_BATCH allocations, each touched, then their frees in order */
+	NB_SLAB_PATTERNS,
+};
+
+#define NB_SLAB_SIZES 3
+#define NB_SLAB_ROWS  (NB_SLAB_PATTERNS * NB_SLAB_SIZES * SLAB_MAX_LCORES)
+
+static const size_t slab_sizes[NB_SLAB_SIZES] = {64, 256, 2048};
+
+struct slab_result {
+	double ops_per_s;  /* alloc + free pairs per second, summed over the lcores; 0: not run */
+	uint64_t failures; /* allocations that returned NULL */
+};
+
 /* One zone of hugemem's, from hm_buddy_zone_stats(). */
 struct zone_snap {
 	uint8_t present;
@@ -374,11 +513,16 @@ struct child_result {
 	struct lookup_result lookup[NB_LOOKUPS];
 	struct alloc_result alloc[NB_ALLOC_ROWS]; /* allocator children only */
 	struct trace_result trace;		  /* allocator children only */
+
+	/* Slab children only: per allocator, its rows or why it did not run. */
+	struct slab_result slab[NB_SLAB_ALLOCS][NB_SLAB_ROWS];
+	char slab_skipped[NB_SLAB_ALLOCS][192];
 };
 
 struct bench_opts {
 	unsigned int rounds;
 	unsigned int mem_mb;
+	uint32_t sections; /* bit mask of enum section */
 	char huge_dir[PATH_MAX];
 };
 
@@ -686,6 +830,13 @@ struct eal_ops {
 	int (*heap_snapshot)(struct heap_snap *s);
 	void (*drain_caches)(void); /* NULL if the allocator has none */
 	int (*audit)(void);	    /* NULL if the allocator has none */
+
+	/*
+	 * The slab section: fn(arg) on n lcores at once, n being 1 (the main
+	 * lcore, the caller) or every lcore of the EAL. @return 0, or a
+	 * negative errno and nothing ran.
+	 */
+	int (*run_on_lcores)(int (*fn)(void *arg), void *arg, unsigned int n);
 };
 
 static int
@@ -789,6 +940,24 @@ hm_drain_caches(void)
 	hm_buddy_drain_lcore(hm_lcore_id());
 }
 
+static int
+hm_run_on_lcores(int (*fn)(void *arg), void *arg, unsigned int n)
+{
+	int ret;
+
+	if (n == 1) {
+		fn(arg);
+		return 0;
+	}
+	if (n != hm_lcore_count())
+		return -EINVAL;
+	ret = hm_eal_mp_remote_launch(fn, arg, true);
+	if (ret < 0)
+		return ret;
+	hm_eal_mp_wait_lcore();
+	return 0;
+}
+
 static const struct eal_ops hm_ops = {
     .init = hm_eal_init,
     .cleanup = hm_eal_cleanup,
@@ -806,6 +975,7 @@ static const struct eal_ops hm_ops = {
     .heap_snapshot = hm_heap_snapshot,
     .drain_caches = hm_drain_caches,
     .audit = hm_buddy_audit,
+    .run_on_lcores = hm_run_on_lcores,
 };
 
 static int
@@ -936,6 +1106,24 @@ dpdk_heap_snapshot(struct heap_snap *s)
 	return 0;
 }
 
+static int
+dpdk_run_on_lcores(int (*fn)(void *arg), void *arg, unsigned int n)
+{
+	int ret;
+
+	if (n == 1) {
+		fn(arg);
+		return 0;
+	}
+	if (n != rte_lcore_count())
+		return -EINVAL;
+	ret = rte_eal_mp_remote_launch(fn, arg, CALL_MAIN);
+	if (ret < 0)
+		return ret;
+	rte_eal_mp_wait_lcore();
+	return 0;
+}
+
 static const struct eal_ops dpdk_ops = {
     .init = dpdk_init,
     .cleanup = dpdk_cleanup,
@@ -951,6 +1139,7 @@ static const struct eal_ops dpdk_ops = {
     .mz_reserve = dpdk_mz_reserve,
     .mz_free = dpdk_mz_free,
     .heap_snapshot = dpdk_heap_snapshot,
+    .run_on_lcores = dpdk_run_on_lcores,
 };
 
 /* ------------------------------------------------------------ lookups */
@@ -1517,6 +1706,491 @@ out:
 	free(blocks);
 }
 
+/* ------------------------------------------------------------------ slab */
+
+/*
+ * The slab section's allocators, each reduced to a malloc() and a free().
+ * hugemem's and DPDK's calls take more arguments, so they go through a
+ * wrapper that compiles to a tail call: every allocator is timed through
+ * one indirect call per allocation and one per free, as glibc's malloc()
+ * (through the table) and the dlsym()ed ones are.
+ */
+
+static void *
+bench_kmalloc(size_t size)
+{
+	return hm_kmalloc(size, 0);
+}
+
+static void
+bench_kfree(void *obj)
+{
+	hm_kfree(obj);
+}
+
+/*
+ * The cache of the row a thread is timing, set by the thread before it
+ * starts: hm_slab_alloc() takes a cache, and malloc()'s type has no room
+ * for one.
+ */
+static __thread struct hm_slab_cache *bench_slab_cache;
+
+static void *
+bench_slab_alloc(size_t size)
+{
+	(void)size;
+	return hm_slab_alloc(bench_slab_cache, 0);
+}
+
+static void
+bench_slab_free(void *obj)
+{
+	hm_slab_free(obj);
+}
+
+static void *
+bench_rte_malloc(size_t size)
+{
+	return rte_malloc(NULL, size, 0);
+}
+
+struct slab_alloc_desc {
+	const char *label;	     /* column of the table */
+	enum bench_kind kind;	     /* the child that times it */
+	void *(*alloc)(size_t size); /* NULL: alloc_sym from soname */
+	void (*free)(void *obj);
+	const char *soname; /* a library to dlopen() and look the two symbols up in */
+	const char *alloc_sym;
+	const char *free_sym;
+	bool cache_per_size; /* hm_slab_alloc(): the child makes a cache per size */
+};
+
+static const struct slab_alloc_desc slab_allocs[NB_SLAB_ALLOCS] = {
+    [SA_KMALLOC] = {"hm_kmalloc", KIND_HM_SLAB, bench_kmalloc, bench_kfree},
+    [SA_SLAB] = {"hm_slab_alloc", KIND_HM_SLAB, bench_slab_alloc, bench_slab_free,
+		 .cache_per_size = true},
+    [SA_MIMALLOC] = {"mimalloc", KIND_MALLOC_SLAB, .soname = "libmimalloc.so.2",
+		     .alloc_sym = "mi_malloc", .free_sym = "mi_free"},
+    [SA_JEMALLOC] = {"jemalloc", KIND_MALLOC_SLAB, .soname = "libjemalloc.so.2",
+		     .alloc_sym = "malloc", .free_sym = "free"},
+    [SA_GLIBC] = {"glibc malloc", KIND_MALLOC_SLAB, malloc, free},
+    [SA_RTE_MALLOC] = {"rte_malloc", KIND_DPDK_SLAB, bench_rte_malloc, rte_free},
+};
+
+/* One thread of a row, aligned so that two threads share no cache line. */
+struct slab_worker {
+	uint64_t ops;	   /* alloc + free pairs in the timed window */
+	uint64_t ns;	   /* the window, as this thread measured it */
+	uint64_t failures; /* allocations that returned NULL in the window */
+	char error[192];   /* a failed check, or "" */
+} __attribute__((aligned(64)));
+
+/* One row of one allocator: what its threads run, and their results. */
+struct slab_run {
+	void *(*alloc)(size_t size);
+	void (*free)(void *obj);
+	const char *label;
+	struct hm_slab_cache *cache; /* hm_slab_alloc()'s, else NULL */
+	size_t size;
+	enum slab_pattern pattern;
+	unsigned int nb_workers;
+	atomic_uint next_worker; /* each thread takes the next worker slot */
+	atomic_uint ready;	 /* threads at the start barrier */
+	struct slab_worker worker[SLAB_MAX_LCORES];
+};
+
+typedef int(slab_launch_fn)(int (*fn)(void *arg), void *arg, unsigned int n);
+
+/* Rows go by pattern, then size, then lcores; print_slab_row_label() undoes this. */
+static unsigned int
+slab_row(enum slab_pattern pattern, unsigned int size_index, unsigned int nb_lcores)
+{
+	unsigned int pattern_size = (unsigned int)pattern * NB_SLAB_SIZES + size_index;
+
+	return pattern_size * SLAB_MAX_LCORES + nb_lcores - 1;
+}
+
+/*
+ * The function pointers are copied to locals so that they stay in
+ * registers across the calls, as a direct call's address would be.
+ */
+static void
+slab_pairs(const struct slab_run *run, struct slab_worker *w)
+{
+	void *(*alloc)(size_t size) = run->alloc;
+	void (*release)(void *obj) = run->free;
+	const size_t size = run->size;
+
+	for (unsigned int i = 0; i < SLAB_CHUNK; i++) {
+		char *obj = alloc(size);
+
+		if (obj == NULL) {
+			w->failures++;
+			continue;
+		}
+		*(volatile char *)obj = (char)i;
+		release(obj);
+	}
+}
+
+static void
+slab_batches(const struct slab_run *run, struct slab_worker *w)
+{
+	void *(*alloc)(size_t size) = run->alloc;
+	void (*release)(void *obj) = run->free;
+	const size_t size = run->size;
+	char *objs[SLAB_BATCH];
+
+	for (unsigned int b = 0; b < SLAB_CHUNK / SLAB_BATCH; b++) {
+		for (unsigned int i = 0; i < SLAB_BATCH; i++) {
+			objs[i] = alloc(size);
+			if (objs[i] == NULL)
+				w->failures++;
+			else
+				*(volatile char *)objs[i] = (char)i;
+		}
+		for (unsigned int i = 0; i < SLAB_BATCH; i++)
+			if (objs[i] != NULL)
+				release(objs[i]);
+	}
+}
+
+/* Chunks of SLAB_CHUNK pairs until the deadline. @return the pairs done. */
+static uint64_t
+slab_loop(const struct slab_run *run, struct slab_worker *w, uint64_t deadline)
+{
+	uint64_t done = 0;
+
+	do {
+		if (run->pattern == SLAB_PAIRS)
+			slab_pairs(run, w);
+		else
+			slab_batches(run, w);
+		done += SLAB_CHUNK;
+	} while (now_ns() < deadline);
+	return done;
+}
+
+/*
+ * Untimed, before the warm-up: a batch whose objects are each filled whole
+ * with a byte of their own, read back once all are allocated. An allocator
+ * that gives out overlapping or short objects fails the run rather than
+ * looking fast.
+ */
+static void
+slab_check(const struct slab_run *run, struct slab_worker *w)
+{
+	unsigned char *objs[SLAB_BATCH];
+	unsigned int n, i;
+
+	for (n = 0; n < SLAB_BATCH; n++) {
+		objs[n] = run->alloc(run->size);
+		if (objs[n] == NULL) {
+			snprintf(w->error, sizeof(w->error),
+				 "%s(%zu) returned NULL (%s) with %u objects of the check live",
+				 run->label, run->size, strerror(errno), n);
+			break;
+		}
+		memset(objs[n], (int)n + 1, run->size);
+	}
+	for (i = 0; i < n && w->error[0] == '\0'; i++) {
+		for (size_t b = 0; b < run->size; b++) {
+			if (objs[i][b] == i + 1)
+				continue;
+			snprintf(w->error, sizeof(w->error),
+				 "%s(%zu) = %p: byte %zu was overwritten while the object was "
+				 "live: two live objects overlap",
+				 run->label, run->size, (void *)objs[i], b);
+			break;
+		}
+	}
+	for (i = 0; i < n; i++)
+		run->free(objs[i]);
+}
+
+/*
+ * What each thread of a row runs: the check, the warm-up, then the timed
+ * window, which the threads start together so that their rates overlap and
+ * add up.
+ */
+static int
+slab_worker_main(void *arg)
+{
+	struct slab_run *run = arg;
+	unsigned int slot = atomic_fetch_add(&run->next_worker, 1);
+	struct slab_worker *w;
+	uint64_t t0;
+
+	if (slot >= run->nb_workers)
+		return -EINVAL; /* cannot happen: the launchers start nb_workers threads */
+	w = &run->worker[slot];
+	bench_slab_cache = run->cache;
+	slab_check(run, w);
+	slab_loop(run, w, now_ns() + SLAB_WARMUP_NS);
+	w->failures = 0;
+	atomic_fetch_add(&run->ready, 1);
+	while (atomic_load(&run->ready) < run->nb_workers)
+		sched_yield();
+	t0 = now_ns();
+	w->ops = slab_loop(run, w, t0 + SLAB_WINDOW_NS);
+	w->ns = now_ns() - t0;
+	return 0;
+}
+
+/* A pthread of the malloc()-like peers; it waits at the gate until all are created. */
+struct cpu_thread {
+	int (*fn)(void *arg);
+	void *arg;
+	atomic_int gate; /* 0: wait, 1: run, -1: give up */
+};
+
+static void *
+cpu_thread_main(void *p)
+{
+	struct cpu_thread *t = p;
+	int gate;
+
+	while ((gate = atomic_load(&t->gate)) == 0)
+		sched_yield();
+	if (gate > 0)
+		t->fn(t->arg);
+	return NULL;
+}
+
+/*
+ * The launcher of the child without an EAL: fn(arg) on n pthreads, thread i
+ * pinned to CPU i as lcore i of "-l 0-1" is. None runs before all exist, so
+ * a failed pthread_create() leaves no thread waiting for the others.
+ */
+static int
+pthread_run_on_cpus(int (*fn)(void *arg), void *arg, unsigned int n)
+{
+	struct cpu_thread t = {.fn = fn, .arg = arg};
+	pthread_t tid[SLAB_MAX_LCORES];
+	unsigned int i;
+	int ret = 0;
+
+	if (n > SLAB_MAX_LCORES)
+		return -EINVAL;
+	atomic_init(&t.gate, 0);
+	for (i = 0; i < n; i++) {
+		pthread_attr_t attr;
+		cpu_set_t cpus;
+
+		CPU_ZERO(&cpus);
+		CPU_SET(i, &cpus);
+		ret = pthread_attr_init(&attr);
+		if (ret != 0)
+			break;
+		ret = pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
+		if (ret == 0)
+			ret = pthread_create(&tid[i], &attr, cpu_thread_main, &t);
+		pthread_attr_destroy(&attr);
+		if (ret != 0)
+			break;
+	}
+	atomic_store(&t.gate, ret == 0 ? 1 : -1);
+	while (i-- > 0)
+		pthread_join(tid[i], NULL);
+	return -ret;
+}
+
+/* Run one row on its threads and add their results up. @return false after a failure. */
+static bool
+slab_time_row(struct slab_run *run, slab_launch_fn *launch, struct slab_result *out,
+	      struct child_result *r)
+{
+	int ret;
+
+	atomic_store(&run->next_worker, 0);
+	atomic_store(&run->ready, 0);
+	memset(run->worker, 0, sizeof(run->worker));
+	ret = launch(slab_worker_main, run, run->nb_workers);
+	if (ret < 0) {
+		result_fail(r, CHILD_ERROR, "%s: cannot run on %u lcores: %s", run->label,
+			    run->nb_workers, strerror(-ret));
+		return false;
+	}
+	memset(out, 0, sizeof(*out));
+	for (unsigned int i = 0; i < run->nb_workers; i++) {
+		const struct slab_worker *w = &run->worker[i];
+
+		if (w->error[0] != '\0') {
+			result_fail(r, CHILD_ERROR, "%s", w->error);
+			return false;
+		}
+		if (w->ns == 0) {
+			result_fail(r, CHILD_ERROR, "%s: thread %u of %u did not run", run->label,
+				    i, run->nb_workers);
+			return false;
+		}
+		out->ops_per_s += (double)w->ops * 1e9 / (double)w->ns;
+		out->failures += w->failures;
+	}
+	return true;
+}
+
+/*
+ * The allocator's functions into run: linked in, or looked up on the handle
+ * of its library. RTLD_LOCAL keeps the library's malloc() and free() from
+ * replacing glibc's for the rest of the process. The handle stays open
+ * until the child exits, as a malloc library that has served threads is
+ * not safe to unload. @return false with the reason in why.
+ */
+static bool
+slab_resolve(const struct slab_alloc_desc *d, struct slab_run *run, char *why, size_t len)
+{
+	void *handle;
+
+	run->alloc = d->alloc;
+	run->free = d->free;
+	if (d->soname == NULL)
+		return true;
+	handle = dlopen(d->soname, RTLD_NOW | RTLD_LOCAL);
+	if (handle == NULL) {
+		const char *err = dlerror();
+		int n = snprintf(why, len, "dlopen(%s): %s", d->soname, err);
+
+		if (strstr(err, "static TLS") != NULL && n >= 0 && (size_t)n < len)
+			snprintf(why + n, len - (size_t)n,
+				 " (GLIBC_TUNABLES=" STATIC_TLS_TUNABLE "=%u makes room)",
+				 SLAB_STATIC_TLS);
+		return false;
+	}
+	run->alloc = (void *(*)(size_t))dlsym(handle, d->alloc_sym);
+	run->free = (void (*)(void *))dlsym(handle, d->free_sym);
+	if (run->alloc == NULL || run->free == NULL) {
+		snprintf(why, len, "%s has no %s or %s: %s", d->soname, d->alloc_sym, d->free_sym,
+			 dlerror());
+		return false;
+	}
+	return true;
+}
+
+/* Every row of one allocator. @return false after a failure. */
+static bool
+slab_time_allocator(const struct slab_alloc_desc *d, struct slab_run *run,
+		    struct hm_slab_cache *const *caches, slab_launch_fn *launch,
+		    struct slab_result *rows, struct child_result *r)
+{
+	run->label = d->label;
+	for (unsigned int p = 0; p < NB_SLAB_PATTERNS; p++) {
+		for (unsigned int s = 0; s < NB_SLAB_SIZES; s++) {
+			for (unsigned int n = 1; n <= SLAB_MAX_LCORES; n++) {
+				run->pattern = (enum slab_pattern)p;
+				run->size = slab_sizes[s];
+				run->nb_workers = n;
+				run->cache = d->cache_per_size ? caches[s] : NULL;
+				if (!slab_time_row(run, launch, &rows[slab_row(p, s, n)], r))
+					return false;
+			}
+		}
+	}
+	return true;
+}
+
+/* Objects allocated and not freed in all the kmalloc caches. */
+static long
+kmalloc_live_objects(void)
+{
+	long sum = 0;
+
+	for (unsigned int i = 0; i < HM_KMALLOC_NR_CACHES; i++) {
+		const struct hm_slab_cache *cache = hm_kmalloc_cache(i);
+		long n = cache != NULL ? hm_slab_cache_live_objects(cache) : 0;
+
+		if (n > 0)
+			sum += n;
+	}
+	return sum;
+}
+
+static bool
+hm_bench_caches_create(struct hm_slab_cache **caches, struct child_result *r)
+{
+	char name[HM_SLAB_NAMESIZE];
+
+	for (unsigned int s = 0; s < NB_SLAB_SIZES; s++) {
+		snprintf(name, sizeof(name), "bench_%zu", slab_sizes[s]);
+		caches[s] = hm_slab_cache_create(name, slab_sizes[s], 0, 0, NULL, NULL);
+		if (caches[s] == NULL) {
+			result_fail(r, CHILD_ERROR, "hm_slab_cache_create(%s, %zu): %s", name,
+				    slab_sizes[s], strerror(errno));
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * After hugemem's rows: no kmalloc object more live than before, every
+ * bench cache destroyed (which fails if an object is still live), and
+ * hm_slab_audit() clean.
+ */
+static void
+hm_bench_caches_check(struct hm_slab_cache **caches, long kmalloc_live, struct child_result *r)
+{
+	long live = kmalloc_live_objects();
+	int ret;
+
+	if (live != kmalloc_live)
+		result_fail(r, CHILD_ERROR,
+			    "%ld kmalloc objects live after the rows, which freed every one of "
+			    "theirs (%ld before)",
+			    live, kmalloc_live);
+	for (unsigned int s = 0; s < NB_SLAB_SIZES; s++) {
+		if (caches[s] == NULL)
+			continue;
+		ret = hm_slab_cache_destroy(caches[s]);
+		if (ret < 0)
+			result_fail(r, CHILD_ERROR,
+				    "hm_slab_cache_destroy(bench_%zu) after its rows: %s (%ld "
+				    "objects live)",
+				    slab_sizes[s], strerror(-ret),
+				    hm_slab_cache_live_objects(caches[s]));
+	}
+	ret = hm_slab_audit();
+	if (ret != 0)
+		result_fail(r, CHILD_ERROR,
+			    "hm_slab_audit() returned %d (%s) after the slab rows; the slab log "
+			    "line above names the violation",
+			    ret, strerror(ret < 0 ? -ret : ret));
+}
+
+/*
+ * A slab child: every allocator of its kind, in an order rotated by the
+ * round, each through all its rows. ops is NULL in the child without an EAL.
+ */
+static void
+measure_slab(enum bench_kind kind, unsigned int round, const struct eal_ops *ops,
+	     struct child_result *r)
+{
+	slab_launch_fn *launch = ops != NULL ? ops->run_on_lcores : pthread_run_on_cpus;
+	struct hm_slab_cache *caches[NB_SLAB_SIZES] = {NULL};
+	long kmalloc_live = 0;
+	struct slab_run run;
+
+	if (kind == KIND_HM_SLAB) {
+		if (!hm_bench_caches_create(caches, r))
+			goto out;
+		kmalloc_live = kmalloc_live_objects();
+	}
+	for (unsigned int i = 0; i < NB_SLAB_ALLOCS && r->status == CHILD_OK; i++) {
+		unsigned int a = (i + round) % NB_SLAB_ALLOCS;
+		const struct slab_alloc_desc *d = &slab_allocs[a];
+
+		if (d->kind != kind)
+			continue;
+		memset(&run, 0, sizeof(run));
+		if (!slab_resolve(d, &run, r->slab_skipped[a], sizeof(r->slab_skipped[a])))
+			continue;
+		slab_time_allocator(d, &run, caches, launch, r->slab[a], r);
+	}
+out:
+	if (kind == KIND_HM_SLAB)
+		hm_bench_caches_check(caches, kmalloc_live, r);
+}
+
 /* ------------------------------------------------------------- a child */
 
 /* argv for an EAL, built in storage the EAL may rearrange. */
@@ -1551,7 +2225,7 @@ build_eal_args(struct eal_args *a, const struct kind_desc *k, const struct bench
 	a->argc = 0;
 	eal_args_add(a, BENCH);
 	eal_args_add(a, "-l");
-	eal_args_add(a, "0");
+	eal_args_add(a, "%s", k->lcores != NULL ? k->lcores : "0");
 	if (k->socket_mem) {
 		eal_args_add(a, "--socket-mem");
 		eal_args_add(a, "%u", o->mem_mb);
@@ -1672,6 +2346,10 @@ run_child(enum bench_kind kind, unsigned int round, const struct bench_opts *o, 
 	uint64_t t0;
 	int ret;
 
+	if (k->no_eal) {
+		measure_slab(kind, round, NULL, r);
+		return;
+	}
 	snprintf(prefix, sizeof(prefix), "bench_%d_%s_%u", (int)parent, k->tag, round);
 	if (k->legacy && private_hugetlbfs(o->huge_dir, o->mem_mb, r) < 0)
 		return;
@@ -1688,7 +2366,10 @@ run_child(enum bench_kind kind, unsigned int round, const struct bench_opts *o, 
 		goto leftovers;
 	}
 
-	measure_eal(k, ops, r);
+	if (k->slab)
+		measure_slab(kind, round, ops, r);
+	else
+		measure_eal(k, ops, r);
 
 	snprintf(rundir, sizeof(rundir), "%s", ops->runtime_dir());
 	t0 = now_ns();
@@ -1880,6 +2561,8 @@ struct bench_results {
 	bool *have;		     /* same index: a result with CHILD_OK */
 	double *scratch;	     /* rounds doubles */
 	char skipped[NB_KINDS][320]; /* why a kind was skipped, or "" */
+	/* Why a slab allocator was skipped (the first reason a child gave), or "". */
+	char slab_skipped[NB_SLAB_ALLOCS][192];
 	bool failed;
 	unsigned int verified; /* addresses, over all children */
 	unsigned int leftover_warnings;
@@ -2395,22 +3078,164 @@ print_frag_table(const struct bench_results *br)
 	       "   DPDK has none)\n");
 }
 
+static double
+slab_rate(const struct child_result *r, unsigned int arg)
+{
+	const struct slab_result *s = &r->slab[arg / NB_SLAB_ROWS][arg % NB_SLAB_ROWS];
+
+	return s->ops_per_s > 0 ? s->ops_per_s : -1;
+}
+
+static double
+slab_failures(const struct child_result *r, unsigned int arg)
+{
+	return (double)r->slab[arg / NB_SLAB_ROWS][arg % NB_SLAB_ROWS].failures;
+}
+
+/* Median rate of allocator a in a row, or 0 if it has none. */
+static double
+slab_median(const struct bench_results *br, unsigned int a, unsigned int row)
+{
+	struct summary s =
+	    result_stat(br, slab_allocs[a].kind, slab_rate, a * NB_SLAB_ROWS + row, true);
+
+	return s.n > 0 ? s.median : 0;
+}
+
+/* The first three columns of a row of the slab tables: the inverse of slab_row(). */
+static void
+print_slab_row_label(unsigned int row)
+{
+	static const char *const pattern_labels[NB_SLAB_PATTERNS] = {"pairs", "batches"};
+	unsigned int nb_lcores = row % SLAB_MAX_LCORES + 1;
+	unsigned int size_index = row / SLAB_MAX_LCORES % NB_SLAB_SIZES;
+	unsigned int pattern = row / SLAB_MAX_LCORES / NB_SLAB_SIZES;
+	bool first_of_size = nb_lcores == 1;
+	char buf[32];
+
+	printf("  %-8s %6s %6u", first_of_size && size_index == 0 ? pattern_labels[pattern] : "",
+	       first_of_size ? size_str((double)slab_sizes[size_index], buf, sizeof(buf)) : "",
+	       nb_lcores);
+}
+
+static void
+print_slab_ratio(double hm, double peer)
+{
+	if (hm > 0 && peer > 0)
+		printf(" %7.2fx", hm / peer);
+	else
+		printf(" %8s", "-");
+}
+
+static void
+print_slab_table(const struct bench_results *br)
+{
+	static const unsigned int peers[] = {SA_MIMALLOC, SA_JEMALLOC, SA_GLIBC, SA_RTE_MALLOC};
+	const unsigned int nb_peers = sizeof(peers) / sizeof(peers[0]);
+	char a[32], b[32];
+
+	printf("\nSlab and kmalloc: alloc + free pairs per second, summed over the lcores (medians "
+	       "of the rounds)\n");
+	printf("  %-8s %6s %6s", "pattern", "size", "lcores");
+	for (unsigned int i = 0; i < NB_SLAB_ALLOCS; i++)
+		printf(" %13s", slab_allocs[i].label);
+	printf("\n");
+	for (unsigned int row = 0; row < NB_SLAB_ROWS; row++) {
+		print_slab_row_label(row);
+		for (unsigned int i = 0; i < NB_SLAB_ALLOCS; i++) {
+			double m = slab_median(br, i, row);
+
+			if (br->slab_skipped[i][0] != '\0')
+				printf(" %13s", "skipped");
+			else if (m <= 0)
+				printf(" %13s", "no result");
+			else
+				printf(" %13s", rate_str(m, b, sizeof(b)));
+		}
+		printf("\n");
+	}
+
+	printf("\n  hugemem / peer, ratios of the medians: hm_kmalloc, hm_slab_alloc (the aim: at "
+	       "least\n  1x mimalloc, 10x rte_malloc)\n");
+	printf("  %-8s %6s %6s", "pattern", "size", "lcores");
+	for (unsigned int i = 0; i < nb_peers; i++) {
+		snprintf(a, sizeof(a), "/ %s", slab_allocs[peers[i]].label);
+		printf(" %18s", a);
+	}
+	printf("\n");
+	for (unsigned int row = 0; row < NB_SLAB_ROWS; row++) {
+		double kmalloc = slab_median(br, SA_KMALLOC, row);
+		double slab = slab_median(br, SA_SLAB, row);
+
+		print_slab_row_label(row);
+		for (unsigned int i = 0; i < nb_peers; i++) {
+			double peer = slab_median(br, peers[i], row);
+
+			printf(" ");
+			print_slab_ratio(kmalloc, peer);
+			print_slab_ratio(slab, peer);
+		}
+		printf("\n");
+	}
+
+	for (unsigned int i = 0; i < NB_SLAB_ALLOCS; i++) {
+		if (br->slab_skipped[i][0] != '\0')
+			printf("  SKIPPED %s: %s\n", slab_allocs[i].label, br->slab_skipped[i]);
+		for (unsigned int row = 0; row < NB_SLAB_ROWS; row++) {
+			double fails = result_sum(br, slab_allocs[i].kind, slab_failures,
+						  i * NB_SLAB_ROWS + row);
+
+			if (fails > 0)
+				printf("  WARNING: %s, row %u: %.0f allocations returned NULL (all "
+				       "rounds); its rate counts them as pairs\n",
+				       slab_allocs[i].label, row + 1, fails);
+		}
+	}
+	printf("  (an op is one allocation and one free. pairs: allocate, write a byte, free;\n"
+	       "   batches: %u allocations, a byte written in each, then their frees in the same "
+	       "order.\n"
+	       "   Each row: an untimed check (a batch filled whole and read back), a %.0f ms "
+	       "warm-up, then\n"
+	       "   a %.0f ms window; on 2 lcores both start their window together and their rates "
+	       "are summed)\n",
+	       SLAB_BATCH, SLAB_WARMUP_NS / 1e6, SLAB_WINDOW_NS / 1e6);
+	printf("  (hm_kmalloc(size, 0), and hm_slab_alloc() on a cache per size made with\n"
+	       "   hm_slab_cache_create(name, size, 0, 0, NULL, NULL), and rte_malloc(NULL, size, "
+	       "0) run on\n"
+	       "   EAL lcores 0 and 1 (-l 0-1); glibc's malloc(), jemalloc's malloc() and "
+	       "mimalloc's mi_malloc()\n"
+	       "   on pthreads pinned to CPUs 0 and 1 in a child with no EAL, jemalloc and "
+	       "mimalloc dlopen()ed\n"
+	       "   with RTLD_LOCAL; every call through a function pointer)\n"
+	       "  (DPDK 22.11's rte_free() clears the element it frees, and a free that leaves a "
+	       "free element\n"
+	       "   of a page or more looks up each of its pages to see whether it can go back to "
+	       "the system:\n"
+	       "   in the pairs rows every free does, at a cost that grows with --mem; the batches "
+	       "rows pay it\n"
+	       "   once a batch)\n");
+}
+
 /* --------------------------------------------------------------- setup */
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: " BENCH " [--rounds N] [--huge-dir DIR] [--mem MB]\n"
+		"Usage: " BENCH " [--rounds N] [--huge-dir DIR] [--mem MB] [--sections LIST]\n"
 		"Times hm_eal_init() against DPDK's rte_eal_init() on the same amount of 2 MiB\n"
-		"hugepages in PA mode, hm_virt2iova() against DPDK's translations, and\n"
+		"hugepages in PA mode, hm_virt2iova() against DPDK's translations,\n"
 		"hm_dma_alloc()/hm_memzone_reserve() against rte_malloc()/rte_memzone_reserve(),\n"
-		"with the fragmentation each leaves after a long random trace; each EAL in a\n"
-		"child process of its own; prints medians, bests and ratios.\n"
-		"  --rounds N      rounds; each runs every kind of child once (default %d)\n"
-		"  --huge-dir DIR  hugetlbfs mount with 2 MiB pages (default %s)\n"
-		"  --mem MB        memory per EAL in MiB, a multiple of 2 (default %d)\n"
-		"  -h, --help      this help\n",
+		"with the fragmentation each leaves after a long random trace, and\n"
+		"hm_kmalloc()/hm_slab_alloc() against glibc malloc, jemalloc, mimalloc and\n"
+		"rte_malloc() on 1 and 2 lcores; each EAL in a child process of its own; prints\n"
+		"medians, bests and ratios.\n"
+		"  --rounds N       rounds; each runs every kind of child once (default %d)\n"
+		"  --huge-dir DIR   hugetlbfs mount with 2 MiB pages (default %s)\n"
+		"  --mem MB         memory per EAL in MiB, a multiple of 2 (default %d)\n"
+		"  --sections LIST  tables to measure, comma-separated: init, lookups, alloc,\n"
+		"                   slab, or all (default all)\n"
+		"  -h, --help       this help\n",
 		DEFAULT_ROUNDS, DEFAULT_HUGE_DIR, DEFAULT_MEM_MB);
 }
 
@@ -2430,6 +3255,35 @@ parse_uint(const char *s, unsigned int min, unsigned int max, unsigned int *out)
 	return 0;
 }
 
+/* A comma-separated list of section names, or "all". @return 0 or -EINVAL. */
+static int
+parse_sections(const char *list, uint32_t *out)
+{
+	const char *p = list;
+
+	*out = 0;
+	while (*p != '\0') {
+		size_t len = strcspn(p, ",");
+		unsigned int i;
+
+		if (len == 3 && strncmp(p, "all", 3) == 0) {
+			*out |= ALL_SECTIONS;
+		} else {
+			for (i = 0; i < NB_SECTIONS; i++)
+				if (strlen(section_names[i]) == len &&
+				    strncmp(p, section_names[i], len) == 0)
+					break;
+			if (i == NB_SECTIONS)
+				return -EINVAL;
+			*out |= 1u << i;
+		}
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return *out != 0 ? 0 : -EINVAL;
+}
+
 /* @return 0, 1 for -h (usage printed), or -EINVAL (one line printed). */
 static int
 parse_options(int argc, char **argv, struct bench_opts *o)
@@ -2438,6 +3292,7 @@ parse_options(int argc, char **argv, struct bench_opts *o)
 	    {"rounds", required_argument, NULL, 'r'},
 	    {"huge-dir", required_argument, NULL, 'd'},
 	    {"mem", required_argument, NULL, 'm'},
+	    {"sections", required_argument, NULL, 's'}, /* a list of enum section names */
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -2445,6 +3300,7 @@ parse_options(int argc, char **argv, struct bench_opts *o)
 
 	o->rounds = DEFAULT_ROUNDS;
 	o->mem_mb = DEFAULT_MEM_MB;
+	o->sections = ALL_SECTIONS;
 	snprintf(o->huge_dir, sizeof(o->huge_dir), "%s", DEFAULT_HUGE_DIR);
 	opterr = 0;
 	/* The leading ':' makes a missing value ':' and an unknown option '?'. */
@@ -2474,6 +3330,15 @@ parse_options(int argc, char **argv, struct bench_opts *o)
 				return -EINVAL;
 			}
 			snprintf(o->huge_dir, sizeof(o->huge_dir), "%s", optarg);
+			break;
+		case 's':
+			if (parse_sections(optarg, &o->sections) < 0) {
+				fprintf(stderr,
+					BENCH ": --sections %s: expected a comma-separated list of "
+					      "init, lookups, alloc, slab or all\n",
+					optarg);
+				return -EINVAL;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -2582,6 +3447,58 @@ sweep_leftovers(const struct bench_opts *o)
 	return n;
 }
 
+/*
+ * The slab section runs on CPUs 0 and 1 ("-l 0-1"). If this process may not
+ * use both, say so loudly and drop the section.
+ */
+static void
+skip_slab_without_two_cpus(struct bench_opts *o)
+{
+	cpu_set_t cpus;
+
+	if (!(o->sections & 1u << SECTION_SLAB))
+		return;
+	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_ISSET(0, &cpus) &&
+	    CPU_ISSET(1, &cpus))
+		return;
+	printf("SKIPPED: " BENCH ": the slab section runs on CPUs 0 and 1 (-l 0-1), and this "
+	       "process may not use both\n");
+	o->sections &= ~(1u << SECTION_SLAB);
+}
+
+/*
+ * jemalloc cannot be dlopen()ed into glibc's default static TLS surplus
+ * (see the top comment), and the surplus is fixed when a process starts:
+ * execute the bench again, once, with GLIBC_TUNABLES asking for more. On a
+ * failure go on; jemalloc's column then says why it was skipped.
+ */
+static void
+reexec_with_static_tls(const struct bench_opts *o, char **argv)
+{
+	const char *old = getenv("GLIBC_TUNABLES");
+	char buf[1024], self[PATH_MAX];
+	ssize_t len;
+
+	if (!(o->sections & 1u << SECTION_SLAB) ||
+	    (old != NULL && strstr(old, STATIC_TLS_TUNABLE "=") != NULL))
+		return;
+	/* The real path, not /proc/self/exe, so that ps and top show the bench's name. */
+	len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (len < 0) {
+		fprintf(stderr, BENCH ": cannot find its own executable: %s\n", strerror(errno));
+		return;
+	}
+	self[len] = '\0';
+	if (snprintf(buf, sizeof(buf), "%s%s" STATIC_TLS_TUNABLE "=%u", old != NULL ? old : "",
+		     old != NULL && old[0] != '\0' ? ":" : "",
+		     SLAB_STATIC_TLS) >= (int)sizeof(buf) ||
+	    setenv("GLIBC_TUNABLES", buf, 1) < 0)
+		return;
+	execv(self, argv);
+	fprintf(stderr, BENCH ": cannot execute %s again with GLIBC_TUNABLES=%s: %s\n", self, buf,
+		strerror(errno));
+}
+
 /* ------------------------------------------------------------ the rounds */
 
 /* Read what one child reported: warnings, skips, failures. */
@@ -2605,6 +3522,14 @@ account_child(struct bench_results *br, const struct bench_opts *o, unsigned int
 			kinds[k].is_hm ? "hugemem" : "DPDK", round + 1, r->leftover_files,
 			o->huge_dir, r->leftover_rundir ? ", and its runtime directory" : "");
 		br->leftover_warnings++;
+	}
+	for (unsigned int a = 0; a < NB_SLAB_ALLOCS; a++) {
+		if (r->slab_skipped[a][0] == '\0' || br->slab_skipped[a][0] != '\0')
+			continue;
+		snprintf(br->slab_skipped[a], sizeof(br->slab_skipped[a]), "%s",
+			 r->slab_skipped[a]);
+		fprintf(stderr, BENCH ": SKIPPED: %s: %s\n", slab_allocs[a].label,
+			br->slab_skipped[a]);
 	}
 	switch ((enum child_status)r->status) {
 	case CHILD_OK:
@@ -2639,7 +3564,7 @@ run_rounds(struct bench_results *br, const struct bench_opts *o)
 		for (unsigned int i = 0; i < NB_KINDS; i++) {
 			enum bench_kind k = (enum bench_kind)((round + i) % NB_KINDS);
 
-			if (br->skipped[k][0] != '\0')
+			if (br->skipped[k][0] != '\0' || !(kinds[k].sections & o->sections))
 				continue;
 			spawn_child(k, round, o, &br->r[round * NB_KINDS + k]);
 			if (interrupted)
@@ -2654,15 +3579,23 @@ run_rounds(struct bench_results *br, const struct bench_opts *o)
 static void
 print_summary(const struct bench_results *br, const struct bench_opts *o)
 {
-	print_init_table(br, o);
-	if (br->legacy_kept_files > 0)
-		printf(
-		    "  (--legacy-mem keeps its %u hugepage files after rte_eal_cleanup(), for "
-		    "secondaries;\n   they were in the child's private mount and went with it)\n",
-		    br->legacy_kept_files);
-	print_lookup_table(br);
-	print_alloc_table(br);
-	print_frag_table(br);
+	if (o->sections & 1u << SECTION_INIT) {
+		print_init_table(br, o);
+		if (br->legacy_kept_files > 0)
+			printf(
+			    "  (--legacy-mem keeps its %u hugepage files after rte_eal_cleanup(), "
+			    "for secondaries;\n   they were in the child's private mount and "
+			    "went with it)\n",
+			    br->legacy_kept_files);
+	}
+	if (o->sections & 1u << SECTION_LOOKUPS)
+		print_lookup_table(br);
+	if (o->sections & 1u << SECTION_ALLOC) {
+		print_alloc_table(br);
+		print_frag_table(br);
+	}
+	if (o->sections & 1u << SECTION_SLAB)
+		print_slab_table(br);
 	for (unsigned int i = 0; i < br->rounds; i++) {
 		const struct child_result *r = result_at(br, i, KIND_HM);
 
@@ -2671,9 +3604,10 @@ print_summary(const struct bench_results *br, const struct bench_opts *o)
 			       "memsegs show %u\n",
 			       i + 1, r->lib_nb_runs, r->nb_runs);
 	}
-	printf("\nVerified: %u addresses in all (IOVA == memseg IOVA + offset == pagemap PA): "
-	       "all match\n",
-	       br->verified);
+	if (o->sections & (1u << SECTION_INIT | 1u << SECTION_LOOKUPS))
+		printf("\nVerified: %u addresses in all (IOVA == memseg IOVA + offset == pagemap "
+		       "PA): all match\n",
+		       br->verified);
 	printf("Leftovers: %s\n", br->leftover_warnings ? "found and removed (see warnings above)"
 							: "none; no bench_ hugepage files remain");
 }
@@ -2692,8 +3626,10 @@ main(int argc, char **argv)
 	ret = parse_options(argc, argv, &o);
 	if (ret != 0)
 		return ret > 0 ? 0 : 2;
+	reexec_with_static_tls(&o, argv);
 	if (skip_without_hugepages(&o))
 		return 0;
+	skip_slab_without_two_cpus(&o);
 
 	memset(&br, 0, sizeof(br));
 	br.rounds = o.rounds;
@@ -2713,8 +3649,13 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	printf(BENCH ": hugemem %s vs %s, %u MiB of 2 MiB pages from %s per EAL, IOVA as PA,\n"
-		     "  lcore 0 only, %u rounds of one child per kind, order rotated each round\n",
+		     "  lcore 0 (the slab section: lcores 0-1), %u rounds of one child per kind, "
+		     "order rotated\n  each round; sections:",
 	       hm_version(), rte_version(), o.mem_mb, o.huge_dir, o.rounds);
+	for (unsigned int i = 0; i < NB_SECTIONS; i++)
+		if (o.sections & 1u << i)
+			printf(" %s", section_names[i]);
+	printf("\n");
 	run_rounds(&br, &o);
 
 	swept = sweep_leftovers(&o);
