@@ -143,6 +143,21 @@ large_block(const void *ptr)
 	return s;
 }
 
+static __attribute__((noinline)) int
+kfree_large(void *ptr)
+{
+	struct hm_slab *s = large_block(ptr);
+
+	if (s == NULL) {
+		HM_LOG(ERR, SLAB, "kfree %p: not a kmalloc allocation", ptr);
+		return -EINVAL;
+	}
+	s->head = HM_PAGE_NIL;
+	s->cache = 0;
+	return hm_buddy_free_block_of(ptr, "kfree", false);
+}
+
+/* Slab objects take the inline path; everything else is a tail call. */
 static int
 kfree(void *ptr, const void *caller)
 {
@@ -153,16 +168,9 @@ kfree(void *ptr, const void *caller)
 	if (hm_unlikely(L->st == NULL))
 		return -EINVAL;
 	s = slab_page_of(ptr);
-	if (hm_likely(s == NULL || s->cache != KMALLOC_LARGE))
-		return slab_free_fast(ptr, caller);
-	s = large_block(ptr);
-	if (s == NULL) {
-		HM_LOG(ERR, SLAB, "kfree %p: not a kmalloc allocation", ptr);
-		return -EINVAL;
-	}
-	s->head = HM_PAGE_NIL;
-	s->cache = 0;
-	return hm_buddy_free_block_of(ptr, "kfree", false);
+	if (hm_unlikely(s != NULL && s->cache == KMALLOC_LARGE))
+		return kfree_large(ptr);
+	return slab_free_fast(ptr, caller);
 }
 
 int

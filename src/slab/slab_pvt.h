@@ -230,7 +230,7 @@ slab_block_va(uint32_t head)
  * carries the slab's head, cache, node and s_mem, so the fast paths need no
  * second load through the head.
  */
-static inline struct hm_slab *
+static inline __attribute__((always_inline)) struct hm_slab *
 slab_page_of(const void *addr)
 {
 	const struct slab_local *l = &hm_slab_local;
@@ -270,7 +270,7 @@ slab_first_obj(const struct hm_slab_cache *c, const struct hm_slab *s)
  * start of an object: a mask for power-of-two buffers, else a multiply by
  * the reciprocal; never a division.
  */
-static inline long
+static inline __attribute__((always_inline)) long
 slab_obj_index(const struct hm_slab_cache *c, const struct hm_slab *s, const void *addr)
 {
 	uint64_t first = (uint64_t)(uintptr_t)slab_first_obj(c, s);
@@ -316,7 +316,7 @@ ac_set_avail(struct array_cache *ac, uint32_t n)
 }
 
 /* Array cache of cache id `id` in an lcore's region. */
-static inline struct array_cache *
+static inline __attribute__((always_inline)) struct array_cache *
 region_ac(uint64_t region, uint32_t id)
 {
 	return (struct array_cache *)(uintptr_t)(region + (uint64_t)id * AC_STRIDE);
@@ -352,7 +352,7 @@ hm_slab_cache_valid(const struct hm_slab_cache *c)
 	       c->magic == HM_SLAB_MAGIC;
 }
 
-static inline unsigned int
+static inline __attribute__((always_inline)) unsigned int
 slab_mem_node(void)
 {
 	unsigned int n = hm_slab_node_;
@@ -367,7 +367,7 @@ slab_mem_node(void)
  * instruction. Everything else (an empty array cache, a thread without an
  * lcore, a debug cache, a given socket) is the slow path's. c is valid.
  */
-static inline void *
+static inline __attribute__((always_inline)) void *
 slab_alloc_fast(struct hm_slab_cache *c, unsigned int flags, int socket, const void *caller)
 {
 	uint8_t *region = hm_slab_region_;
@@ -395,7 +395,7 @@ slab_alloc_fast(struct hm_slab_cache *c, unsigned int flags, int socket, const v
  * object of this socket, the cache is not a debug cache and the array has
  * room; the slow path does the rest and every report.
  */
-static inline int
+static inline __attribute__((always_inline)) int
 slab_free_fast(void *obj, const void *caller)
 {
 	const struct hm_slab_state *st = hm_slab_local.st;
