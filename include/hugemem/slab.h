@@ -9,7 +9,7 @@
  * A slab cache hands out objects of one size from slabs: buddy blocks (see
  * buddy.h) cut into equal objects, as the kernel's SLAB allocator does. The
  * block order of a slab is the smallest that wastes at most an eighth of the
- * block. Every object lies inside one block, so it is contiguous in IOVA and
+ * block, up to 4 MiB blocks (order 10); objects above 512 KiB may waste more. Every object lies inside one block, so it is contiguous in IOVA and
  * hm_virt2iova() of any of its bytes is valid: objects can be handed to a
  * device.
  *
@@ -113,6 +113,7 @@ typedef void (*hm_slab_dtor_t)(void *obj);
  * @param dtor   destructor, or NULL
  * @return the cache, or NULL with errno EINVAL (bad name, size, align or
  *   flags), EEXIST (name taken), ENOSPC (HM_SLAB_MAX_CACHES reached),
+ *   E2BIG (the object with its debug data does not fit a 4 MiB slab),
  *   ENOMEM, ENODEV (EAL not initialised).
  */
 struct hm_slab_cache *hm_slab_cache_create(const char *name, size_t size, size_t align,
@@ -213,7 +214,8 @@ int hm_slab_cache_walk(int (*func)(struct hm_slab_cache *cache, void *arg), void
 
 /**
  * Write /proc/slabinfo-style text (version 2.1 header, then one line per
- * cache) into buf.
+ * cache) into buf. As in the kernel, the <objsize> column is the bytes an
+ * object takes in its slab (hm_slab_stats.buffer_size).
  * @return the length written (as snprintf: the length needed if it did not fit).
  */
 int hm_slab_info(char *buf, size_t len);

@@ -270,8 +270,13 @@ cache_alloc_arrays(struct hm_slab_cache *c)
 	bytes = (uint64_t)nr * c->shared_stride + (uint64_t)HM_MAX_LCORE * nr * c->alien_stride;
 	for (c->ac_order = 0; ((uint64_t)HM_BUDDY_PAGE_SIZE << c->ac_order) < bytes;)
 		c->ac_order++;
-	block = hm_buddy_alloc_tagged(c->ac_order, HM_SOCKET_ID_ANY, HM_BUDDY_ZERO, HM_OWNER_NONE,
-				      PGF_SLAB);
+	/*
+	 * The kmalloc caches are made at init and never destroyed: their arrays
+	 * come from the shared arena, so init leaves the buddy zones untouched.
+	 */
+	block = c->kmalloc ? hm_shared_zalloc(bytes, 64)
+			   : hm_buddy_alloc_tagged(c->ac_order, HM_SOCKET_ID_ANY, HM_BUDDY_ZERO,
+						   HM_OWNER_NONE, PGF_SLAB);
 	if (block == NULL)
 		return -ENOMEM;
 	c->ac_block = (uint64_t)(uintptr_t)block;
@@ -309,18 +314,21 @@ cache_alloc_arrays(struct hm_slab_cache *c)
 
 /*
  * Make a slab on `socket` (the buddy allocator may place it elsewhere when
- * that socket is short: *node_out says where it went) and put it on its
- * node's free list. Constructors run here, before the slab is visible.
+ * that socket is short), take its first object for the caller, and put the
+ * rest on its node. Constructors run here, before the slab is visible. The
+ * caller's object never passes through the lists, so a thread that made a
+ * slab always gets an object from it, however many others race for objects.
  */
-static int
-cache_grow(struct hm_slab_cache *c, int socket, unsigned int flags, unsigned int *node_out)
+static void *
+cache_grow(struct hm_slab_cache *c, int socket, unsigned int flags, const void *caller,
+	   bool direct)
 {
 	struct slab_node *n;
 	struct hm_slab *s;
 	uint32_t head, colour;
 	unsigned int node;
 	uint8_t *va;
-	void *freelist = NULL;
+	void *freelist = NULL, *obj;
 
 	if (!can_construct(c)) {
 		HM_LOG(ERR, SLAB,
@@ -328,14 +336,14 @@ cache_grow(struct hm_slab_cache *c, int socket, unsigned int flags, unsigned int
 		       "(hm_slab_cache_set_ctor), so this process cannot make slabs",
 		       c->name);
 		errno = ENOTSUP;
-		return -ENOTSUP;
+		return NULL;
 	}
 	va = hm_buddy_alloc_tagged(c->order, socket, flags & HM_BUDDY_ATOMIC, HM_OWNER_NONE,
 				   PGF_SLAB);
 	if (va == NULL) {
 		HM_LOG(DEBUG, SLAB, "cache %s: no block of order %u for a new slab", c->name,
 		       c->order);
-		return -errno;
+		return NULL;
 	}
 	head = hm_buddy_page_index(L->buddy, va);
 	node = (unsigned int)hm_buddy_page_socket(L->buddy, head);
@@ -351,7 +359,6 @@ cache_grow(struct hm_slab_cache *c, int socket, unsigned int flags, unsigned int
 	s->node = (uint8_t)node;
 	s->list = SLAB_LIST_NONE;
 	s->next = s->prev = HM_PAGE_NIL;
-	s->inuse = 0;
 	s->s_mem = colour * c->colour_off;
 	for (uint32_t p = 1; p < (1u << c->order); p++) {
 		struct hm_slab *pd = slab_page(head + p);
@@ -364,8 +371,7 @@ cache_grow(struct hm_slab_cache *c, int socket, unsigned int flags, unsigned int
 	s->head = head;
 	/* Chain back to front, so the slab hands out objects in address order. */
 	for (uint32_t i = c->num; i-- > 0;) {
-		uint8_t *obj = va + s->s_mem + c->obj_offset + (uint64_t)i * c->buffer_size;
-
+		obj = va + s->s_mem + c->obj_offset + (uint64_t)i * c->buffer_size;
 		if (c->debug)
 			slab_debug_init_object(c, obj);
 		if (c->has_ctor)
@@ -373,16 +379,21 @@ cache_grow(struct hm_slab_cache *c, int socket, unsigned int flags, unsigned int
 		*obj_fp(c, obj) = freelist;
 		freelist = obj;
 	}
-	s->freelist = (uint64_t)(uintptr_t)freelist;
+	obj = freelist;
+	s->freelist = (uint64_t)(uintptr_t)*obj_fp(c, obj);
+	s->inuse = 1;
+	if (c->debug)
+		slab_debug_check_alloc(c, obj, caller);
 
 	hm_mutex_lock_shared(&n->lock, "slab node");
-	slab_list_add(n, s, SLAB_LIST_FREE);
+	slab_list_add(n, s, c->num == 1 ? SLAB_LIST_FULL : SLAB_LIST_PARTIAL);
 	n->nr_slabs++;
-	n->free_objects += c->num;
+	n->free_objects += c->num - 1;
 	n->grown++;
+	if (direct)
+		n->direct_allocs++;
 	pthread_mutex_unlock(&n->lock);
-	*node_out = node;
-	return 0;
+	return obj;
 }
 
 /* Give a slab that is off every list back to the buddy allocator. */
@@ -523,49 +534,38 @@ depot_to_slabs(struct hm_slab_cache *c, struct slab_node *n)
 
 /* ---------------------------------------------------- lcore array caches */
 
-/* Refill an empty array cache with up to a batch, and take one object. */
+/*
+ * Refill an empty array cache with up to a batch, and take one object; when
+ * the node has none, make a slab and take its first.
+ */
 static void *
-ac_refill(struct hm_slab_cache *c, struct array_cache *ac, unsigned int node, unsigned int flags)
+ac_refill(struct hm_slab_cache *c, struct array_cache *ac, unsigned int node, unsigned int flags,
+	  const void *caller)
 {
-	for (int tries = 0; tries < 4; tries++) {
-		struct slab_node *n = &c->node[node];
-		uint32_t got = 0;
-		unsigned int gnode;
-		void *obj;
+	struct slab_node *n = &c->node[node];
+	uint32_t got = 0;
 
-		hm_mutex_lock_shared(&n->lock, "slab node");
-		if (n->shared != NULL && ac_avail(n->shared) != 0) {
-			uint32_t avail = ac_avail(n->shared);
+	hm_mutex_lock_shared(&n->lock, "slab node");
+	if (n->shared != NULL && ac_avail(n->shared) != 0) {
+		uint32_t avail = ac_avail(n->shared);
 
-			got = avail < ac->batch ? avail : ac->batch;
-			memcpy(ac->entry, &n->shared->entry[avail - got], got * sizeof(void *));
-			ac_set_avail(n->shared, avail - got);
-		}
-		while (got < ac->batch) {
-			obj = slab_take(c, n);
-			if (obj == NULL)
-				break;
-			ac->entry[got++] = obj;
-		}
-		pthread_mutex_unlock(&n->lock);
-		if (got != 0) {
-			ac_set_avail(ac, got - 1);
-			return ac->entry[got - 1];
-		}
-		if (cache_grow(c, (int)node, flags, &gnode) < 0)
-			return NULL;
-		if (gnode != node) {
-			/* The local socket ran out: serve this one from where the slab went. */
-			n = &c->node[gnode];
-			hm_mutex_lock_shared(&n->lock, "slab node");
-			obj = slab_take(c, n);
-			pthread_mutex_unlock(&n->lock);
-			if (obj != NULL)
-				return obj;
-		}
+		got = avail < ac->batch ? avail : ac->batch;
+		memcpy(ac->entry, &n->shared->entry[avail - got], got * sizeof(void *));
+		ac_set_avail(n->shared, avail - got);
 	}
-	errno = ENOMEM;
-	return NULL;
+	while (got < ac->batch) {
+		void *obj = slab_take(c, n);
+
+		if (obj == NULL)
+			break;
+		ac->entry[got++] = obj;
+	}
+	pthread_mutex_unlock(&n->lock);
+	if (got != 0) {
+		ac_set_avail(ac, got - 1);
+		return ac->entry[got - 1];
+	}
+	return cache_grow(c, (int)node, flags, caller, false);
 }
 
 /* Move the oldest batch of an array (cache or foreign-socket) to node `node`. */
@@ -638,32 +638,27 @@ drain_lcore_cache(struct hm_slab_cache *c, unsigned int lcore)
 static void *
 alloc_direct(struct hm_slab_cache *c, unsigned int node, unsigned int flags, const void *caller)
 {
-	for (int tries = 0; tries < 4; tries++) {
-		struct slab_node *n = &c->node[node];
-		void *obj = NULL;
+	struct slab_node *n = &c->node[node];
+	void *obj = NULL;
 
-		hm_mutex_lock_shared(&n->lock, "slab node");
-		if (n->shared != NULL && ac_avail(n->shared) != 0) {
-			uint32_t avail = ac_avail(n->shared) - 1;
+	hm_mutex_lock_shared(&n->lock, "slab node");
+	if (n->shared != NULL && ac_avail(n->shared) != 0) {
+		uint32_t avail = ac_avail(n->shared) - 1;
 
-			obj = n->shared->entry[avail];
-			ac_set_avail(n->shared, avail);
-		} else {
-			obj = slab_take(c, n);
-		}
-		if (obj != NULL) {
-			n->direct_allocs++;
-			if (c->debug)
-				slab_debug_check_alloc(c, obj, caller);
-		}
-		pthread_mutex_unlock(&n->lock);
-		if (obj != NULL)
-			return obj;
-		if (cache_grow(c, (int)node, flags, &node) < 0)
-			return NULL;
+		obj = n->shared->entry[avail];
+		ac_set_avail(n->shared, avail);
+	} else {
+		obj = slab_take(c, n);
 	}
-	errno = ENOMEM;
-	return NULL;
+	if (obj != NULL) {
+		n->direct_allocs++;
+		if (c->debug)
+			slab_debug_check_alloc(c, obj, caller);
+	}
+	pthread_mutex_unlock(&n->lock);
+	if (obj != NULL)
+		return obj;
+	return cache_grow(c, (int)node, flags, caller, true);
 }
 
 /* Everything slab_alloc_fast() does not do. */
@@ -691,7 +686,7 @@ hm_slab_alloc_slow(struct hm_slab_cache *c, unsigned int flags, int socket, cons
 			obj = ac->entry[avail - 1];
 			ac_set_avail(ac, avail - 1);
 		} else {
-			obj = ac_refill(c, ac, node, flags);
+			obj = ac_refill(c, ac, node, flags, caller);
 		}
 		if (obj != NULL)
 			ac_stat_inc(&ac->allocs);
