@@ -276,7 +276,7 @@ zone_alloc(struct hm_zone *z, unsigned int order, unsigned int flags, bool fallb
 		idx = l->head;
 		list_del(buddy->pages, &l->head, idx);
 		pcp_count_add(l, -1);
-		pcp_stat_inc(&l->allocs);
+		hm_counter_inc_local(&l->allocs);
 		return idx;
 	}
 	hm_mutex_lock_shared(&z->lock, "zone");
@@ -485,7 +485,7 @@ free_block(uint32_t idx, bool direct)
 		page_set_state(p, PG_PCP);
 		list_add(buddy->pages, &l->head, idx);
 		pcp_count_add(l, 1);
-		pcp_stat_inc(&l->frees);
+		hm_counter_inc_local(&l->frees);
 		if (atomic_load_explicit(&l->count, memory_order_relaxed) > z->pcp_high)
 			pcp_drain(z, l, order, z->pcp_batch);
 		return;

@@ -176,13 +176,6 @@ pcp_count_add(struct hm_pcp_list *l, int delta)
 	    memory_order_relaxed);
 }
 
-static inline void
-pcp_stat_inc(_Atomic uint64_t *c)
-{
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
-			      memory_order_relaxed);
-}
-
 /* Pages in the lcore caches of zone z. */
 static inline uint64_t
 zone_cached_pages(const struct hm_zone *z)

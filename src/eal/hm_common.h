@@ -11,6 +11,7 @@
  * error return and a log line.
  */
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,17 @@
 #define hm_unlikely(x) __builtin_expect(!!(x), 0)
 /* Thread-locals of the fast paths: no __tls_get_addr call from the shared library. */
 #define HM_TLS_IE __attribute__((tls_model("initial-exec")))
+
+/*
+ * A counter with one writer (an lcore's own statistics), read from anywhere:
+ * a relaxed load and store, never a locked read-modify-write.
+ */
+static inline void
+hm_counter_inc_local(_Atomic uint64_t *c)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
 
 #define HM_ALIGN_CEIL(v, a)  (((v) + ((a)-1)) & ~((__typeof__(v))(a)-1))
 #define HM_ALIGN_FLOOR(v, a) ((v) & ~((__typeof__(v))(a)-1))

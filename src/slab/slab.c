@@ -689,7 +689,7 @@ hm_slab_alloc_slow(struct hm_slab_cache *c, unsigned int flags, int socket, cons
 			obj = ac_refill(c, ac, node, flags, caller);
 		}
 		if (obj != NULL)
-			ac_stat_inc(&ac->allocs);
+			hm_counter_inc_local(&ac->allocs);
 	} else {
 		obj = alloc_direct(c, socket == HM_SOCKET_ID_ANY ? node : (unsigned int)socket,
 				   flags, caller);
@@ -804,7 +804,7 @@ hm_slab_free_slow(void *obj, const void *caller)
 	}
 	ac->entry[avail] = obj;
 	ac_set_avail(ac, avail + 1);
-	ac_stat_inc(&ac->frees);
+	hm_counter_inc_local(&ac->frees);
 	return 0;
 }
 

@@ -295,14 +295,6 @@ obj_fp(const struct hm_slab_cache *c, void *obj)
 	return (void **)((uint8_t *)obj + c->fp_offset);
 }
 
-/* Single-writer counters: a relaxed load and store, no locked instruction. */
-static inline void
-ac_stat_inc(_Atomic uint64_t *v)
-{
-	atomic_store_explicit(v, atomic_load_explicit(v, memory_order_relaxed) + 1,
-			      memory_order_relaxed);
-}
-
 static inline uint32_t
 ac_avail(const struct array_cache *ac)
 {
@@ -381,7 +373,7 @@ slab_alloc_fast(struct hm_slab_cache *c, unsigned int flags, int socket, const v
 			void *obj = ac->entry[avail - 1];
 
 			ac_set_avail(ac, avail - 1);
-			ac_stat_inc(&ac->allocs);
+			hm_counter_inc_local(&ac->allocs);
 			if (flags & HM_BUDDY_ZERO)
 				memset(obj, 0, c->size);
 			return obj;
@@ -419,7 +411,7 @@ slab_free_fast(void *obj, const void *caller)
 		return hm_slab_free_slow(obj, caller);
 	ac->entry[avail] = obj;
 	ac_set_avail(ac, avail + 1);
-	ac_stat_inc(&ac->frees);
+	hm_counter_inc_local(&ac->frees);
 	return 0;
 }
 
