@@ -226,6 +226,35 @@ hm_test_wait(pid_t pid, int timeout_ms)
 	return -1;
 }
 
+void
+hm_test_capture_start(struct hm_test_capture *c)
+{
+	snprintf(c->path, sizeof(c->path), "/tmp/hm-test-capture-XXXXXX");
+	c->fd = mkstemp(c->path);
+	ck_assert_msg(c->fd >= 0, "mkstemp: %s", strerror(errno));
+	c->saved_stderr = dup(STDERR_FILENO);
+	ck_assert_int_ge(c->saved_stderr, 0);
+	ck_assert_int_ge(dup2(c->fd, STDERR_FILENO), 0);
+}
+
+void
+hm_test_capture_stop(struct hm_test_capture *c)
+{
+	dup2(c->saved_stderr, STDERR_FILENO);
+	close(c->saved_stderr);
+	c->saved_stderr = -1;
+}
+
+void
+hm_test_capture_read(struct hm_test_capture *c, char *buf, size_t len)
+{
+	ssize_t n = pread(c->fd, buf, len - 1, 0);
+
+	buf[n > 0 ? n : 0] = '\0';
+	close(c->fd);
+	unlink(c->path);
+}
+
 uint64_t
 hm_test_pfn(const void *va)
 {

@@ -4,8 +4,8 @@
 
 /*
  * Test support: hugepages that a test reserves and releases itself, a
- * private hugetlbfs mount per page size, EAL argument vectors, and child
- * processes.
+ * private hugetlbfs mount per page size, EAL argument vectors, child
+ * processes, and stderr captured to a file.
  *
  * hm_test_hugepages_get() raises nr_hugepages when fewer pages are free
  * than the test needs and mounts a private hugetlbfs in a temporary
@@ -15,6 +15,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -56,6 +57,25 @@ pid_t hm_test_spawn(const char *path, const char *const *args);
 
 /* Wait for pid up to timeout_ms; returns the exit status (or 128+signal), -1 on timeout. */
 int hm_test_wait(pid_t pid, int timeout_ms);
+
+/*
+ * fd 2 redirected to a temporary file, for tests that read log lines (the
+ * log writes with write(2) on STDERR_FILENO) or a child's stderr.
+ */
+struct hm_test_capture {
+	char path[64];
+	int fd;		  /* the temporary file */
+	int saved_stderr; /* fd 2 as it was before the capture, -1 once given back */
+};
+
+/* From here on, what this process (and a child it spawns) writes to fd 2 goes to the file. */
+void hm_test_capture_start(struct hm_test_capture *c);
+
+/* Give fd 2 back; the file stays open for hm_test_capture_read(). */
+void hm_test_capture_stop(struct hm_test_capture *c);
+
+/* What was written to the file (by us or by a child), NUL-terminated in buf; then remove it. */
+void hm_test_capture_read(struct hm_test_capture *c, char *buf, size_t len);
 
 struct Suite;
 

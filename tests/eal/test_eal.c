@@ -140,46 +140,6 @@ count_lines(const char *s)
 	return n;
 }
 
-/* ------------------------------------------------------- stderr capture */
-
-struct capture {
-	char path[64];
-	int fd;
-	int saved_stderr;
-};
-
-/* From here on, what this process writes to fd 2 goes to a temporary file. */
-static void
-capture_start(struct capture *c)
-{
-	snprintf(c->path, sizeof(c->path), "/tmp/hm-test-eal-XXXXXX");
-	c->fd = mkstemp(c->path);
-	ck_assert_msg(c->fd >= 0, "mkstemp: %s", strerror(errno));
-	c->saved_stderr = dup(STDERR_FILENO);
-	ck_assert_int_ge(c->saved_stderr, 0);
-	ck_assert_int_ge(dup2(c->fd, STDERR_FILENO), 0);
-}
-
-/* Give fd 2 back. */
-static void
-capture_stop(struct capture *c)
-{
-	dup2(c->saved_stderr, STDERR_FILENO);
-	close(c->saved_stderr);
-	c->saved_stderr = -1;
-}
-
-/* What was written to the file (by us or by a child), then remove it. */
-static void
-capture_read(struct capture *c, char *buf, size_t len)
-{
-	ssize_t n = pread(c->fd, buf, len - 1, 0);
-
-	buf[n > 0 ? n : 0] = '\0';
-	close(c->fd);
-	unlink(c->path);
-}
-
 /* ------------------------------------------------------------ hugememd */
 
 /*
@@ -190,21 +150,21 @@ static int
 run_hugememd(const char *const *args, char *err, size_t errlen)
 {
 	const char *path = getenv("HM_TEST_HUGEMEMD");
-	struct capture c;
+	struct hm_test_capture c;
 	pid_t pid;
 	int status;
 
 	ck_assert_msg(path != NULL, "HM_TEST_HUGEMEMD is not set (run through meson test)");
-	capture_start(&c);
+	hm_test_capture_start(&c);
 	pid = hm_test_spawn(path, args);
-	capture_stop(&c);
+	hm_test_capture_stop(&c);
 	ck_assert_int_gt(pid, 0);
 	status = hm_test_wait(pid, HUGEMEMD_TIMEOUT_MS);
 	if (status == -1) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 	}
-	capture_read(&c, err, errlen);
+	hm_test_capture_read(&c, err, errlen);
 	ck_assert_msg(status != -1, "hugememd still running after %d ms; stderr: %s",
 		      HUGEMEMD_TIMEOUT_MS, err);
 	ck_assert_msg(status != 127, "cannot execute %s", path);
@@ -644,14 +604,14 @@ START_TEST(each_refused_option_logs_one_line_naming_it)
 	for (unsigned int k = 0; k < HM_DIM(refusal_lines); k++) {
 		const struct refusal_line *r = &refusal_lines[k];
 		struct hm_eal_config cfg;
-		struct capture c;
+		struct hm_test_capture c;
 		char out[4096];
 		int ret;
 
-		capture_start(&c);
+		hm_test_capture_start(&c);
 		ret = parse(r->args, &cfg);
-		capture_stop(&c);
-		capture_read(&c, out, sizeof(out));
+		hm_test_capture_stop(&c);
+		hm_test_capture_read(&c, out, sizeof(out));
 		ck_assert_msg(ret == -EINVAL, "%s: parse returned %d", r->option, ret);
 		ck_assert_msg(count_lines(out) == 1, "%s: expected one log line, got: \"%s\"",
 			      r->option, out);

@@ -260,38 +260,21 @@ kmalloc_class(size_t size)
 
 /* ----------------------------------------------------- log capture */
 
-struct capture {
-	char path[64];
-	int fd;
-	int saved_stderr;
-};
-
 /* From here on fd 2 goes to a temporary file and every log line is written. */
 static void
-capture_start(struct capture *c)
+capture_start(struct hm_test_capture *c)
 {
-	snprintf(c->path, sizeof(c->path), "/tmp/hm-test-slab-XXXXXX");
-	c->fd = mkstemp(c->path);
-	ck_assert_msg(c->fd >= 0, "mkstemp: %s", strerror(errno));
-	c->saved_stderr = dup(STDERR_FILENO);
-	ck_assert_int_ge(c->saved_stderr, 0);
-	ck_assert_int_ge(dup2(c->fd, STDERR_FILENO), 0);
+	hm_test_capture_start(c);
 	ck_assert_int_eq(hm_log_set_level(HM_LOG_DEBUG), 0);
 }
 
-/* Give fd 2 back, quieten the log, and read what was written. */
+/* Quieten the log, give fd 2 back, and read what was written. */
 static void
-capture_stop(struct capture *c, char *buf, size_t len)
+capture_stop(struct hm_test_capture *c, char *buf, size_t len)
 {
-	ssize_t n;
-
 	hm_log_set_level(HM_LOG_EMERG);
-	dup2(c->saved_stderr, STDERR_FILENO);
-	close(c->saved_stderr);
-	n = pread(c->fd, buf, len - 1, 0);
-	buf[n > 0 ? n : 0] = '\0';
-	close(c->fd);
-	unlink(c->path);
+	hm_test_capture_stop(c);
+	hm_test_capture_read(c, buf, len);
 }
 
 /* Some line of text holds both a and b (b may be NULL). */
@@ -652,7 +635,7 @@ START_TEST(destroy_with_live_objects_is_refused_until_they_are_freed)
 {
 	static void *objs[100];
 	char log[65536], count[16];
-	struct capture cap;
+	struct hm_test_capture cap;
 	struct hm_slab_cache *c;
 	uint64_t before;
 	unsigned int seed = 3, n = HM_DIM(objs);
@@ -1652,7 +1635,7 @@ START_TEST(a_debug_cache_refuses_a_double_free_and_stays_consistent)
 	char log[65536], addr[32];
 	struct hm_slab_cache *c;
 	struct hm_slab_stats st;
-	struct capture cap;
+	struct hm_test_capture cap;
 	void *p, *q, *r[3];
 	int ret;
 
@@ -1707,7 +1690,7 @@ START_TEST(a_debug_cache_reports_a_write_past_the_object_when_it_is_freed)
 	static const size_t sizes[] = {100, 64, 4096};
 	char log[65536], addr[32], name[HM_SLAB_NAMESIZE];
 	struct hm_slab_stats st;
-	struct capture cap;
+	struct hm_test_capture cap;
 
 	init_no_huge("0", "64", NULL);
 	for (unsigned int i = 0; i < HM_DIM(sizes); i++) {
@@ -1759,7 +1742,7 @@ START_TEST(a_debug_cache_reports_a_write_into_a_free_object_at_its_next_allocati
 	char log[65536], addr[32];
 	struct hm_slab_cache *c;
 	struct hm_slab_stats st;
-	struct capture cap;
+	struct hm_test_capture cap;
 	unsigned int n = 0;
 	uint64_t errors;
 	uint8_t *p;
@@ -1810,7 +1793,7 @@ START_TEST(a_debug_cache_refuses_a_pointer_into_an_object)
 {
 	char log[65536];
 	struct hm_slab_cache *c;
-	struct capture cap;
+	struct hm_test_capture cap;
 	uint8_t *p;
 	int ret;
 
@@ -1842,7 +1825,7 @@ START_TEST(slab_debug_option_makes_every_cache_a_debug_cache)
 	char log[65536], addr[32];
 	struct hm_slab_cache *c, *k64;
 	struct hm_slab_stats st;
-	struct capture cap;
+	struct hm_test_capture cap;
 	uint8_t *p, *q;
 	int ret;
 
@@ -1911,7 +1894,7 @@ START_TEST(a_debug_cache_refuses_krealloc_and_ksize_of_a_freed_object)
 {
 	char log[65536], addr[32];
 	struct hm_slab_cache *k64;
-	struct capture cap;
+	struct hm_test_capture cap;
 	uint8_t *p, *q, *r;
 	uint64_t errors;
 
