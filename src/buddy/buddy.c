@@ -48,6 +48,20 @@ hm_mutex_init_shared(pthread_mutex_t *m)
 	pthread_mutexattr_destroy(&a);
 }
 
+/* The same, recursive: the owner may take it again (the slab table lock). */
+void
+hm_mutex_init_shared_recursive(pthread_mutex_t *m)
+{
+	pthread_mutexattr_t a;
+
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(m, &a);
+	pthread_mutexattr_destroy(&a);
+}
+
 /*
  * A process that died holding the lock leaves EOWNERDEAD: take the lock, mark
  * it consistent and say so. What the dead holder was changing is found by

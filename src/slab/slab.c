@@ -46,6 +46,8 @@ socket_has_memory(unsigned int s)
 
 __thread unsigned int hm_slab_node_ HM_TLS_IE;
 __thread uint8_t *hm_slab_region_ HM_TLS_IE;
+__thread uint32_t hm_slab_region_gen_ HM_TLS_IE;
+static uint32_t session_gen; /* bumped at every init: older thread-local regions are stale */
 
 /*
  * The socket whose slabs feed this thread's array caches: its CPU's, or the
@@ -212,6 +214,8 @@ static void
 slot_init(struct array_cache *ac, const struct hm_slab_cache *c)
 {
 	ac_set_avail(ac, 0);
+	atomic_store_explicit(&ac->allocs, 0, memory_order_relaxed);
+	atomic_store_explicit(&ac->frees, 0, memory_order_relaxed);
 	ac->limit = c != NULL ? c->limit : 0;
 	ac->batch = c != NULL ? c->batch : 0;
 }
@@ -248,8 +252,10 @@ hm_slab_own_ac(const struct hm_slab_cache *c, unsigned int lcore)
 		if (r == 0)
 			return NULL;
 	}
-	if (hm_this_lcore_ == lcore)
+	if (hm_this_lcore_ == lcore) {
 		hm_slab_region_ = (uint8_t *)(uintptr_t)r;
+		hm_slab_region_gen_ = L->gen;
+	}
 	return region_ac(r, c->id);
 }
 
@@ -320,8 +326,7 @@ cache_alloc_arrays(struct hm_slab_cache *c)
  * slab always gets an object from it, however many others race for objects.
  */
 static void *
-cache_grow(struct hm_slab_cache *c, int socket, unsigned int flags, const void *caller,
-	   bool direct)
+cache_grow(struct hm_slab_cache *c, int socket, unsigned int flags, const void *caller, bool direct)
 {
 	struct slab_node *n;
 	struct hm_slab *s;
@@ -460,7 +465,8 @@ slab_take(struct hm_slab_cache *c, struct slab_node *n)
 	obj = (void *)(uintptr_t)s->freelist;
 	HM_ASSERT(obj != NULL && s->inuse < c->num);
 	next = *obj_fp(c, obj);
-	if (c->debug && next != NULL && slab_obj_index(c, s, next) < 0) {
+	if (c->debug && next != NULL &&
+	    (slab_obj_index(c, s, next) < 0 || !slab_debug_object_free(next))) {
 		slab_debug_report(c, obj, NULL,
 				  "free pointer overwritten (%p); the slab's free list is cut "
 				  "there and the lost objects leak",
@@ -480,11 +486,20 @@ slab_take(struct hm_slab_cache *c, struct slab_node *n)
 	return obj;
 }
 
-/* Put an object back on its slab. Node lock held. */
+/*
+ * Put an object back on its slab. Node lock held. A slab with no object out
+ * cannot take one back: that object was freed twice (a cache without debug
+ * checks takes the second free into an array cache); it is reported and
+ * dropped, and the slab stays consistent.
+ */
 static void
 slab_put(struct hm_slab_cache *c, struct slab_node *n, struct hm_slab *s, void *obj)
 {
-	HM_ASSERT(s->inuse > 0 && s->node == (uint8_t)(n - c->node));
+	if (hm_unlikely(s->inuse == 0 || s->node != (uint8_t)(n - c->node))) {
+		slab_debug_report(c, obj, NULL,
+				  "double free found on its way back to its slab; dropped");
+		return;
+	}
 	*obj_fp(c, obj) = (void *)(uintptr_t)s->freelist;
 	s->freelist = (uint64_t)(uintptr_t)obj;
 	s->inuse--;
@@ -578,13 +593,20 @@ ac_flush(struct hm_slab_cache *c, struct array_cache *ac, unsigned int node, boo
 	uint32_t reap[REAP_BATCH];
 	unsigned int nreap;
 
+	void *batch[AC_MAX_ENTRIES];
+
 	if (count == 0)
 		return;
-	hm_mutex_lock_shared(&n->lock, "slab node");
-	nreap = node_take_objects(c, n, ac->entry, count, true, reap);
-	pthread_mutex_unlock(&n->lock);
+	/*
+	 * Out of the array first, then into the node: a process that dies in
+	 * between leaks the batch instead of leaving it in two places.
+	 */
+	memcpy(batch, ac->entry, count * sizeof(void *));
 	memmove(ac->entry, ac->entry + count, (avail - count) * sizeof(void *));
 	ac_set_avail(ac, avail - count);
+	hm_mutex_lock_shared(&n->lock, "slab node");
+	nreap = node_take_objects(c, n, batch, count, true, reap);
+	pthread_mutex_unlock(&n->lock);
 	release_reaped(c, reap, nreap);
 }
 
@@ -755,7 +777,7 @@ free_alien(struct hm_slab_cache *c, unsigned int lcore, unsigned int node, void 
 	}
 	al->entry[avail] = obj;
 	ac_set_avail(al, avail + 1);
-	atomic_fetch_add_explicit(&c->remote_frees, 1, memory_order_relaxed);
+	hm_counter_inc_local(&al->frees);
 }
 
 /* Everything slab_free_fast() does not do, and every report. */
@@ -1092,9 +1114,12 @@ hm_slab_cache_destroy(struct hm_slab_cache *c)
 			ret = -EBUSY;
 		}
 	if (ret == 0) {
-		for (unsigned int l = 0; l < HM_MAX_LCORE; l++)
-			if (cache_ac(c, l) != NULL)
-				slot_init(cache_ac(c, l), NULL);
+		for (unsigned int l = 0; l < HM_MAX_LCORE; l++) {
+			struct array_cache *ac = cache_ac(c, l);
+
+			if (ac != NULL)
+				slot_init(ac, NULL);
+		}
 		c->magic = 0;
 		hm_buddy_free_block_of((void *)(uintptr_t)c->ac_block, "slab arrays", false);
 		c->ac_block = 0;
@@ -1112,9 +1137,12 @@ hm_slab_cache_walk(int (*func)(struct hm_slab_cache *c, void *arg), void *arg)
 
 	if (L->st == NULL || func == NULL)
 		return -EINVAL;
+	/* Recursive: func may look caches up, create or destroy them. */
+	hm_mutex_lock_shared(&L->st->lock, "slab table");
 	for (unsigned int i = 0; i < HM_SLAB_MAX_CACHES && ret == 0; i++)
 		if (L->st->caches[i].magic == HM_SLAB_MAGIC)
 			ret = func(&L->st->caches[i], arg);
+	pthread_mutex_unlock(&L->st->lock);
 	return ret;
 }
 
@@ -1159,7 +1187,7 @@ primary_init(const struct hm_eal_config *cfg)
 	st->debug_flags = cfg->slab_debug & HM_SLAB_DEBUG_ANY;
 	for (uint64_t i = 0; i < st->nr_pages; i++)
 		st->pages[i].head = HM_PAGE_NIL;
-	hm_mutex_init_shared(&st->lock);
+	hm_mutex_init_shared_recursive(&st->lock);
 	L->st = st;
 	if (hm_kmalloc_init() < 0) {
 		L->st = NULL;
@@ -1174,7 +1202,11 @@ int
 hm_slab_init(const struct hm_eal_config *cfg, enum hm_proc_type type)
 {
 	memset(L, 0, sizeof(*L));
-	/* The lcore threads are new; the calling thread may have served an earlier init. */
+	/*
+	 * Other threads may still hold the regions of an earlier init: a new
+	 * generation makes the fast paths ignore them.
+	 */
+	L->gen = ++session_gen;
 	hm_slab_region_ = NULL;
 	hm_slab_node_ = 0;
 	L->buddy = hm_buddy_get();

@@ -234,3 +234,9 @@ slab_debug_object_allocated(const void *obj)
 {
 	return *state_word((void *)(uintptr_t)obj) == STATE_ALLOC;
 }
+
+bool
+slab_debug_object_free(const void *obj)
+{
+	return *state_word((void *)(uintptr_t)obj) == STATE_FREE;
+}

@@ -42,9 +42,11 @@
  * depot and the foreign-socket arrays that go to it. An array cache is
  * touched only by its lcore's thread (or by a drain while the lcore is idle)
  * and takes no lock; its avail count and statistics are single-writer
- * relaxed atomics, so statistics can read them from anywhere. Nothing is
- * held across a call into the buddy allocator, nor while a constructor or
- * destructor runs. All locks are robust, process-shared mutexes.
+ * relaxed atomics, so statistics can read them from anywhere. No node lock
+ * is held across a call into the buddy allocator, nor while a constructor
+ * or destructor runs; destroy and drain run destructors under the table
+ * lock, which is recursive, so a destructor may call any slab function. All
+ * locks are robust, process-shared mutexes.
  */
 
 #include <pthread.h>
@@ -64,6 +66,7 @@
 #define ALIEN_LIMIT	    12
 #define SLAB_SHARED_FACTOR  8
 #define HM_SLAB_ALLOC_FLAGS (HM_BUDDY_ZERO | HM_BUDDY_ATOMIC)
+#define AC_MAX_ENTRIES	    ((AC_STRIDE - sizeof(struct array_cache)) / sizeof(void *))
 #define AC_STRIDE	    1024u /* an lcore's array cache of one cache */
 #define AC_REGION_ORDER	    5	  /* HM_SLAB_MAX_CACHES slots of AC_STRIDE: 128 KiB */
 #define HM_SLAB_DEBUG_ANY   (HM_SLAB_POISON | HM_SLAB_RED_ZONE | HM_SLAB_CONSISTENCY)
@@ -147,7 +150,6 @@ struct hm_slab_cache {
 	uint64_t ac_block; /* buddy block: depots, foreign-socket arrays */
 	_Atomic uint64_t alloc_failures;
 	_Atomic uint64_t errors;
-	_Atomic uint64_t remote_frees;
 	struct slab_node node[SLAB_NODES];
 } __attribute__((aligned(64)));
 
@@ -167,6 +169,7 @@ struct hm_slab_state {
 /* The per-process context: the shared state, and this process's constructors. */
 struct slab_local {
 	struct hm_slab_state *st;
+	uint32_t gen; /* this init's generation, never 0 while initialised */
 	struct hm_buddy *buddy;
 	/* Copies of the shared state's constants, one load closer to the fast paths. */
 	uint64_t base_va;
@@ -184,6 +187,8 @@ extern struct slab_local hm_slab_local;
 
 /* The calling lcore thread's region of array caches; NULL until its first slow path. */
 extern __thread uint8_t *hm_slab_region_ HM_TLS_IE;
+/* The init generation hm_slab_region_ belongs to. */
+extern __thread uint32_t hm_slab_region_gen_ HM_TLS_IE;
 
 /* The calling thread's memory socket + 1; 0 until first asked (see mem_node_init). */
 extern __thread unsigned int hm_slab_node_ HM_TLS_IE;
@@ -211,6 +216,7 @@ void slab_debug_report(struct hm_slab_cache *c, const void *obj, const void *cal
 		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int slab_debug_audit_object(const struct hm_slab_cache *c, const void *obj);
 bool slab_debug_object_allocated(const void *obj);
+bool slab_debug_object_free(const void *obj);
 
 static inline struct hm_slab *
 slab_page(uint32_t idx)
@@ -364,8 +370,8 @@ slab_alloc_fast(struct hm_slab_cache *c, unsigned int flags, int socket, const v
 {
 	uint8_t *region = hm_slab_region_;
 
-	if (hm_likely(region != NULL && !c->debug && socket == HM_SOCKET_ID_ANY &&
-		      (flags & ~HM_SLAB_ALLOC_FLAGS) == 0)) {
+	if (hm_likely(region != NULL && hm_slab_region_gen_ == hm_slab_local.gen && !c->debug &&
+		      socket == HM_SOCKET_ID_ANY && (flags & ~HM_SLAB_ALLOC_FLAGS) == 0)) {
 		struct array_cache *ac = region_ac((uint64_t)(uintptr_t)region, c->id);
 		uint32_t avail = ac_avail(ac);
 
@@ -397,7 +403,7 @@ slab_free_fast(void *obj, const void *caller)
 	struct hm_slab *pd;
 	uint32_t avail;
 
-	if (hm_unlikely(region == NULL))
+	if (hm_unlikely(region == NULL || hm_slab_region_gen_ != hm_slab_local.gen))
 		return hm_slab_free_slow(obj, caller);
 	pd = slab_page_of(obj);
 	if (hm_unlikely(pd == NULL || pd->cache >= HM_SLAB_MAX_CACHES))

@@ -63,7 +63,14 @@ hm_slab_cache_stats(const struct hm_slab_cache *c, struct hm_slab_stats *st)
 	st->cached = hm_slab_cached_objects(c);
 	st->live = st->active_objs - st->sharedavail - st->cached;
 	st->alloc_failures = atomic_load_explicit(&c->alloc_failures, memory_order_relaxed);
-	st->remote_frees = atomic_load_explicit(&c->remote_frees, memory_order_relaxed);
+	for (unsigned int l = 0; l < HM_MAX_LCORE && c->alien_stride != 0; l++)
+		for (unsigned int s = 0; s < L->st->nr_sockets; s++) {
+			uint64_t f = atomic_load_explicit(&cache_alien(c, l, s)->frees,
+							  memory_order_relaxed);
+
+			st->remote_frees += f;
+			st->frees += f;
+		}
 	st->errors = atomic_load_explicit(&c->errors, memory_order_relaxed);
 	return 0;
 }
