@@ -36,28 +36,17 @@ hm_buddy_get(void)
 
 /* ------------------------------------------------------------ shared locks */
 
+/* A robust, process-shared mutex; recursive for a lock its owner may take again. */
 void
-hm_mutex_init_shared(pthread_mutex_t *m)
+hm_mutex_init_shared(pthread_mutex_t *m, bool recursive)
 {
 	pthread_mutexattr_t a;
 
 	pthread_mutexattr_init(&a);
 	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
 	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-	pthread_mutex_init(m, &a);
-	pthread_mutexattr_destroy(&a);
-}
-
-/* The same, recursive: the owner may take it again (the slab table lock). */
-void
-hm_mutex_init_shared_recursive(pthread_mutex_t *m)
-{
-	pthread_mutexattr_t a;
-
-	pthread_mutexattr_init(&a);
-	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-	pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
+	if (recursive)
+		pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
 	pthread_mutex_init(m, &a);
 	pthread_mutexattr_destroy(&a);
 }
@@ -723,7 +712,7 @@ primary_init(struct hm_shared_config *mc)
 	for (unsigned int zi = 0; zi < HM_BUDDY_NR_ZONES; zi++) {
 		struct hm_zone *z = &buddy->zones[zi];
 
-		hm_mutex_init_shared(&z->lock);
+		hm_mutex_init_shared(&z->lock, false);
 		z->socket_id = (int32_t)(zi / HM_NR_ZONES);
 		z->type = zi % HM_NR_ZONES;
 		for (unsigned int o = 0; o < HM_BUDDY_NR_ORDERS; o++)
@@ -732,7 +721,7 @@ primary_init(struct hm_shared_config *mc)
 			for (unsigned int o = 0; o <= HM_BUDDY_PCP_MAX_ORDER; o++)
 				z->pcp[l][o].head = HM_PAGE_NIL;
 	}
-	hm_mutex_init_shared(&buddy->mz_lock);
+	hm_mutex_init_shared(&buddy->mz_lock, false);
 	for (uint32_t r = 0; r < mc->nb_runs; r++)
 		carve_run(mc, r);
 	for (unsigned int zi = 0; zi < HM_BUDDY_NR_ZONES; zi++) {

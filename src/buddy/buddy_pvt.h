@@ -132,8 +132,7 @@ struct hm_buddy {
 
 /* buddy.c */
 struct hm_buddy *hm_buddy_get(void);
-void hm_mutex_init_shared(pthread_mutex_t *m);
-void hm_mutex_init_shared_recursive(pthread_mutex_t *m);
+void hm_mutex_init_shared(pthread_mutex_t *m, bool recursive);
 void hm_mutex_lock_shared(pthread_mutex_t *m, const char *what);
 int hm_buddy_init(const struct hm_eal_config *cfg, enum hm_proc_type type);
 void hm_buddy_cleanup(enum hm_proc_type type);

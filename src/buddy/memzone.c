@@ -16,17 +16,7 @@
 static bool
 name_ok(const char *name)
 {
-	size_t n;
-
-	if (name == NULL)
-		return false;
-	n = strnlen(name, HM_MEMZONE_NAMESIZE);
-	if (n == 0 || n == HM_MEMZONE_NAMESIZE)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isprint((unsigned char)name[i]))
-			return false;
-	return true;
+	return hm_name_ok(name, HM_MEMZONE_NAMESIZE, isprint);
 }
 
 static struct hm_memzone_slot *

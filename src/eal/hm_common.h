@@ -12,14 +12,37 @@
  */
 
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define hm_likely(x)   __builtin_expect(!!(x), 1)
 #define hm_unlikely(x) __builtin_expect(!!(x), 0)
 /* Thread-locals of the fast paths: no __tls_get_addr call from the shared library. */
 #define HM_TLS_IE __attribute__((tls_model("initial-exec")))
+
+/*
+ * A name for a table of names (memzones, caches): 1 to size-1 characters,
+ * each one that char_ok (isprint, isgraph) accepts.
+ */
+static inline bool
+hm_name_ok(const char *name, size_t size, int (*char_ok)(int))
+{
+	size_t n;
+
+	if (name == NULL)
+		return false;
+	n = strnlen(name, size);
+	if (n == 0 || n == size)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!char_ok((unsigned char)name[i]))
+			return false;
+	return true;
+}
 
 /*
  * A counter with one writer (an lcore's own statistics), read from anywhere:

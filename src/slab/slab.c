@@ -301,7 +301,7 @@ cache_alloc_arrays(struct hm_slab_cache *c)
 	for (unsigned int s = 0; s < SLAB_NODES; s++) {
 		struct slab_node *n = &c->node[s];
 
-		hm_mutex_init_shared(&n->lock);
+		hm_mutex_init_shared(&n->lock, false);
 		n->full = n->partial = n->free = HM_PAGE_NIL;
 		n->free_limit = 4ULL * c->batch + c->num;
 		n->shared = NULL;
@@ -838,20 +838,11 @@ hm_slab_free(void *obj)
 
 /* ---------------------------------------------------------- cache table */
 
+/* Cache names appear in slabinfo's columns: no spaces. */
 static bool
 name_ok(const char *name)
 {
-	size_t len;
-
-	if (name == NULL)
-		return false;
-	len = strnlen(name, HM_SLAB_NAMESIZE);
-	if (len == 0 || len >= HM_SLAB_NAMESIZE)
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!isgraph((unsigned char)name[i]))
-			return false;
-	return true;
+	return hm_name_ok(name, HM_SLAB_NAMESIZE, isgraph);
 }
 
 static struct hm_slab_cache *
@@ -1187,7 +1178,7 @@ primary_init(const struct hm_eal_config *cfg)
 	st->debug_flags = cfg->slab_debug & HM_SLAB_DEBUG_ANY;
 	for (uint64_t i = 0; i < st->nr_pages; i++)
 		st->pages[i].head = HM_PAGE_NIL;
-	hm_mutex_init_shared_recursive(&st->lock);
+	hm_mutex_init_shared(&st->lock, true);
 	L->st = st;
 	if (hm_kmalloc_init() < 0) {
 		L->st = NULL;
