@@ -585,39 +585,44 @@ hm_buddy_reclaim_owner(int owner)
 /* ------------------------------------------------------------ DMA memory */
 
 void *
-hm_dma_alloc(size_t size, size_t align, int socket, unsigned int flags, hm_iova_t *iova)
+hm_dma_alloc_tagged(size_t size, size_t align, int socket, unsigned int flags, int owner,
+		    unsigned int pgflags, const char *what)
 {
-	uint64_t pages;
 	unsigned int order = 0;
 	void *va;
 
 	if (size == 0 || (align != 0 && !HM_IS_POW2(align))) {
-		HM_LOG(ERR, BUDDY, "dma alloc: size %zu, align %zu: %s", size, align,
+		HM_LOG(ERR, BUDDY, "%s: size %zu, align %zu: %s", what, size, align,
 		       size == 0 ? "size is zero" : "align is not a power of two");
 		errno = EINVAL;
 		return NULL;
 	}
 	if (size > ((uint64_t)HM_BUDDY_PAGE_SIZE << HM_BUDDY_MAX_ORDER) ||
 	    align > ((uint64_t)HM_BUDDY_PAGE_SIZE << HM_BUDDY_MAX_ORDER)) {
-		HM_LOG(ERR, BUDDY,
-		       "dma alloc: size %zu, align %zu: above the largest block (%llu MiB)", size,
-		       align, ((unsigned long long)HM_BUDDY_PAGE_SIZE << HM_BUDDY_MAX_ORDER) >> 20);
+		HM_LOG(ERR, BUDDY, "%s: size %zu, align %zu: above the largest block (%llu MiB)",
+		       what, size, align,
+		       ((unsigned long long)HM_BUDDY_PAGE_SIZE << HM_BUDDY_MAX_ORDER) >> 20);
 		errno = E2BIG;
 		return NULL;
 	}
-	pages = (size + HM_BUDDY_PAGE_SIZE - 1) / HM_BUDDY_PAGE_SIZE;
-	while ((1ULL << order) < pages)
-		order++;
 	/* Blocks are aligned to their size: a larger alignment is a larger order. */
-	while (align > ((uint64_t)HM_BUDDY_PAGE_SIZE << order))
+	while (((uint64_t)HM_BUDDY_PAGE_SIZE << order) < size ||
+	       ((uint64_t)HM_BUDDY_PAGE_SIZE << order) < align)
 		order++;
 	/* HM_BUDDY_ZERO clears what was asked for, not the whole power-of-two block. */
-	va = hm_buddy_alloc(order, socket, flags & ~HM_BUDDY_ZERO);
-	if (va == NULL)
-		return NULL;
-	if (flags & HM_BUDDY_ZERO)
+	va = hm_buddy_alloc_tagged(order, socket, flags & ~HM_BUDDY_ZERO, owner, pgflags);
+	if (va != NULL && (flags & HM_BUDDY_ZERO))
 		memset(va, 0, size);
-	if (iova != NULL)
+	return va;
+}
+
+void *
+hm_dma_alloc(size_t size, size_t align, int socket, unsigned int flags, hm_iova_t *iova)
+{
+	void *va = hm_dma_alloc_tagged(size, align, socket, flags, hm_shared_config_proc_slot(), 0,
+				       "dma alloc");
+
+	if (va != NULL && iova != NULL)
 		*iova = hm_virt2iova(va);
 	return va;
 }

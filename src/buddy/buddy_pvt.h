@@ -144,6 +144,9 @@ const char *hm_zone_name(unsigned int type);
  */
 void *hm_buddy_alloc_tagged(unsigned int order, int socket, unsigned int flags, int owner,
 			    unsigned int pgflags);
+/* hm_dma_alloc() with a tag as above; `what` names the caller in its log lines. */
+void *hm_dma_alloc_tagged(size_t size, size_t align, int socket, unsigned int flags, int owner,
+			  unsigned int pgflags, const char *what);
 /* Free an allocated block whatever its flags (memzone.c, reclaim). */
 int hm_buddy_free_block_of(void *addr, const char *what, bool direct);
 /* memzone.c: drop the memzones of a dead owner. Returns pages freed. */

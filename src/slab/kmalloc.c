@@ -19,9 +19,8 @@
 
 #include "slab_pvt.h"
 
-#define L	    (&hm_slab_local)
-#define KM_FLAGS    (HM_BUDDY_ZERO | HM_BUDDY_ATOMIC)
-#define LARGEST_BLK ((uint64_t)HM_BUDDY_PAGE_SIZE << HM_BUDDY_MAX_ORDER)
+#define L	 (&hm_slab_local)
+#define KM_FLAGS (HM_BUDDY_ZERO | HM_BUDDY_ATOMIC)
 
 int
 hm_kmalloc_init(void)
@@ -59,27 +58,15 @@ hm_kmalloc_cache(unsigned int index)
 static void *
 kmalloc_large(size_t size, unsigned int flags, int socket)
 {
-	unsigned int order = 0;
+	void *va = hm_dma_alloc_tagged(size, 0, socket, flags, hm_shared_config_proc_slot(),
+				       PGF_KMALLOC, "kmalloc");
 	struct hm_slab *s;
-	void *va;
 
-	if (size > LARGEST_BLK) {
-		HM_LOG(ERR, SLAB, "kmalloc %zu: above the largest block (%llu MiB)", size,
-		       (unsigned long long)(LARGEST_BLK >> 20));
-		errno = E2BIG;
-		return NULL;
-	}
-	while (((uint64_t)HM_BUDDY_PAGE_SIZE << order) < size)
-		order++;
-	va = hm_buddy_alloc_tagged(order, socket, flags & HM_BUDDY_ATOMIC,
-				   hm_shared_config_proc_slot(), PGF_KMALLOC);
 	if (va == NULL)
 		return NULL;
 	s = slab_page(hm_buddy_page_index(L->buddy, va));
 	s->cache = KMALLOC_LARGE;
 	s->head = hm_buddy_page_index(L->buddy, va);
-	if (flags & HM_BUDDY_ZERO)
-		memset(va, 0, size);
 	return va;
 }
 
