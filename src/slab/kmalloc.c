@@ -130,8 +130,9 @@ large_block(const void *ptr)
 	return s;
 }
 
-static __attribute__((noinline)) int
-kfree_large(void *ptr)
+/* A large block, found by hm_slab_free_slow() from its head page's descriptor. */
+int
+hm_kfree_large(void *ptr)
 {
 	struct hm_slab *s = large_block(ptr);
 
@@ -144,20 +145,13 @@ kfree_large(void *ptr)
 	return hm_buddy_free_block_of(ptr, "kfree", false);
 }
 
-/* Slab objects take the inline path; everything else is a tail call. */
+/* Slab objects take the inline path; large blocks and errors the slow one. */
 static int
 kfree(void *ptr, const void *caller)
 {
-	struct hm_slab *s;
-
 	if (ptr == NULL)
 		return 0;
-	if (hm_unlikely(L->st == NULL))
-		return -EINVAL;
-	s = slab_page_of(ptr);
-	if (hm_unlikely(s != NULL && s->cache == KMALLOC_LARGE))
-		return kfree_large(ptr);
-	return slab_free_fast(ptr, caller);
+	return slab_free_fast(ptr, caller, true);
 }
 
 int

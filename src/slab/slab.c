@@ -780,9 +780,12 @@ free_alien(struct hm_slab_cache *c, unsigned int lcore, unsigned int node, void 
 	hm_counter_inc_local(&al->frees);
 }
 
-/* Everything slab_free_fast() does not do, and every report. */
+/*
+ * Everything slab_free_fast() does not do, and every report. kfree: a large
+ * kmalloc block (a buddy block of its own) is also freed here.
+ */
 int
-hm_slab_free_slow(void *obj, const void *caller)
+hm_slab_free_slow(void *obj, const void *caller, bool kfree)
 {
 	struct hm_slab_state *st = L->st;
 	unsigned int lcore = hm_lcore_id();
@@ -796,9 +799,12 @@ hm_slab_free_slow(void *obj, const void *caller)
 		return -EINVAL;
 	}
 	s = slab_of(obj);
+	if (s != NULL && s->cache == KMALLOC_LARGE && kfree)
+		return hm_kfree_large(obj);
 	if (hm_unlikely(s == NULL || s->cache >= HM_SLAB_MAX_CACHES)) {
-		HM_LOG(ERR, SLAB, "free %p: not an object of a slab cache%s", obj,
-		       s != NULL ? " (a large kmalloc block: use hm_kfree)" : "");
+		HM_LOG(ERR, SLAB, "%s %p: not an object of a slab cache%s",
+		       kfree ? "kfree" : "free", obj,
+		       s != NULL && !kfree ? " (a large kmalloc block: use hm_kfree)" : "");
 		return -EINVAL;
 	}
 	c = &st->caches[s->cache];
@@ -833,7 +839,7 @@ hm_slab_free_slow(void *obj, const void *caller)
 int
 hm_slab_free(void *obj)
 {
-	return slab_free_fast(obj, __builtin_return_address(0));
+	return slab_free_fast(obj, __builtin_return_address(0), false);
 }
 
 /* ---------------------------------------------------------- cache table */

@@ -100,16 +100,17 @@ caller_name(const void *addr, char *buf, size_t len)
 
 	if (addr == NULL)
 		return "(none)";
-	if (dladdr(addr, &info) != 0 && info.dli_sname != NULL)
+	if (dladdr(addr, &info) == 0)
+		snprintf(buf, len, "%p", addr);
+	else if (info.dli_sname != NULL)
 		snprintf(buf, len, "%s+0x%tx", info.dli_sname,
 			 (const char *)addr - (const char *)info.dli_saddr);
-	else if (dladdr(addr, &info) != 0 && info.dli_fname != NULL) {
+	else {
 		const char *base = strrchr(info.dli_fname, '/');
 
 		snprintf(buf, len, "%s+0x%tx", base ? base + 1 : info.dli_fname,
 			 (const char *)addr - (const char *)info.dli_fbase);
-	} else
-		snprintf(buf, len, "%p", addr);
+	}
 	return buf;
 }
 

@@ -202,11 +202,12 @@ struct hm_slab_cache *hm_slab_cache_create_locked(const char *name, size_t size,
 						  hm_slab_dtor_t dtor, bool kmalloc);
 void *hm_slab_alloc_slow(struct hm_slab_cache *c, unsigned int flags, int socket,
 			 const void *caller);
-int hm_slab_free_slow(void *obj, const void *caller);
+int hm_slab_free_slow(void *obj, const void *caller, bool kfree);
 uint64_t hm_slab_cached_objects(const struct hm_slab_cache *c);
 struct array_cache *hm_slab_own_ac(const struct hm_slab_cache *c, unsigned int lcore);
 /* kmalloc.c */
 int hm_kmalloc_init(void);
+int hm_kfree_large(void *ptr);
 /* slab_debug.c */
 void slab_debug_init_object(const struct hm_slab_cache *c, void *obj);
 void slab_debug_check_alloc(struct hm_slab_cache *c, void *obj, const void *caller);
@@ -394,7 +395,7 @@ slab_alloc_fast(struct hm_slab_cache *c, unsigned int flags, int socket, const v
  * room; the slow path does the rest and every report.
  */
 static inline __attribute__((always_inline)) int
-slab_free_fast(void *obj, const void *caller)
+slab_free_fast(void *obj, const void *caller, bool kfree)
 {
 	const struct hm_slab_state *st = hm_slab_local.st;
 	uint8_t *region = hm_slab_region_;
@@ -404,17 +405,17 @@ slab_free_fast(void *obj, const void *caller)
 	uint32_t avail;
 
 	if (hm_unlikely(region == NULL || hm_slab_region_gen_ != hm_slab_local.gen))
-		return hm_slab_free_slow(obj, caller);
+		return hm_slab_free_slow(obj, caller, kfree);
 	pd = slab_page_of(obj);
 	if (hm_unlikely(pd == NULL || pd->cache >= HM_SLAB_MAX_CACHES))
-		return hm_slab_free_slow(obj, caller);
+		return hm_slab_free_slow(obj, caller, kfree);
 	c = &st->caches[pd->cache];
 	if (hm_unlikely(c->debug || pd->node != slab_mem_node() || slab_obj_index(c, pd, obj) < 0))
-		return hm_slab_free_slow(obj, caller);
+		return hm_slab_free_slow(obj, caller, kfree);
 	ac = region_ac((uint64_t)(uintptr_t)region, pd->cache);
 	avail = ac_avail(ac);
 	if (hm_unlikely(avail == ac->limit || (avail != 0 && ac->entry[avail - 1] == obj)))
-		return hm_slab_free_slow(obj, caller);
+		return hm_slab_free_slow(obj, caller, kfree);
 	ac->entry[avail] = obj;
 	ac_set_avail(ac, avail + 1);
 	hm_counter_inc_local(&ac->frees);

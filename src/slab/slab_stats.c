@@ -35,12 +35,11 @@ hm_slab_cache_stats(const struct hm_slab_cache *c, struct hm_slab_stats *st)
 	st->sharedfactor = c->shared;
 	for (unsigned int s = 0; s < L->st->nr_sockets; s++) {
 		struct slab_node *n = (struct slab_node *)&c->node[s];
-		uint64_t partial_free = 0, free_slabs = 0;
+		uint64_t free_slabs = 0;
 
 		hm_mutex_lock_shared(&n->lock, "slab node");
 		for (uint32_t i = n->free; i != HM_PAGE_NIL; i = slab_page(i)->next)
 			free_slabs++;
-		(void)partial_free;
 		st->num_slabs += n->nr_slabs;
 		st->active_slabs += n->nr_slabs - free_slabs;
 		st->num_objs += n->nr_slabs * c->num;
