@@ -133,8 +133,18 @@ const char *hm_eal_runtime_dir(void);
  */
 typedef int(hm_lcore_function_t)(void *arg);
 
+/**
+ * @internal The calling thread's lcore id. Initial-exec TLS, so the inline
+ * fast paths of the ring and mempool headers read it with one load.
+ */
+extern __thread unsigned int hm_this_lcore_ __attribute__((tls_model("initial-exec")));
+
 /** @return the lcore id of the calling thread, or HM_LCORE_ID_ANY. */
-unsigned int hm_lcore_id(void);
+static inline unsigned int
+hm_lcore_id(void)
+{
+	return hm_this_lcore_;
+}
 
 /**
  * @return the NUMA socket of the CPU the calling thread runs on, read once

@@ -50,12 +50,6 @@ static struct {
 __thread unsigned int hm_this_lcore_ HM_TLS_IE = HM_LCORE_ID_ANY;
 
 unsigned int
-hm_lcore_id(void)
-{
-	return hm_this_lcore_;
-}
-
-unsigned int
 hm_socket_id(void)
 {
 	static __thread int socket HM_TLS_IE = -1;

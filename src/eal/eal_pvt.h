@@ -90,8 +90,6 @@ int hm_log_parse_level_name(const char *s);
 int hm_log_apply(const struct hm_eal_config *cfg);
 
 /* eal_lcore.c */
-/* The calling thread's lcore id: for the fast paths of the allocators above. */
-extern __thread unsigned int hm_this_lcore_ HM_TLS_IE;
 int hm_lcore_threads_start(const struct hm_eal_config *cfg);
 void hm_lcore_threads_stop(void);
 
