@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The subsystems hm_eal_init() brings up after the EAL, in dependency order
- * (DESIGN.md: eal -> memory -> buddy -> slab, mempool -> service ->
- * telemetry). Cleanup runs this list backwards. This is the one file that
+ * (DESIGN.md: eal -> memory -> buddy -> slab, ring, mempool -> service
+ * -> telemetry). Cleanup runs this list backwards. This is the one file that
  * knows every subsystem, so that eal itself includes none of them.
  */
 
@@ -10,11 +10,15 @@
 #include "memory_pvt.h"
 #include "buddy_pvt.h"
 #include "slab_pvt.h"
+#include "ring_pvt.h"
+#include "mempool_pvt.h"
 
 const struct hm_subsystem hm_subsystems[] = {
     {"memory", hm_memory_init, hm_memory_cleanup},
     {"buddy", hm_buddy_init, hm_buddy_cleanup},
     {"slab", hm_slab_init, hm_slab_cleanup},
+    {"ring", hm_ring_subsys_init, hm_ring_subsys_cleanup},
+    {"mempool", hm_mempool_subsys_init, hm_mempool_subsys_cleanup},
 };
 
 const unsigned int hm_nb_subsystems = HM_DIM(hm_subsystems);

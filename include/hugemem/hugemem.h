@@ -14,5 +14,7 @@
 #include <hugemem/memory.h>
 #include <hugemem/buddy.h>
 #include <hugemem/slab.h>
+#include <hugemem/ring.h>
+#include <hugemem/mempool.h>
 
 #endif /* HUGEMEM_H */

@@ -535,13 +535,17 @@ hm_buddy_free(void *addr)
 		return -EINVAL;
 	unsigned int pgf = atomic_load_explicit(&buddy->pages[idx].flags, memory_order_relaxed);
 
-	if (pgf & (PGF_MEMZONE | PGF_SLAB | PGF_KMALLOC)) {
+	if (pgf & PGF_OWNED) {
 		HM_LOG(ERR, BUDDY, "free %p: the block belongs to %s; use %s", addr,
 		       (pgf & PGF_MEMZONE) ? "a memzone"
 		       : (pgf & PGF_SLAB)  ? "a slab cache"
+		       : (pgf & PGF_RING)  ? "a ring"
+		       : (pgf & PGF_MEMPOOL) ? "a mempool"
 					   : "kmalloc",
 		       (pgf & PGF_MEMZONE) ? "hm_memzone_free()"
 		       : (pgf & PGF_SLAB)  ? "hm_slab_free() on its objects"
+		       : (pgf & PGF_RING)  ? "hm_ring_free()"
+		       : (pgf & PGF_MEMPOOL) ? "hm_mempool_free()"
 					   : "hm_kfree()");
 		return -EINVAL;
 	}

@@ -69,6 +69,12 @@ struct hm_page {
 #define PGF_SLAB 0x2
 /* A kmalloc allocation above the largest size class: only hm_kfree() frees it. */
 #define PGF_KMALLOC 0x4
+/* A named ring's memory: only hm_ring_free() frees it. */
+#define PGF_RING 0x8
+/* A mempool's structure or one of its object blocks: only hm_mempool_free() frees it. */
+#define PGF_MEMPOOL 0x10
+/* Every flag that keeps hm_buddy_free() away. */
+#define PGF_OWNED (PGF_MEMZONE | PGF_SLAB | PGF_KMALLOC | PGF_RING | PGF_MEMPOOL)
 
 /* Owner of a block that belongs to no process (slabs, caches' own metadata). */
 #define HM_OWNER_NONE (-1)

@@ -32,7 +32,7 @@
 #include "eal_pvt.h"
 
 #define HM_CONFIG_MAGIC	  0x464e4f434d454748ULL /* "HGEMCONF" */
-#define HM_CONFIG_VERSION 3
+#define HM_CONFIG_VERSION 4
 #define HM_CONFIG_VA_SIZE                                                                          \
 	(8 * HM_GB) /* VA kept for the config and its arena; memory starts above it */
 #define HM_CONFIG_ARENA	  (16 * HM_MB) /* room for the allocators' shared metadata, */
@@ -53,6 +53,8 @@
 enum hm_subsys_slot {
 	HM_SUBSYS_BUDDY = 0,
 	HM_SUBSYS_SLAB = 1,
+	HM_SUBSYS_RING = 2,
+	HM_SUBSYS_MEMPOOL = 3,
 	HM_SUBSYS_MAX = 8,
 };
 

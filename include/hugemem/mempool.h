@@ -1,0 +1,641 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HUGEMEM_MEMPOOL_H
+#define HUGEMEM_MEMPOOL_H
+
+/**
+ * @file
+ * Mempools: named pools of fixed-size objects, and pools of packet buffers.
+ *
+ * A mempool holds a fixed number of objects of one size, carved from buddy
+ * blocks (see buddy.h) when it is created: every object lies inside one
+ * block, so it is contiguous in IOVA, and its IOVA is kept in its header,
+ * just before the object (hm_mempool_obj_iova()). An optional callback
+ * initialises every object once, at creation.
+ *
+ * Free objects wait in one of three places: the pool's ring (ring.h),
+ * shared by every process; the cache of an lcore (up to 512 objects per
+ * lcore, chosen at creation); or the reserve. hm_mempool_get_bulk() and
+ * hm_mempool_put_bulk() on an lcore take from and give to that lcore's cache
+ * and touch the ring only when the cache runs empty (it is refilled to its
+ * size) or over 1.5 times its size (it is flushed back to its size, oldest
+ * objects first). Threads that are not lcores use the ring directly. Gets and
+ * puts of n objects are all or nothing.
+ *
+ * The reserve, as the kernel's mempool_t: min_nr objects, set aside at
+ * creation, that ordinary gets never take. hm_mempool_alloc() tries an
+ * ordinary get, then the reserve, then (HM_MEMPOOL_WAIT) polls until an
+ * object is put back. While the reserve is short or someone waits, puts
+ * refill the reserve first and send the rest to the ring, where a waiter
+ * finds them.
+ *
+ * Every put is checked: an object of another pool or a pointer that is no
+ * object of this pool (not on an object boundary of one of its blocks) is
+ * refused with -EINVAL and nothing of that call is put, so the counts stay
+ * exact. The check reads only the pool, never the object. A pool created
+ * with HM_MEMPOOL_DEBUG also keeps each object's state in its header and
+ * refuses a second put of an object.
+ *
+ * Pools are found by name from every attached process, and their objects may
+ * be got in one process and put in another. The object callback is called in
+ * the creating process only.
+ *
+ * Packet-buffer pools (hm_pktpool_create()) hold struct hm_pktbuf: what a
+ * NIC poll-mode driver needs to receive into and transmit from a buffer.
+ */
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <hugemem/buddy.h>
+#include <hugemem/eal.h>
+#include <hugemem/memory.h>
+#include <hugemem/ring.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Longest pool name, with its NUL. */
+#define HM_MEMPOOL_NAMESIZE 32
+/** Most pools. */
+#define HM_MEMPOOL_MAX_POOLS 128
+/** Largest per-lcore cache. */
+#define HM_MEMPOOL_CACHE_MAX_SIZE 512
+/** Most objects in a pool. */
+#define HM_MEMPOOL_MAX_OBJS (1u << 26)
+/** Largest object. */
+#define HM_MEMPOOL_MAX_ELT_SIZE (64u << 20)
+/** Most buddy blocks the objects of a pool are carved from. */
+#define HM_MEMPOOL_MAX_CHUNKS 32
+
+/** Creation flags. */
+#define HM_MEMPOOL_SP_PUT	  0x1u /**< the ring has one producer thread at a time */
+#define HM_MEMPOOL_SC_GET	  0x2u /**< the ring has one consumer thread at a time */
+#define HM_MEMPOOL_NO_CACHE_ALIGN 0x4u /**< objects aligned to 8 bytes, not to a cache line */
+#define HM_MEMPOOL_DEBUG	  0x8u /**< per-object state: double puts are refused */
+
+/** hm_mempool_alloc() flags. */
+#define HM_MEMPOOL_NOWAIT 0x0u /**< fail when the pool and its reserve are empty */
+#define HM_MEMPOOL_WAIT	  0x1u /**< poll until an object comes back */
+
+/**
+ * The header before each object. Read-only for users: the pool and the
+ * object's IOVA.
+ */
+struct hm_mempool_objhdr {
+	struct hm_mempool *pool; /**< the pool the object belongs to */
+	hm_iova_t iova;		 /**< IOVA of the object's first byte */
+	_Atomic uint64_t state;	 /**< @internal HM_MEMPOOL_DEBUG pools: free or in use */
+	uint64_t reserved;
+};
+
+/** @internal Statistics of one lcore; written only by that lcore. */
+struct hm_mempool_lcore_stats {
+	_Atomic uint64_t get_cached;   /* objects got from the lcore cache */
+	_Atomic uint64_t get_other;    /* objects got from the ring or the reserve */
+	_Atomic uint64_t get_fail;     /* get calls that failed */
+	_Atomic uint64_t put_cached;   /* objects put into the lcore cache */
+	_Atomic uint64_t put_other;    /* objects put into the ring or the reserve */
+	_Atomic uint64_t put_refused;  /* put calls refused (bad objects) */
+	_Atomic uint64_t reserve_gets; /* objects got from the reserve */
+};
+
+/** @internal The per-lcore cache: a stack of free objects. */
+struct hm_mempool_cache {
+	_Atomic uint32_t len; /* objects in objs[]; written only by the lcore */
+	uint32_t size;	      /* refill target */
+	uint32_t flushthresh; /* flush above this */
+	uint32_t pad;
+	struct hm_mempool_lcore_stats stats;
+	void *objs[] __attribute__((aligned(64)));
+};
+
+/** @internal A block the objects are carved from. */
+struct hm_mempool_chunk {
+	uintptr_t first; /* address of the first object */
+	uint64_t span;	 /* nb_objs * stride */
+};
+
+/** A mempool. Fields are read-only for users. */
+struct hm_mempool {
+	char name[HM_MEMPOOL_NAMESIZE];
+	uint64_t magic;		 /**< @internal HM_MEMPOOL_MAGIC while live */
+	uint32_t flags;		 /**< HM_MEMPOOL_* given at creation */
+	uint32_t cache_fast_max; /**< @internal largest n of the inline paths, 0: none */
+	struct hm_ring *ring;	 /**< @internal the shared free objects */
+	uint8_t *caches;	 /**< @internal HM_MAX_LCORE caches, 1 << cache_shift apart */
+
+	uint32_t cache_shift;	   /**< @internal */
+	uint32_t nb_chunks;	   /**< @internal */
+	uint64_t stride_inv;	   /**< @internal inverse of the stride's odd part, mod 2^64 */
+	uint64_t stride_lim;	   /**< @internal UINT64_MAX / stride */
+	uint32_t stride_rot;	   /**< @internal trailing zero bits of the stride */
+	uint32_t stride;	   /**< bytes from one object to the next */
+	uint32_t size;		   /**< objects in the pool */
+	uint32_t elt_size;	   /**< object size as created */
+	uint32_t cache_size;	   /**< per-lcore cache size */
+	uint32_t min_nr;	   /**< objects in the full reserve */
+	int32_t socket;		   /**< socket of the memory, HM_SOCKET_ID_ANY if any */
+	uint32_t pktbuf_priv_size; /**< packet pools: private bytes after struct hm_pktbuf */
+	uint32_t pktbuf_data_room; /**< packet pools: buffer bytes, headroom included */
+	uint32_t pad;
+
+	struct hm_mempool_chunk chunks[HM_MEMPOOL_MAX_CHUNKS]; /**< @internal */
+
+	/** @internal Puts take the slow path while non-zero: bit 31, the
+	 * reserve is short; bits 0-30, threads waiting in hm_mempool_alloc(). */
+	_Atomic uint32_t put_slow __attribute__((aligned(64)));
+	void *priv; /**< @internal the reserve, the blocks */
+	struct hm_mempool_lcore_stats other_stats
+	    __attribute__((aligned(64))); /**< @internal threads without an lcore */
+};
+
+/**
+ * Called once per object at creation.
+ *
+ * @param mp  the pool
+ * @param arg the obj_init_arg given to hm_mempool_create()
+ * @param obj the object
+ * @param idx its index, 0 .. size - 1
+ */
+typedef void(hm_mempool_obj_cb_t)(struct hm_mempool *mp, void *arg, void *obj, unsigned int idx);
+
+/**
+ * Create a pool of n objects of elt_size bytes.
+ *
+ * @param name         unique name, printable, no spaces
+ * @param n            objects, 1 .. HM_MEMPOOL_MAX_OBJS
+ * @param elt_size     bytes per object, 1 .. HM_MEMPOOL_MAX_ELT_SIZE
+ * @param cache_size   per-lcore cache, 0 .. HM_MEMPOOL_CACHE_MAX_SIZE, and
+ *                     1.5 * cache_size <= n
+ * @param min_nr       objects of the reserve, 0 .. n
+ * @param obj_init     called for every object, or NULL
+ * @param obj_init_arg its argument
+ * @param socket       NUMA socket of the memory, or HM_SOCKET_ID_ANY
+ * @param flags        HM_MEMPOOL_*
+ * @return the pool, or NULL with errno: EINVAL (bad argument), EEXIST (the
+ *   name is taken), ENOSPC (HM_MEMPOOL_MAX_POOLS pools exist), ENOMEM (no
+ *   memory for the objects in HM_MEMPOOL_MAX_CHUNKS blocks), ENODEV
+ *   (hugemem is not initialised).
+ */
+struct hm_mempool *hm_mempool_create(const char *name, unsigned int n, unsigned int elt_size,
+				     unsigned int cache_size, unsigned int min_nr,
+				     hm_mempool_obj_cb_t *obj_init, void *obj_init_arg, int socket,
+				     unsigned int flags);
+
+/**
+ * @return the named pool, or NULL with errno ENOENT, EINVAL (bad name) or
+ *   ENODEV.
+ */
+struct hm_mempool *hm_mempool_lookup(const char *name);
+
+/**
+ * Destroy a pool whose objects are all back (in the ring, a cache or the
+ * reserve). NULL is ignored.
+ *
+ * @return 0, -EINVAL (not a pool), -EBUSY (objects are out; nothing is freed).
+ */
+int hm_mempool_free(struct hm_mempool *mp);
+
+/**
+ * @return the free objects: in the ring, the lcore caches and the reserve.
+ *   A snapshot while other threads use the pool.
+ */
+unsigned int hm_mempool_avail_count(const struct hm_mempool *mp);
+
+/** @return the objects handed out: size - hm_mempool_avail_count(). */
+unsigned int hm_mempool_in_use_count(const struct hm_mempool *mp);
+
+/** @return the objects in the reserve. */
+unsigned int hm_mempool_reserve_count(const struct hm_mempool *mp);
+
+/**
+ * Check that every object is in exactly one place: the ring, one lcore
+ * cache, the reserve, or handed out; that every free pointer is an object
+ * of this pool; and that every header names the pool and the object's IOVA.
+ * Each fault is logged. Exact only while no other thread uses the pool.
+ *
+ * @param in_use if not NULL, the objects found handed out
+ * @return 0, -EFAULT if a fault was found, -EINVAL, -ENOMEM.
+ */
+int hm_mempool_audit(const struct hm_mempool *mp, unsigned int *in_use);
+
+/**
+ * Call fn for every object of the pool, free or not, in address order.
+ *
+ * @return the number of objects, or -EINVAL.
+ */
+int hm_mempool_obj_iter(struct hm_mempool *mp, hm_mempool_obj_cb_t *fn, void *arg);
+
+/** Statistics of a pool, for one lcore or summed. */
+struct hm_mempool_stats {
+	uint64_t gets;	       /**< objects handed out */
+	uint64_t puts;	       /**< objects given back */
+	uint64_t get_fails;    /**< get calls that failed */
+	uint64_t cache_hits;   /**< objects handed out from the lcore cache */
+	uint64_t put_refused;  /**< put calls refused (objects of no or another pool) */
+	uint64_t reserve_gets; /**< objects handed out from the reserve */
+};
+
+/**
+ * Read statistics: of one lcore, of the threads that are not lcores
+ * (HM_LCORE_ID_ANY), or of everything (lcore HM_MAX_LCORE).
+ *
+ * @return 0, or -EINVAL.
+ */
+int hm_mempool_stats_get(const struct hm_mempool *mp, unsigned int lcore,
+			 struct hm_mempool_stats *st);
+
+/** @return the objects in an lcore's cache, 0 for a bad lcore. */
+unsigned int hm_mempool_cache_count(const struct hm_mempool *mp, unsigned int lcore);
+
+/**
+ * Give the objects in an lcore's cache back to the ring. Only while that
+ * lcore does not use the pool (its thread calling, or its process gone).
+ */
+void hm_mempool_cache_flush(struct hm_mempool *mp, unsigned int lcore);
+
+/**
+ * Call fn for each pool under the table lock (fn must not create or free
+ * pools). Stops at a non-zero return, which it returns.
+ */
+int hm_mempool_walk(int (*fn)(struct hm_mempool *mp, void *arg), void *arg);
+
+/** Print the pool's state, counts and statistics to f. */
+void hm_mempool_dump(FILE *f, const struct hm_mempool *mp);
+
+/**
+ * Get one object the kernel's way: an ordinary get, then the reserve, then
+ * with HM_MEMPOOL_WAIT poll until an object comes back.
+ *
+ * @param timeout_ns with HM_MEMPOOL_WAIT, give up after this long; 0 waits
+ *   for ever
+ * @return 0, -ENOENT (nothing free and no waiting), -ETIMEDOUT, -EINVAL.
+ */
+int hm_mempool_alloc(struct hm_mempool *mp, void **obj, unsigned int flags, uint64_t timeout_ns);
+
+/** @internal The paths the inline functions leave to. */
+int hm_mempool_get_slow(struct hm_mempool *mp, void **obj_table, unsigned int n);
+int hm_mempool_put_slow(struct hm_mempool *mp, void *const *obj_table, unsigned int n);
+
+/* ----------------------------------------------------------------- inline */
+
+/** @return the header of an object of a pool. */
+static inline struct hm_mempool_objhdr *
+hm_mempool_get_header(void *obj)
+{
+	return (struct hm_mempool_objhdr *)obj - 1;
+}
+
+/** @return the IOVA of an object of a pool. */
+static inline hm_iova_t
+hm_mempool_obj_iova(const void *obj)
+{
+	return ((const struct hm_mempool_objhdr *)obj - 1)->iova;
+}
+
+/** @return the pool an object of a pool belongs to (read from its header). */
+static inline struct hm_mempool *
+hm_mempool_obj_pool(const void *obj)
+{
+	return ((const struct hm_mempool_objhdr *)obj - 1)->pool;
+}
+
+/**
+ * Whether obj is an object of mp: inside one of its blocks, on an object
+ * boundary. A multiply and a rotate per block tried, no load from obj.
+ */
+static inline bool
+hm_mempool_obj_valid(const struct hm_mempool *mp, const void *obj)
+{
+	for (uint32_t i = 0; i < mp->nb_chunks; i++) {
+		uint64_t off = (uint64_t)(uintptr_t)obj - mp->chunks[i].first;
+
+		if (off < mp->chunks[i].span) {
+			uint64_t q = off * mp->stride_inv;
+
+			/* off is a multiple of the stride iff the rotated
+			 * product is at most UINT64_MAX / stride. */
+			q = mp->stride_rot == 0
+				? q
+				: (q >> mp->stride_rot) | (q << (64 - mp->stride_rot));
+			return q <= mp->stride_lim;
+		}
+	}
+	return false;
+}
+
+/** @internal The calling lcore's cache. */
+static inline struct hm_mempool_cache *
+hm_mempool_cache_of(const struct hm_mempool *mp, unsigned int lcore)
+{
+	return (struct hm_mempool_cache *)(void *)(mp->caches + ((size_t)lcore << mp->cache_shift));
+}
+
+/** @internal Add to a counter only the calling lcore writes. */
+static inline void
+hm_mempool_stat_add(_Atomic uint64_t *c, uint64_t v)
+{
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + v,
+			      memory_order_relaxed);
+}
+
+/**
+ * Get n objects, all or none.
+ *
+ * @param mp        the pool
+ * @param obj_table room for n pointers
+ * @param n         1 .. pool size
+ * @return 0, -ENOENT (fewer than n free where this lcore can take them),
+ *   -EINVAL (NULL pool or table, n 0 or above the pool size).
+ */
+static inline int
+hm_mempool_get_bulk(struct hm_mempool *mp, void **obj_table, unsigned int n)
+{
+	const unsigned int lcore = hm_this_lcore_;
+	struct hm_mempool_cache *c;
+	uint32_t len;
+
+	if (__builtin_expect(mp == NULL || obj_table == NULL || lcore >= HM_MAX_LCORE ||
+				 n - 1 >= mp->cache_fast_max,
+			     0))
+		return hm_mempool_get_slow(mp, obj_table, n);
+	c = hm_mempool_cache_of(mp, lcore);
+	len = atomic_load_explicit(&c->len, memory_order_relaxed);
+	if (__builtin_expect(n > len, 0))
+		return hm_mempool_get_slow(mp, obj_table, n);
+	len -= n;
+	memcpy(obj_table, &c->objs[len], (size_t)n * sizeof(void *));
+	atomic_store_explicit(&c->len, len, memory_order_relaxed);
+	hm_mempool_stat_add(&c->stats.get_cached, n);
+	return 0;
+}
+
+/** Get one object. @return 0, -ENOENT, -EINVAL (as hm_mempool_get_bulk()). */
+static inline int
+hm_mempool_get(struct hm_mempool *mp, void **obj)
+{
+	return hm_mempool_get_bulk(mp, obj, 1);
+}
+
+/**
+ * Put n objects back, all or none.
+ *
+ * @return 0, or -EINVAL (NULL pool or table, n 0 or above the pool size, an
+ *   entry that is not an object of mp, or in a debug pool an object not in
+ *   use): then nothing is put.
+ */
+static inline int
+hm_mempool_put_bulk(struct hm_mempool *mp, void *const *obj_table, unsigned int n)
+{
+	const unsigned int lcore = hm_this_lcore_;
+	struct hm_mempool_cache *c;
+	uint32_t len;
+
+	if (__builtin_expect(mp == NULL || obj_table == NULL || lcore >= HM_MAX_LCORE ||
+				 n - 1 >= mp->cache_fast_max ||
+				 atomic_load_explicit(&mp->put_slow, memory_order_relaxed) != 0,
+			     0))
+		return hm_mempool_put_slow(mp, obj_table, n);
+	c = hm_mempool_cache_of(mp, lcore);
+	len = atomic_load_explicit(&c->len, memory_order_relaxed);
+	if (__builtin_expect(len + n > c->flushthresh, 0))
+		return hm_mempool_put_slow(mp, obj_table, n);
+	for (unsigned int i = 0; i < n; i++)
+		if (__builtin_expect(!hm_mempool_obj_valid(mp, obj_table[i]), 0))
+			return hm_mempool_put_slow(mp, obj_table, n);
+	memcpy(&c->objs[len], obj_table, (size_t)n * sizeof(void *));
+	atomic_store_explicit(&c->len, len + n, memory_order_relaxed);
+	hm_mempool_stat_add(&c->stats.put_cached, n);
+	return 0;
+}
+
+/** Put one object back. @return 0 or -EINVAL (as hm_mempool_put_bulk()). */
+static inline int
+hm_mempool_put(struct hm_mempool *mp, void *obj)
+{
+	return hm_mempool_put_bulk(mp, &obj, 1);
+}
+
+/* ------------------------------------------------------- packet buffers */
+
+/** Default headroom before the packet data. */
+#define HM_PKTBUF_HEADROOM 128
+
+/**
+ * A packet buffer: one cache line of metadata, then priv_size private bytes,
+ * then the buffer of data_room bytes (the headroom included), all in one
+ * object, so the buffer is contiguous in IOVA.
+ */
+struct hm_pktbuf {
+	void *buf_addr;		 /**< the buffer's first byte */
+	hm_iova_t buf_iova;	 /**< its IOVA */
+	uint16_t data_off;	 /**< packet data start, from buf_addr */
+	_Atomic uint16_t refcnt; /**< references; 0 while in the pool */
+	uint16_t nb_segs;	 /**< segments of the packet */
+	uint16_t port;		 /**< input port */
+	uint32_t pkt_len;	 /**< bytes of the whole packet */
+	uint16_t data_len;	 /**< bytes in this segment */
+	uint16_t buf_len;	 /**< bytes of the buffer */
+	struct hm_mempool *pool; /**< the pool it returns to */
+	struct hm_pktbuf *next;	 /**< next segment, or NULL */
+	uint64_t ol_flags;	 /**< offload flags, free for the driver */
+	uint32_t packet_type;	 /**< free for the driver */
+	uint32_t hash;		 /**< RSS hash, free for the driver */
+} __attribute__((aligned(64)));
+
+/** Port of a buffer that came from no port. */
+#define HM_PKTBUF_PORT_NONE UINT16_MAX
+
+/**
+ * Create a pool of n packet buffers.
+ *
+ * @param priv_size bytes after struct hm_pktbuf for the application, a
+ *                  multiple of 8, at most 1024
+ * @param data_room buffer bytes, headroom included, at most 65535
+ * @return as hm_mempool_create(), which it calls with a cache-aligned layout
+ *   and no reserve.
+ */
+struct hm_mempool *hm_pktpool_create(const char *name, unsigned int n, unsigned int cache_size,
+				     uint16_t priv_size, uint16_t data_room, int socket);
+
+/** Put a buffer in the state of a fresh one: no data, one segment, no port. */
+static inline void
+hm_pktbuf_reset(struct hm_pktbuf *m)
+{
+	m->data_off = m->buf_len < HM_PKTBUF_HEADROOM ? m->buf_len : HM_PKTBUF_HEADROOM;
+	m->nb_segs = 1;
+	m->port = HM_PKTBUF_PORT_NONE;
+	m->pkt_len = 0;
+	m->data_len = 0;
+	m->next = NULL;
+	m->ol_flags = 0;
+	m->packet_type = 0;
+	m->hash = 0;
+}
+
+/**
+ * Get n buffers, reset, with one reference each, all or none.
+ * @return 0, -ENOENT, -EINVAL.
+ */
+static inline int
+hm_pktbuf_alloc_bulk(struct hm_mempool *pool, struct hm_pktbuf **bufs, unsigned int n)
+{
+	int ret = hm_mempool_get_bulk(pool, (void **)bufs, n);
+
+	if (ret == 0)
+		for (unsigned int i = 0; i < n; i++) {
+			hm_pktbuf_reset(bufs[i]);
+			atomic_store_explicit(&bufs[i]->refcnt, 1, memory_order_relaxed);
+		}
+	return ret;
+}
+
+/** @return a reset buffer with one reference, or NULL with errno set. */
+static inline struct hm_pktbuf *
+hm_pktbuf_alloc(struct hm_mempool *pool)
+{
+	struct hm_pktbuf *m;
+	int ret = hm_pktbuf_alloc_bulk(pool, &m, 1);
+
+	if (ret < 0) {
+		errno = -ret;
+		return NULL;
+	}
+	return m;
+}
+
+/** Add v (may be negative) to the references. @return the new count. */
+static inline uint16_t
+hm_pktbuf_refcnt_update(struct hm_pktbuf *m, int16_t v)
+{
+	return (uint16_t)(atomic_fetch_add_explicit(&m->refcnt, (uint16_t)v, memory_order_acq_rel) +
+			  (uint16_t)v);
+}
+
+/**
+ * Drop a reference to each segment of a packet; a segment whose last
+ * reference goes returns to its pool. NULL is ignored.
+ *
+ * @return 0, or -EINVAL if a segment was not in use or its pool refused it.
+ */
+static inline int
+hm_pktbuf_free(struct hm_pktbuf *m)
+{
+	int ret = 0;
+
+	while (m != NULL) {
+		struct hm_pktbuf *next = m->next;
+		uint16_t old = atomic_load_explicit(&m->refcnt, memory_order_relaxed);
+
+		if (__builtin_expect(old == 0, 0))
+			return -EINVAL;
+		if (old == 1 || hm_pktbuf_refcnt_update(m, -1) == 0) {
+			atomic_store_explicit(&m->refcnt, 0, memory_order_relaxed);
+			m->next = NULL;
+			if (hm_mempool_put(m->pool, m) < 0)
+				ret = -EINVAL;
+		}
+		m = next;
+	}
+	return ret;
+}
+
+/** @return the packet data of a buffer, cast to type t. */
+#define hm_pktbuf_mtod(m, t) ((t)(void *)((char *)(m)->buf_addr + (m)->data_off))
+
+/** @return the IOVA of the packet data. */
+static inline hm_iova_t
+hm_pktbuf_data_iova(const struct hm_pktbuf *m)
+{
+	return m->buf_iova + m->data_off;
+}
+
+/** @return the private area after the header. */
+static inline void *
+hm_pktbuf_priv(struct hm_pktbuf *m)
+{
+	return m + 1;
+}
+
+/** @return the free bytes before the data. */
+static inline uint16_t
+hm_pktbuf_headroom(const struct hm_pktbuf *m)
+{
+	return m->data_off;
+}
+
+/** @return the free bytes after the data of this segment. */
+static inline uint16_t
+hm_pktbuf_tailroom(const struct hm_pktbuf *m)
+{
+	return (uint16_t)(m->buf_len - m->data_off - m->data_len);
+}
+
+/**
+ * Grow the data of a one-segment packet by len bytes at its end.
+ * @return the first new byte, or NULL if the tailroom is too small.
+ */
+static inline char *
+hm_pktbuf_append(struct hm_pktbuf *m, uint16_t len)
+{
+	char *tail;
+
+	if (len > hm_pktbuf_tailroom(m))
+		return NULL;
+	tail = hm_pktbuf_mtod(m, char *) + m->data_len;
+	m->data_len = (uint16_t)(m->data_len + len);
+	m->pkt_len += len;
+	return tail;
+}
+
+/**
+ * Grow the data by len bytes in front.
+ * @return the new first byte, or NULL if the headroom is too small.
+ */
+static inline char *
+hm_pktbuf_prepend(struct hm_pktbuf *m, uint16_t len)
+{
+	if (len > m->data_off)
+		return NULL;
+	m->data_off = (uint16_t)(m->data_off - len);
+	m->data_len = (uint16_t)(m->data_len + len);
+	m->pkt_len += len;
+	return hm_pktbuf_mtod(m, char *);
+}
+
+/**
+ * Drop len bytes from the front of the data.
+ * @return the new first byte, or NULL if the segment holds fewer.
+ */
+static inline char *
+hm_pktbuf_adj(struct hm_pktbuf *m, uint16_t len)
+{
+	if (len > m->data_len)
+		return NULL;
+	m->data_off = (uint16_t)(m->data_off + len);
+	m->data_len = (uint16_t)(m->data_len - len);
+	m->pkt_len -= len;
+	return hm_pktbuf_mtod(m, char *);
+}
+
+/** Drop len bytes from the end of the data. @return 0, or -EINVAL if fewer. */
+static inline int
+hm_pktbuf_trim(struct hm_pktbuf *m, uint16_t len)
+{
+	if (len > m->data_len)
+		return -EINVAL;
+	m->data_len = (uint16_t)(m->data_len - len);
+	m->pkt_len -= len;
+	return 0;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HUGEMEM_MEMPOOL_H */

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HM_MEMPOOL_PVT_H
+#define HM_MEMPOOL_PVT_H
+
+/*
+ * Mempools' private state. Not installed.
+ *
+ * A pool is two kinds of buddy blocks, all PGF_MEMPOOL and owned by no
+ * process: one for the pool itself,
+ *
+ *   [struct hm_mempool][struct mempool_priv + reserve slots]
+ *   [HM_MAX_LCORE caches, 1 << cache_shift bytes each][the ring of free objects]
+ *
+ * and up to HM_MEMPOOL_MAX_CHUNKS blocks for the objects. In an object block,
+ * object k starts header_size + k * stride bytes in, and its struct
+ * hm_mempool_objhdr is the 32 bytes before it.
+ *
+ * Invariants (hm_mempool_audit checks them):
+ *  - every object is in exactly one of: the ring, one lcore cache, the
+ *    reserve, or handed out;
+ *  - the ring, caches and reserve hold only objects of the pool;
+ *  - a cache holds at most flushthresh objects, the reserve at most min_nr;
+ *  - every header names the pool and the object's IOVA; in a debug pool it
+ *    says free for exactly the free objects;
+ *  - put_slow has RESERVE_SHORT set whenever the reserve holds fewer than
+ *    min_nr (it may be set while it is full, for an instant).
+ *
+ * Locking: the table lock (create, free, lookup, walk) comes before the
+ * reserve lock. The ring is lock-free; an lcore cache is written only by its
+ * lcore's thread, or by a flush while that lcore is idle.
+ */
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <hugemem/mempool.h>
+
+#include "buddy_pvt.h"
+#include "eal_pvt.h"
+
+#define MEMPOOL "mempool"
+
+#define HM_MEMPOOL_MAGIC 0x4c4f4f504d454d48ULL /* "HMEMPOOL" */
+
+/* Object states in the header of a debug pool's objects. */
+#define OBJ_STATE_FREE	0x4545524645455246ULL /* "FREEFREE" */
+#define OBJ_STATE_INUSE 0x4553554e49535355ULL /* "USSINUSE" */
+
+/* put_slow bits. */
+#define PUT_SLOW_RESERVE_SHORT 0x80000000u
+#define PUT_SLOW_WAITERS       0x7fffffffu
+
+#define MEMPOOL_FLAGS                                                                              \
+	(HM_MEMPOOL_SP_PUT | HM_MEMPOOL_SC_GET | HM_MEMPOOL_NO_CACHE_ALIGN | HM_MEMPOOL_DEBUG)
+
+struct mempool_priv {
+	pthread_mutex_t lock;	 /* the reserve */
+	_Atomic uint32_t nr_res; /* objects in the reserve */
+	uint32_t header_size;	 /* from a block to its first object */
+	uint32_t block_order[HM_MEMPOOL_MAX_CHUNKS];
+	uint32_t chunk_objs[HM_MEMPOOL_MAX_CHUNKS];
+	void *reserve[]; /* min_nr slots */
+};
+
+/* Extra settings of a packet pool, set before the pool is published. */
+struct mempool_pkt_args {
+	uint32_t priv_size;
+	uint32_t data_room;
+};
+
+static inline struct mempool_priv *
+mempool_priv(const struct hm_mempool *mp)
+{
+	return (struct mempool_priv *)mp->priv;
+}
+
+/* mempool.c */
+int hm_mempool_subsys_init(const struct hm_eal_config *cfg, enum hm_proc_type type);
+void hm_mempool_subsys_cleanup(enum hm_proc_type type);
+struct hm_mempool *hm_mempool_create_pkt(const char *name, unsigned int n, unsigned int elt_size,
+					 unsigned int cache_size, unsigned int min_nr,
+					 hm_mempool_obj_cb_t *obj_init, void *obj_init_arg,
+					 int socket, unsigned int flags,
+					 const struct mempool_pkt_args *pkt);
+bool hm_mempool_is_pool(const struct hm_mempool *mp);
+/* The index of an object of mp, or -1. */
+long hm_mempool_obj_index(const struct hm_mempool *mp, const void *obj);
+
+#endif /* HM_MEMPOOL_PVT_H */
