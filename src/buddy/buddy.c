@@ -537,19 +537,98 @@ hm_buddy_free(void *addr)
 
 	if (pgf & PGF_OWNED) {
 		HM_LOG(ERR, BUDDY, "free %p: the block belongs to %s; use %s", addr,
-		       (pgf & PGF_MEMZONE) ? "a memzone"
-		       : (pgf & PGF_SLAB)  ? "a slab cache"
-		       : (pgf & PGF_RING)  ? "a ring"
+		       (pgf & PGF_MEMZONE)   ? "a memzone"
+		       : (pgf & PGF_SLAB)    ? "a slab cache"
+		       : (pgf & PGF_RING)    ? "a ring"
 		       : (pgf & PGF_MEMPOOL) ? "a mempool"
-					   : "kmalloc",
-		       (pgf & PGF_MEMZONE) ? "hm_memzone_free()"
-		       : (pgf & PGF_SLAB)  ? "hm_slab_free() on its objects"
-		       : (pgf & PGF_RING)  ? "hm_ring_free()"
+					     : "kmalloc",
+		       (pgf & PGF_MEMZONE)   ? "hm_memzone_free()"
+		       : (pgf & PGF_SLAB)    ? "hm_slab_free() on its objects"
+		       : (pgf & PGF_RING)    ? "hm_ring_free()"
 		       : (pgf & PGF_MEMPOOL) ? "hm_mempool_free()"
-					   : "hm_kfree()");
+					     : "hm_kfree()");
 		return -EINVAL;
 	}
 	return hm_buddy_free_block_of(addr, "free", false);
+}
+
+/*
+ * The kernel's alloc_pages_exact(): the smallest block that holds `size`,
+ * cut down to the pages asked for. The kept pages become allocated blocks
+ * of falling orders, each with the tag, so they free one by one; the rest
+ * goes back to the zone. The halves of a block are buddies, so a freed
+ * upper half cannot merge with the kept lower one.
+ */
+void *
+hm_buddy_alloc_exact_tagged(size_t size, int socket, unsigned int flags, int owner,
+			    unsigned int pgflags)
+{
+	uint64_t keep = (size + HM_BUDDY_PAGE_SIZE - 1) / HM_BUDDY_PAGE_SIZE;
+	unsigned int order = 0;
+	struct hm_zone *z;
+	uint32_t idx;
+	void *va;
+
+	while ((1ull << order) < keep && order <= HM_BUDDY_MAX_ORDER)
+		order++;
+	if (size == 0 || order > HM_BUDDY_MAX_ORDER) {
+		errno = size == 0 ? EINVAL : E2BIG;
+		return NULL;
+	}
+	va = hm_buddy_alloc_tagged(order, socket, flags & ~HM_BUDDY_ZERO, owner, pgflags);
+	if (va == NULL)
+		return NULL;
+	idx = (uint32_t)(((uint64_t)(uintptr_t)va - buddy->base_va) / HM_BUDDY_PAGE_SIZE);
+	z = &buddy->zones[buddy->pages[idx].zone];
+	hm_mutex_lock_shared(&z->lock, "zone");
+	while (keep < (1ull << order)) {
+		const uint32_t half = 1u << (order - 1);
+
+		order--;
+		buddy->pages[idx].order = (uint8_t)order;
+		if (keep <= half) {
+			free_one_block(z, idx + half, order);
+			continue;
+		}
+		/* The lower half stays whole; the upper one becomes a block of its own. */
+		idx += half;
+		keep -= half;
+		buddy->pages[idx].order = (uint8_t)order;
+		buddy->pages[idx].owner = owner;
+		atomic_store_explicit(&buddy->pages[idx].flags, (uint8_t)pgflags,
+				      memory_order_relaxed);
+		atomic_store_explicit(&buddy->pages[idx].state, PG_ALLOC, memory_order_release);
+	}
+	pthread_mutex_unlock(&z->lock);
+	if (flags & HM_BUDDY_ZERO)
+		memset(va, 0, size);
+	return va;
+}
+
+int
+hm_buddy_free_exact(void *addr, size_t size, const char *what)
+{
+	uint64_t left = (size + HM_BUDDY_PAGE_SIZE - 1) / HM_BUDDY_PAGE_SIZE;
+	char *va = addr;
+	int ret = 0;
+
+	while (left > 0 && ret == 0) {
+		uint32_t idx = allocated_head(va, what);
+		uint64_t pages;
+
+		if (idx == HM_PAGE_NIL)
+			return -EINVAL;
+		pages = 1ull << buddy->pages[idx].order;
+		if (pages > left) {
+			HM_LOG(ERR, BUDDY, "%s %p: a block of %" PRIu64 " pages passes the end",
+			       what, (void *)va, pages);
+			return -EINVAL;
+		}
+		ret = hm_buddy_free_block_of(va, what, false);
+		va += pages * HM_BUDDY_PAGE_SIZE;
+		left -= pages;
+	}
+	return ret;
 }
 
 int

@@ -153,6 +153,14 @@ void *hm_buddy_alloc_tagged(unsigned int order, int socket, unsigned int flags, 
 /* hm_dma_alloc() with a tag as above; `what` names the caller in its log lines. */
 void *hm_dma_alloc_tagged(size_t size, size_t align, int socket, unsigned int flags, int owner,
 			  unsigned int pgflags, const char *what);
+/*
+ * Exactly the pages that hold `size` bytes, contiguous in VA and IOVA, as
+ * the kernel's alloc_pages_exact(); free with hm_buddy_free_exact() and the
+ * same size.
+ */
+void *hm_buddy_alloc_exact_tagged(size_t size, int socket, unsigned int flags, int owner,
+				  unsigned int pgflags);
+int hm_buddy_free_exact(void *addr, size_t size, const char *what);
 /* Free an allocated block whatever its flags (memzone.c, reclaim). */
 int hm_buddy_free_block_of(void *addr, const char *what, bool direct);
 /* memzone.c: drop the memzones of a dead owner. Returns pages freed. */
