@@ -31,7 +31,8 @@
  * Every put is checked: an object of another pool or a pointer that is no
  * object of this pool (not on an object boundary of one of its blocks) is
  * refused with -EINVAL and nothing of that call is put, so the counts stay
- * exact. The check reads only the pool, never the object. A pool created
+ * exact. The check reads only the pool, never the object: a multiply, a
+ * rotate and a compare per object. A pool created
  * with HM_MEMPOOL_DEBUG also keeps each object's state in its header and
  * refuses a second put of an object.
  *
@@ -116,24 +117,27 @@ struct hm_mempool_cache {
 
 /** @internal A block the objects are carved from. */
 struct hm_mempool_chunk {
-	uintptr_t first; /* address of the first object */
-	uint64_t span;	 /* nb_objs * stride */
+	uintptr_t first;  /* address of the first object */
+	uint64_t nb_objs; /* objects in the block */
 };
 
 /** A mempool. Fields are read-only for users. */
 struct hm_mempool {
-	char name[HM_MEMPOOL_NAMESIZE];
-	uint64_t magic;		 /**< @internal HM_MEMPOOL_MAGIC while live */
+	/* The first cache line holds everything the inline paths read. */
 	uint32_t flags;		 /**< HM_MEMPOOL_* given at creation */
 	uint32_t cache_fast_max; /**< @internal largest n of the inline paths, 0: none */
-	struct hm_ring *ring;	 /**< @internal the shared free objects */
+	uint32_t cache_shift;	 /**< @internal log2 of the bytes of an lcore cache */
+	uint32_t stride_rot;	 /**< @internal trailing zero bits of the stride */
 	uint8_t *caches;	 /**< @internal HM_MAX_LCORE caches, 1 << cache_shift apart */
+	struct hm_ring *ring;	 /**< @internal the shared free objects */
+	uintptr_t fast_first;	 /**< @internal first object of a one-block pool */
+	uint64_t fast_nb_objs;	 /**< @internal its objects; 0 with several blocks */
+	uint64_t stride_inv;	 /**< @internal inverse of the stride's odd part, mod 2^64 */
+	uint64_t pad0;
 
-	uint32_t cache_shift;	   /**< @internal */
+	char name[HM_MEMPOOL_NAMESIZE];
+	uint64_t magic;		   /**< @internal HM_MEMPOOL_MAGIC while live */
 	uint32_t nb_chunks;	   /**< @internal */
-	uint64_t stride_inv;	   /**< @internal inverse of the stride's odd part, mod 2^64 */
-	uint64_t stride_lim;	   /**< @internal UINT64_MAX / stride */
-	uint32_t stride_rot;	   /**< @internal trailing zero bits of the stride */
 	uint32_t stride;	   /**< bytes from one object to the next */
 	uint32_t size;		   /**< objects in the pool */
 	uint32_t elt_size;	   /**< object size as created */
@@ -152,7 +156,7 @@ struct hm_mempool {
 	void *priv; /**< @internal the reserve, the blocks */
 	struct hm_mempool_lcore_stats other_stats
 	    __attribute__((aligned(64))); /**< @internal threads without an lcore */
-};
+} __attribute__((aligned(64)));
 
 /**
  * Called once per object at creation.
@@ -306,27 +310,59 @@ hm_mempool_obj_pool(const void *obj)
 }
 
 /**
+ * @internal Object index of a byte offset from a block's first object, if
+ * the offset is a multiple of the stride; otherwise a number above
+ * UINT64_MAX / stride. For stride = odd << rot this is the offset times the
+ * inverse of odd mod 2^64, rotated right by rot (the Granlund-Montgomery
+ * divisibility test): the rotation moves bits that a multiple of 2^rot would
+ * not have to the top. So one compare, index < objects in the block, tests
+ * both that the pointer is inside the block and that it is on a boundary.
+ */
+static inline uint64_t
+hm_mempool_stride_index(const struct hm_mempool *mp, uint64_t off)
+{
+	const uint32_t rot = mp->stride_rot;
+	uint64_t q = off * mp->stride_inv;
+
+	return (q >> rot) | (q << ((64 - rot) & 63));
+}
+
+/**
  * Whether obj is an object of mp: inside one of its blocks, on an object
- * boundary. A multiply and a rotate per block tried, no load from obj.
+ * boundary. A subtraction, a multiply, a rotate and a compare per block; no
+ * load from obj.
  */
 static inline bool
 hm_mempool_obj_valid(const struct hm_mempool *mp, const void *obj)
 {
-	for (uint32_t i = 0; i < mp->nb_chunks; i++) {
-		uint64_t off = (uint64_t)(uintptr_t)obj - mp->chunks[i].first;
-
-		if (off < mp->chunks[i].span) {
-			uint64_t q = off * mp->stride_inv;
-
-			/* off is a multiple of the stride iff the rotated
-			 * product is at most UINT64_MAX / stride. */
-			q = mp->stride_rot == 0
-				? q
-				: (q >> mp->stride_rot) | (q << (64 - mp->stride_rot));
-			return q <= mp->stride_lim;
-		}
-	}
+	for (uint32_t i = 0; i < mp->nb_chunks; i++)
+		if (hm_mempool_stride_index(mp, (uint64_t)(uintptr_t)obj - mp->chunks[i].first) <
+		    mp->chunks[i].nb_objs)
+			return true;
 	return false;
+}
+
+/**
+ * @internal The check of the inline put: whether every one of n pointers is
+ * an object of mp, without a branch per object. Only pools of one block and
+ * a stride of an odd number of cache lines (every cache-aligned pool that
+ * got its memory in one block) pass it; their rotate is by the constant 6.
+ * For the others fast_nb_objs is 0, the check fails, and the slow path
+ * makes the exact one.
+ */
+static inline bool
+hm_mempool_objs_valid_fast(const struct hm_mempool *mp, void *const *obj_table, unsigned int n)
+{
+	const uint64_t first = mp->fast_first, nb = mp->fast_nb_objs, inv = mp->stride_inv;
+	bool all = true;
+
+#pragma GCC unroll 4
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t q = ((uint64_t)(uintptr_t)obj_table[i] - first) * inv;
+
+		all &= ((q >> 6) | (q << 58)) < nb;
+	}
+	return all;
 }
 
 /** @internal The calling lcore's cache. */
@@ -369,7 +405,7 @@ hm_mempool_get_bulk(struct hm_mempool *mp, void **obj_table, unsigned int n)
 	if (__builtin_expect(n > len, 0))
 		return hm_mempool_get_slow(mp, obj_table, n);
 	len -= n;
-	memcpy(obj_table, &c->objs[len], (size_t)n * sizeof(void *));
+	hm_copy_ptrs(obj_table, &c->objs[len], n);
 	atomic_store_explicit(&c->len, len, memory_order_relaxed);
 	hm_mempool_stat_add(&c->stats.get_cached, n);
 	return 0;
@@ -405,10 +441,9 @@ hm_mempool_put_bulk(struct hm_mempool *mp, void *const *obj_table, unsigned int 
 	len = atomic_load_explicit(&c->len, memory_order_relaxed);
 	if (__builtin_expect(len + n > c->flushthresh, 0))
 		return hm_mempool_put_slow(mp, obj_table, n);
-	for (unsigned int i = 0; i < n; i++)
-		if (__builtin_expect(!hm_mempool_obj_valid(mp, obj_table[i]), 0))
-			return hm_mempool_put_slow(mp, obj_table, n);
-	memcpy(&c->objs[len], obj_table, (size_t)n * sizeof(void *));
+	if (__builtin_expect(!hm_mempool_objs_valid_fast(mp, obj_table, n), 0))
+		return hm_mempool_put_slow(mp, obj_table, n);
+	hm_copy_ptrs(&c->objs[len], obj_table, n);
 	atomic_store_explicit(&c->len, len + n, memory_order_relaxed);
 	hm_mempool_stat_add(&c->stats.put_cached, n);
 	return 0;

@@ -176,10 +176,35 @@ hm_ring_pause(void)
 #endif
 }
 
+/**
+ * @internal Copy n pointers, 4 at a time. Constant-size copies expand to
+ * vector moves; a loop or a memcpy() of n would become a call to memcpy.
+ */
+static inline __attribute__((always_inline)) void
+hm_copy_ptrs(void **dst, void *const *src, unsigned int n)
+{
+	unsigned int i = 0;
+
+	for (; i + 4 <= n; i += 4)
+		__builtin_memcpy(&dst[i], &src[i], 4 * sizeof(void *));
+	switch (n - i) {
+	case 3:
+		__builtin_memcpy(&dst[i], &src[i], 3 * sizeof(void *));
+		break;
+	case 2:
+		__builtin_memcpy(&dst[i], &src[i], 2 * sizeof(void *));
+		break;
+	case 1:
+		dst[i] = src[i];
+		break;
+	default:
+		break;
+	}
+}
+
 /*
  * @internal Copy n elements of esize bytes into the slots from index idx,
- * wrapping at the end. Pointers (esize 8) are copied one by one, which the
- * compiler unrolls and vectorises; other sizes by memcpy.
+ * wrapping at the end.
  */
 static inline __attribute__((always_inline)) void
 hm_ring_copy_in(struct hm_ring *r, uint32_t head, const void *src, unsigned int esize,
@@ -191,12 +216,14 @@ hm_ring_copy_in(struct hm_ring *r, uint32_t head, const void *src, unsigned int 
 	if (esize == sizeof(void *)) {
 		void **ring = (void **)(void *)r->slots;
 		void *const *obj = (void *const *)src;
-		unsigned int i;
 
-		for (i = 0; i < first; i++)
-			ring[idx + i] = obj[i];
-		for (; i < n; i++)
-			ring[i - first] = obj[i];
+		if (n == 1) { /* folds away the split for the single forms */
+			ring[idx] = obj[0];
+			return;
+		}
+		hm_copy_ptrs(&ring[idx], obj, first);
+		if (first < n)
+			hm_copy_ptrs(ring, obj + first, n - first);
 	} else {
 		memcpy(r->slots + (size_t)idx * esize, src, (size_t)first * esize);
 		if (first < n)
@@ -216,12 +243,14 @@ hm_ring_copy_out(const struct hm_ring *r, uint32_t head, void *dst, unsigned int
 	if (esize == sizeof(void *)) {
 		void *const *ring = (void *const *)(const void *)r->slots;
 		void **obj = (void **)dst;
-		unsigned int i;
 
-		for (i = 0; i < first; i++)
-			obj[i] = ring[idx + i];
-		for (; i < n; i++)
-			obj[i] = ring[i - first];
+		if (n == 1) {
+			obj[0] = ring[idx];
+			return;
+		}
+		hm_copy_ptrs(obj, &ring[idx], first);
+		if (first < n)
+			hm_copy_ptrs(obj + first, ring, n - first);
 	} else {
 		memcpy(dst, r->slots + (size_t)idx * esize, (size_t)first * esize);
 		if (first < n)

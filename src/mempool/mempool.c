@@ -46,17 +46,15 @@ hm_mempool_is_pool(const struct hm_mempool *mp)
 long
 hm_mempool_obj_index(const struct hm_mempool *mp, const void *obj)
 {
-	const struct mempool_priv *pv = mempool_priv(mp);
 	long base = 0;
 
-	if (!hm_mempool_obj_valid(mp, obj))
-		return -1;
 	for (uint32_t i = 0; i < mp->nb_chunks; i++) {
-		uint64_t off = (uint64_t)(uintptr_t)obj - mp->chunks[i].first;
+		uint64_t k =
+		    hm_mempool_stride_index(mp, (uint64_t)(uintptr_t)obj - mp->chunks[i].first);
 
-		if (off < mp->chunks[i].span)
-			return base + (long)(off / mp->stride);
-		base += pv->chunk_objs[i];
+		if (k < mp->chunks[i].nb_objs)
+			return base + (long)k;
+		base += (long)mp->chunks[i].nb_objs;
 	}
 	return -1;
 }
@@ -433,10 +431,7 @@ bad_create(const char *name, unsigned int n, unsigned int elt_size, unsigned int
 	return NULL;
 }
 
-/*
- * The divisibility test of hm_mempool_obj_valid(): for stride = odd << rot,
- * off is a multiple of stride iff rotr(off * inverse(odd), rot) <= max / stride.
- */
+/* The constants of hm_mempool_stride_index(). */
 static void
 stride_divisor(struct hm_mempool *mp)
 {
@@ -450,7 +445,6 @@ stride_divisor(struct hm_mempool *mp)
 		inv *= 2 - odd * inv;
 	HM_ASSERT(odd * inv == 1);
 	mp->stride_inv = inv;
-	mp->stride_lim = UINT64_MAX / mp->stride;
 }
 
 /* Smallest order whose block holds `bytes`. */
@@ -470,15 +464,27 @@ free_blocks(struct hm_mempool *mp)
 	struct mempool_priv *pv = mempool_priv(mp);
 
 	for (uint32_t i = 0; i < mp->nb_chunks; i++)
-		hm_buddy_free_block_of((void *)(mp->chunks[i].first - pv->header_size),
-				       "mempool block", false);
+		hm_buddy_free_exact((void *)(mp->chunks[i].first - pv->header_size),
+				    pv->block_bytes[i], "mempool block");
 	mp->nb_chunks = 0;
 }
 
+static void
+add_chunk(struct hm_mempool *mp, void *block, uint64_t bytes, uint64_t cnt)
+{
+	struct mempool_priv *pv = mempool_priv(mp);
+
+	mp->chunks[mp->nb_chunks].first = (uintptr_t)block + pv->header_size;
+	mp->chunks[mp->nb_chunks].nb_objs = cnt;
+	pv->block_bytes[mp->nb_chunks] = bytes;
+	mp->nb_chunks++;
+}
+
 /*
- * Carve the objects from buddy blocks: for what is left, the block that
- * holds it all, or the next smaller one when the larger would waste more
- * than an eighth, or smaller still when memory is fragmented.
+ * The object memory: one exact run if the buddy has a block that holds it
+ * all; else, for what is left, the block that holds it, or the next smaller
+ * one when the larger would waste more than an eighth, or smaller still when
+ * memory is fragmented.
  */
 static int
 alloc_blocks(struct hm_mempool *mp, int socket)
@@ -486,11 +492,17 @@ alloc_blocks(struct hm_mempool *mp, int socket)
 	struct mempool_priv *pv = mempool_priv(mp);
 	const unsigned int min_order = order_for(pv->header_size + (uint64_t)mp->stride);
 	uint64_t left = mp->size;
+	uint64_t whole = (uint64_t)pv->header_size + (uint64_t)mp->size * mp->stride;
+	void *block;
 
+	block = hm_buddy_alloc_exact_tagged(whole, socket, 0, HM_OWNER_NONE, PGF_MEMPOOL);
+	if (block != NULL) {
+		add_chunk(mp, block, whole, mp->size);
+		return 0;
+	}
 	while (left > 0) {
 		uint64_t need = (uint64_t)pv->header_size + left * mp->stride;
 		unsigned int order = order_for(need);
-		void *block = NULL;
 		uint64_t bytes, cnt;
 
 		if (mp->nb_chunks == HM_MEMPOOL_MAX_CHUNKS)
@@ -511,11 +523,7 @@ alloc_blocks(struct hm_mempool *mp, int socket)
 			cnt++;
 		if (cnt > left)
 			cnt = left;
-		mp->chunks[mp->nb_chunks].first = (uintptr_t)block + pv->header_size;
-		mp->chunks[mp->nb_chunks].span = cnt * mp->stride;
-		pv->block_order[mp->nb_chunks] = order;
-		pv->chunk_objs[mp->nb_chunks] = (uint32_t)cnt;
-		mp->nb_chunks++;
+		add_chunk(mp, block, bytes, cnt);
 		left -= cnt;
 	}
 	return 0;
@@ -530,7 +538,7 @@ populate(struct hm_mempool *mp, hm_mempool_obj_cb_t *obj_init, void *arg)
 	unsigned int idx = 0, nb = 0;
 
 	for (uint32_t i = 0; i < mp->nb_chunks; i++) {
-		for (uint32_t k = 0; k < pv->chunk_objs[i]; k++, idx++) {
+		for (uint64_t k = 0; k < mp->chunks[i].nb_objs; k++, idx++) {
 			void *obj = (void *)(mp->chunks[i].first + (uint64_t)k * mp->stride);
 			struct hm_mempool_objhdr *h = hm_mempool_get_header(obj);
 
@@ -667,6 +675,13 @@ hm_mempool_create_pkt(const char *name, unsigned int n, unsigned int elt_size,
 	mp->elt_size = elt_size;
 	mp->stride = (uint32_t)HM_ALIGN_CEIL(
 	    (uint64_t)mempool_priv(mp)->header_size + HM_ALIGN_CEIL(elt_size, align), align);
+	/*
+	 * An odd number of cache lines: consecutive objects start on different
+	 * memory channels (as DPDK spreads them), and the inline put check can
+	 * rotate by a constant (hm_mempool_objs_valid_fast()).
+	 */
+	if (align == 64 && (mp->stride / 64) % 2 == 0)
+		mp->stride += 64;
 	stride_divisor(mp);
 	if (pkt != NULL) {
 		mp->pktbuf_priv_size = pkt->priv_size;
@@ -681,6 +696,10 @@ hm_mempool_create_pkt(const char *name, unsigned int n, unsigned int elt_size,
 		mp = NULL;
 		errno = ENOMEM;
 		goto out;
+	}
+	if (mp->nb_chunks == 1 && mp->stride_rot == 6) {
+		mp->fast_first = mp->chunks[0].first;
+		mp->fast_nb_objs = mp->chunks[0].nb_objs;
 	}
 	populate(mp, obj_init, obj_init_arg);
 	mp->magic = HM_MEMPOOL_MAGIC;

@@ -11,7 +11,10 @@
  *   [struct hm_mempool][struct mempool_priv + reserve slots]
  *   [HM_MAX_LCORE caches, 1 << cache_shift bytes each][the ring of free objects]
  *
- * and up to HM_MEMPOOL_MAX_CHUNKS blocks for the objects. In an object block,
+ * and the object memory: one run of exactly the pages needed (the buddy's
+ * alloc_pages_exact), or when memory is too fragmented for that, up to
+ * HM_MEMPOOL_MAX_CHUNKS blocks. One block keeps the put check to one range
+ * and one divisibility test per object. In an object block,
  * object k starts header_size + k * stride bytes in, and its struct
  * hm_mempool_objhdr is the 32 bytes before it.
  *
@@ -54,12 +57,11 @@
 	(HM_MEMPOOL_SP_PUT | HM_MEMPOOL_SC_GET | HM_MEMPOOL_NO_CACHE_ALIGN | HM_MEMPOOL_DEBUG)
 
 struct mempool_priv {
-	pthread_mutex_t lock;	 /* the reserve */
-	_Atomic uint32_t nr_res; /* objects in the reserve */
-	uint32_t header_size;	 /* from a block to its first object */
-	uint32_t block_order[HM_MEMPOOL_MAX_CHUNKS];
-	uint32_t chunk_objs[HM_MEMPOOL_MAX_CHUNKS];
-	void *reserve[]; /* min_nr slots */
+	pthread_mutex_t lock;			     /* the reserve */
+	_Atomic uint32_t nr_res;		     /* objects in the reserve */
+	uint32_t header_size;			     /* from a block to its first object */
+	uint64_t block_bytes[HM_MEMPOOL_MAX_CHUNKS]; /* for hm_buddy_free_exact() */
+	void *reserve[];			     /* min_nr slots */
 };
 
 /* Extra settings of a packet pool, set before the pool is published. */

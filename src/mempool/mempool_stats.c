@@ -86,14 +86,12 @@ hm_mempool_stats_get(const struct hm_mempool *mp, unsigned int lcore, struct hm_
 int
 hm_mempool_obj_iter(struct hm_mempool *mp, hm_mempool_obj_cb_t *fn, void *arg)
 {
-	const struct mempool_priv *pv;
 	unsigned int idx = 0;
 
 	if (!hm_mempool_is_pool(mp) || fn == NULL)
 		return -EINVAL;
-	pv = mempool_priv(mp);
 	for (uint32_t i = 0; i < mp->nb_chunks; i++)
-		for (uint32_t k = 0; k < pv->chunk_objs[i]; k++, idx++)
+		for (uint64_t k = 0; k < mp->chunks[i].nb_objs; k++, idx++)
 			fn(mp, arg, (void *)(mp->chunks[i].first + (uint64_t)k * mp->stride), idx);
 	return (int)idx;
 }
