@@ -133,7 +133,8 @@ struct hm_mempool {
 	uintptr_t fast_first;	 /**< @internal first object of a one-block pool */
 	uint64_t fast_nb_objs;	 /**< @internal its objects; 0 with several blocks */
 	uint64_t stride_inv;	 /**< @internal inverse of the stride's odd part, mod 2^64 */
-	uint64_t pad0;
+	uint32_t ring_fast_max;	 /**< @internal largest n the inline paths take to the ring */
+	uint32_t pad0;
 
 	char name[HM_MEMPOOL_NAMESIZE];
 	uint64_t magic;		   /**< @internal HM_MEMPOOL_MAGIC while live */
@@ -396,11 +397,17 @@ hm_mempool_get_bulk(struct hm_mempool *mp, void **obj_table, unsigned int n)
 	struct hm_mempool_cache *c;
 	uint32_t len;
 
-	if (__builtin_expect(mp == NULL || obj_table == NULL || lcore >= HM_MAX_LCORE ||
-				 n - 1 >= mp->cache_fast_max,
-			     0))
+	if (__builtin_expect(mp == NULL || obj_table == NULL || lcore >= HM_MAX_LCORE, 0))
 		return hm_mempool_get_slow(mp, obj_table, n);
 	c = hm_mempool_cache_of(mp, lcore);
+	if (__builtin_expect(n - 1 >= mp->cache_fast_max, 0)) {
+		/* No cache, or more than it holds: straight to the ring. */
+		if (n - 1 >= mp->ring_fast_max ||
+		    hm_ring_dequeue_bulk(mp->ring, obj_table, n, NULL) != n)
+			return hm_mempool_get_slow(mp, obj_table, n);
+		hm_mempool_stat_add(&c->stats.get_other, n);
+		return 0;
+	}
 	len = atomic_load_explicit(&c->len, memory_order_relaxed);
 	if (__builtin_expect(n > len, 0))
 		return hm_mempool_get_slow(mp, obj_table, n);
@@ -433,15 +440,22 @@ hm_mempool_put_bulk(struct hm_mempool *mp, void *const *obj_table, unsigned int 
 	uint32_t len;
 
 	if (__builtin_expect(mp == NULL || obj_table == NULL || lcore >= HM_MAX_LCORE ||
-				 n - 1 >= mp->cache_fast_max ||
 				 atomic_load_explicit(&mp->put_slow, memory_order_relaxed) != 0,
 			     0))
 		return hm_mempool_put_slow(mp, obj_table, n);
 	c = hm_mempool_cache_of(mp, lcore);
+	if (__builtin_expect(n - 1 >= mp->cache_fast_max, 0)) {
+		/* No cache, or more than it holds: straight to the ring. A full
+		 * ring means a double put; the slow path says so. */
+		if (n - 1 >= mp->ring_fast_max || !hm_mempool_objs_valid_fast(mp, obj_table, n) ||
+		    hm_ring_enqueue_bulk(mp->ring, obj_table, n, NULL) != n)
+			return hm_mempool_put_slow(mp, obj_table, n);
+		hm_mempool_stat_add(&c->stats.put_other, n);
+		return 0;
+	}
 	len = atomic_load_explicit(&c->len, memory_order_relaxed);
-	if (__builtin_expect(len + n > c->flushthresh, 0))
-		return hm_mempool_put_slow(mp, obj_table, n);
-	if (__builtin_expect(!hm_mempool_objs_valid_fast(mp, obj_table, n), 0))
+	if (__builtin_expect(
+		len + n > c->flushthresh || !hm_mempool_objs_valid_fast(mp, obj_table, n), 0))
 		return hm_mempool_put_slow(mp, obj_table, n);
 	hm_copy_ptrs(&c->objs[len], obj_table, n);
 	atomic_store_explicit(&c->len, len + n, memory_order_relaxed);

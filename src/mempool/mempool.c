@@ -609,7 +609,9 @@ alloc_pool(const char *name, unsigned int n, unsigned int cache_size, unsigned i
 	mp->flags = flags;
 	mp->size = n;
 	mp->cache_size = cache_size;
+	/* Debug pools keep object states: every call takes the slow path. */
 	mp->cache_fast_max = (flags & HM_MEMPOOL_DEBUG) ? 0 : cache_size;
+	mp->ring_fast_max = (flags & HM_MEMPOOL_DEBUG) ? 0 : n;
 	mp->min_nr = min_nr;
 	mp->socket = socket;
 	mp->priv = (char *)mp + priv_off;
