@@ -132,6 +132,24 @@ debug_mark_in_use(void *const *obj_table, unsigned int n)
 }
 
 /*
+ * A get larger than the cache that the ring alone cannot serve: the rest
+ * from the ring, all the lcore's cache holds first.
+ */
+static bool
+get_ring_and_cache(struct hm_mempool *mp, unsigned int lcore, void **obj_table, unsigned int n)
+{
+	struct hm_mempool_cache *c = hm_mempool_cache_of(mp, lcore);
+	uint32_t len = atomic_load_explicit(&c->len, memory_order_relaxed);
+
+	if (len == 0 || len >= n ||
+	    hm_ring_dequeue_bulk(mp->ring, obj_table + len, n - len, NULL) != n - len)
+		return false;
+	hm_copy_ptrs(obj_table, c->objs, len);
+	atomic_store_explicit(&c->len, 0, memory_order_relaxed);
+	return true;
+}
+
+/*
  * An ordinary get: the lcore cache, refilled from the ring, or the ring.
  * Never the reserve. Returns 0 or -ENOENT; counts failures if asked to.
  */
@@ -162,6 +180,8 @@ get_common(struct hm_mempool *mp, void **obj_table, unsigned int n, bool count_f
 		}
 	} else {
 		ok = hm_ring_dequeue_bulk(mp->ring, obj_table, n, NULL) == n;
+		if (!ok && lcore < HM_MAX_LCORE && mp->cache_size != 0)
+			ok = get_ring_and_cache(mp, lcore, obj_table, n);
 	}
 	if (!ok) {
 		if (count_fail)
@@ -286,8 +306,8 @@ debug_mark_free(struct hm_mempool *mp, unsigned int lcore, void *const *obj_tabl
 		if (atomic_compare_exchange_strong(&hm_mempool_get_header(obj_table[i])->state,
 						   &want, OBJ_STATE_FREE))
 			continue;
-		while (i-- > 0)
-			atomic_store(&hm_mempool_get_header(obj_table[i])->state, OBJ_STATE_INUSE);
+		for (unsigned int j = 0; j < i; j++)
+			atomic_store(&hm_mempool_get_header(obj_table[j])->state, OBJ_STATE_INUSE);
 		return put_refuse(mp, lcore, "object %p (entry %u) is not in use: a double put?",
 				  obj_table[i], i);
 	}
@@ -422,7 +442,7 @@ bad_create(const char *name, unsigned int n, unsigned int elt_size, unsigned int
 		return "object size (1 B .. 64 MiB)";
 	if (cache_size > HM_MEMPOOL_CACHE_MAX_SIZE)
 		return "cache size (at most 512)";
-	if ((uint64_t)cache_size * 3 / 2 > n)
+	if ((uint64_t)cache_size * 3 > (uint64_t)n * 2)
 		return "cache size (1.5 times it must not exceed the object count)";
 	if (min_nr > n)
 		return "reserve (above the object count)";

@@ -166,10 +166,11 @@ hm_ring_create_elem(const char *name, unsigned int esize, unsigned int count, in
 		    unsigned int flags)
 {
 	ssize_t memsize = hm_ring_get_memsize_elem(esize, count, flags);
+	const struct hm_buddy *buddy = hm_buddy_get();
 	struct hm_ring *r = NULL;
 	unsigned int slot;
 
-	if (table == NULL) {
+	if (table == NULL || buddy == NULL) {
 		HM_LOG(ERR, RING, "create %.*s: hugemem is not initialised", HM_RING_NAMESIZE,
 		       name ? name : "(null)");
 		errno = ENODEV;
@@ -202,7 +203,7 @@ hm_ring_create_elem(const char *name, unsigned int esize, unsigned int count, in
 		goto out;
 	}
 	hm_ring_init_elem(r, name, esize, count, flags);
-	r->socket = socket;
+	r->socket = hm_buddy_page_socket(buddy, hm_buddy_page_index(buddy, r));
 	r->magic = HM_RING_MAGIC;
 	table->rings[slot] = r;
 	HM_LOG(DEBUG, RING, "ring %s: %u elements of %u B in %u slots, %s/%s", name, r->capacity,
