@@ -505,7 +505,7 @@ struct hm_pktbuf {
  *
  * @param priv_size bytes after struct hm_pktbuf for the application, a
  *                  multiple of 8, at most 1024
- * @param data_room buffer bytes, headroom included, at most 65535
+ * @param data_room buffer bytes, headroom included, 1 .. 65535
  * @return as hm_mempool_create(), which it calls with a cache-aligned layout
  *   and no reserve.
  */
@@ -570,7 +570,9 @@ hm_pktbuf_refcnt_update(struct hm_pktbuf *m, int16_t v)
  * Drop a reference to each segment of a packet; a segment whose last
  * reference goes returns to its pool. NULL is ignored.
  *
- * @return 0, or -EINVAL if a segment was not in use or its pool refused it.
+ * @return 0, or -EINVAL if a segment's pool refused it, or if a segment
+ *   had no reference (already free): then that segment and the ones after
+ *   it are left alone, since its next pointer cannot be trusted.
  */
 static inline int
 hm_pktbuf_free(struct hm_pktbuf *m)
