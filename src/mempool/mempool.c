@@ -549,6 +549,24 @@ alloc_blocks(struct hm_mempool *mp, int socket)
 	return 0;
 }
 
+/* Blocks in address order, so objects are numbered and iterated that way. */
+static void
+sort_blocks(struct hm_mempool *mp)
+{
+	struct mempool_priv *pv = mempool_priv(mp);
+
+	for (uint32_t i = 1; i < mp->nb_chunks; i++)
+		for (uint32_t j = i; j > 0 && mp->chunks[j].first < mp->chunks[j - 1].first; j--) {
+			struct hm_mempool_chunk c = mp->chunks[j];
+			uint64_t bytes = pv->block_bytes[j];
+
+			mp->chunks[j] = mp->chunks[j - 1];
+			pv->block_bytes[j] = pv->block_bytes[j - 1];
+			mp->chunks[j - 1] = c;
+			pv->block_bytes[j - 1] = bytes;
+		}
+}
+
 /* Write every header, call the user's init, and put the objects in the reserve and the ring. */
 static void
 populate(struct hm_mempool *mp, hm_mempool_obj_cb_t *obj_init, void *arg)
@@ -719,6 +737,7 @@ hm_mempool_create_pkt(const char *name, unsigned int n, unsigned int elt_size,
 		errno = ENOMEM;
 		goto out;
 	}
+	sort_blocks(mp);
 	if (mp->nb_chunks == 1 && mp->stride_rot == 6) {
 		mp->fast_first = mp->chunks[0].first;
 		mp->fast_nb_objs = mp->chunks[0].nb_objs;
