@@ -1669,7 +1669,8 @@ END_TEST
 
 START_TEST(gets_puts_and_queries_refuse_bad_arguments_and_counts_stay_exact)
 {
-	static uint64_t fake[1024]; /* zeroes where a pool is expected */
+	/* Zeroes where a pool is expected, aligned as a pool is (no misaligned access). */
+	static _Alignas(struct hm_mempool) uint64_t fake[1024];
 	struct hm_mempool *mp, *bogus = (struct hm_mempool *)fake;
 	struct hm_mempool_stats st;
 	void *table[65], *obj;
