@@ -32,12 +32,16 @@
  * process, hm_ring_lookup() from any other, at the same address. A ring can
  * also be laid out in memory of the caller's with hm_ring_init().
  *
- * A thread that stops between moving a head and moving its tail (killed in
- * the middle of an enqueue) blocks the other threads of its side on a
- * multi-producer or multi-consumer ring, as with DPDK's rte_ring.
+ * A thread that stops between moving a head and moving its tail blocks the
+ * other threads of its side on a multi-producer or multi-consumer ring, as
+ * with DPDK's rte_ring. Unlike rte_ring, a waiting thread yields its CPU
+ * after HM_RING_SPINS_BEFORE_YIELD pauses, so a preempted thread gets to
+ * finish even with more threads than CPUs; a thread killed there blocks
+ * its side for good.
  */
 
 #include <errno.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -56,6 +60,9 @@ extern "C" {
 #define HM_RING_MAX_RINGS 256
 /** Most slots of a ring. */
 #define HM_RING_SZ_MAX (1u << 28)
+
+/** Pauses a thread waiting for another's tail makes before it yields its CPU. */
+#define HM_RING_SPINS_BEFORE_YIELD 256
 
 /** Creation flags. */
 #define HM_RING_SP_ENQ	 0x1u /**< one producer thread at a time */
@@ -308,8 +315,19 @@ static inline __attribute__((always_inline)) void
 hm_ring_update_tail(struct hm_ring_headtail *me, uint32_t old_head, unsigned int n, bool single)
 {
 	if (!single)
-		while (atomic_load_explicit(&me->tail, memory_order_acquire) != old_head)
-			hm_ring_pause();
+		for (unsigned int spins = 1;
+		     atomic_load_explicit(&me->tail, memory_order_acquire) != old_head; spins++) {
+			/*
+			 * The thread ahead of us was preempted between its head
+			 * and its tail: after a while, give it our CPU instead of
+			 * spinning until its time slice comes (more threads than
+			 * CPUs would otherwise crawl).
+			 */
+			if (spins % HM_RING_SPINS_BEFORE_YIELD == 0)
+				sched_yield();
+			else
+				hm_ring_pause();
+		}
 	atomic_store_explicit(&me->tail, old_head + n, memory_order_release);
 }
 
