@@ -7,9 +7,12 @@
  * Lock-free rings in shared memory.
  *
  * A ring is a fixed-size FIFO of elements: pointers (8 bytes), or elements
- * of any size that is a multiple of 4 bytes, fixed at creation. Its slots
- * are a power of two; its capacity is the number of slots minus one, or any
- * count up to the slots with HM_RING_EXACT_SZ.
+ * of 4 to 1024 bytes in steps of 4, fixed at creation. A ring asked for
+ * `count` elements holds at least that many: its slots are the smallest
+ * power of two above count and its capacity is the slots minus one (1024
+ * gives 2048 slots, unlike rte_ring's 1024 slots); with HM_RING_EXACT_SZ
+ * the capacity is count exactly, in the smallest power of two of slots that
+ * holds it. Names are 1 to 31 printable characters without spaces.
  *
  * The ring keeps two head/tail pairs, one for the producers and one for the
  * consumers, each on its own pair of cache lines. An enqueue moves the
