@@ -351,7 +351,7 @@ hm_mempool_obj_valid(const struct hm_mempool *mp, const void *obj)
  * For the others fast_nb_objs is 0, the check fails, and the slow path
  * makes the exact one.
  */
-static inline bool
+static inline __attribute__((always_inline)) bool
 hm_mempool_objs_valid_fast(const struct hm_mempool *mp, void *const *obj_table, unsigned int n)
 {
 	const uint64_t first = mp->fast_first, nb = mp->fast_nb_objs, inv = mp->stride_inv;
@@ -390,7 +390,7 @@ hm_mempool_stat_add(_Atomic uint64_t *c, uint64_t v)
  * @return 0, -ENOENT (fewer than n free where this lcore can take them),
  *   -EINVAL (NULL pool or table, n 0 or above the pool size).
  */
-static inline int
+static inline __attribute__((always_inline)) int
 hm_mempool_get_bulk(struct hm_mempool *mp, void **obj_table, unsigned int n)
 {
 	const unsigned int lcore = hm_this_lcore_;
@@ -419,7 +419,7 @@ hm_mempool_get_bulk(struct hm_mempool *mp, void **obj_table, unsigned int n)
 }
 
 /** Get one object. @return 0, -ENOENT, -EINVAL (as hm_mempool_get_bulk()). */
-static inline int
+static inline __attribute__((always_inline)) int
 hm_mempool_get(struct hm_mempool *mp, void **obj)
 {
 	return hm_mempool_get_bulk(mp, obj, 1);
@@ -432,7 +432,7 @@ hm_mempool_get(struct hm_mempool *mp, void **obj)
  *   entry that is not an object of mp, or in a debug pool an object not in
  *   use): then nothing is put.
  */
-static inline int
+static inline __attribute__((always_inline)) int
 hm_mempool_put_bulk(struct hm_mempool *mp, void *const *obj_table, unsigned int n)
 {
 	const unsigned int lcore = hm_this_lcore_;
@@ -464,7 +464,7 @@ hm_mempool_put_bulk(struct hm_mempool *mp, void *const *obj_table, unsigned int 
 }
 
 /** Put one object back. @return 0 or -EINVAL (as hm_mempool_put_bulk()). */
-static inline int
+static inline __attribute__((always_inline)) int
 hm_mempool_put(struct hm_mempool *mp, void *obj)
 {
 	return hm_mempool_put_bulk(mp, &obj, 1);

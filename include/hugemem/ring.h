@@ -298,10 +298,8 @@ hm_ring_move_head(struct hm_ring_headtail *me, const struct hm_ring_headtail *ot
 			atomic_store_explicit(&me->head, head + take, memory_order_relaxed);
 		} else if (!atomic_compare_exchange_weak_explicit(&me->head, &head, head + take,
 								  memory_order_acquire,
-								  memory_order_acquire)) {
-			hm_ring_pause();
+								  memory_order_acquire))
 			continue;
-		}
 		*old_head = head;
 		*entries = avail - take;
 		return take;
