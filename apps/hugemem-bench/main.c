@@ -123,8 +123,16 @@
  * everything named bench_<its pid>_ (a child that crashed or was killed
  * could not clean up) and warns if it found any.
  *
- * Sections: --sections picks the tables (init, lookups, alloc, slab; all by
- * default) and so the children that run.
+ *   ring     hm_ring against rte_ring, and
+ *   mempool  hm_mempool against rte_mempool on its "ring_mp_mc" ops, on 1
+ *            and 2 lcores ("-l 0-1"), in one child per EAL that serves
+ *            both sections: see the top comments of bench_ring.c and
+ *            bench_mempool.c for what is timed and checked.
+ *
+ * Sections: --sections picks the tables (init, lookups, alloc, slab, ring,
+ * mempool; all by default) and so the children that run. The order of the
+ * children rotates over the kinds those sections need, so that with one
+ * section's two children hugemem and DPDK swap places every round.
  *
  * Exit: 0 on success or SKIPPED (no usable hugepages), 1 on a failure, 2 on a
  * bad option, 130 when interrupted.
@@ -168,6 +176,8 @@
 
 /* Private: where hugemem puts a prefix's runtime directory (for the sweep). */
 #include "eal_pvt.h"
+
+#include "bench.h"
 
 #define BENCH "hugemem-bench"
 
@@ -248,6 +258,8 @@ enum bench_kind {
 	KIND_HM_SLAB,	  /* hm_eal_init() -l 0-1, then hm_kmalloc() and hm_slab_alloc() */
 	KIND_DPDK_SLAB,	  /* rte_eal_init() -l 0-1, then rte_malloc() */
 	KIND_MALLOC_SLAB, /* no EAL: glibc, jemalloc and mimalloc on pinned pthreads */
+	KIND_HM_QUEUES,	  /* hm_eal_init() -l 0-1, then hm_ring and hm_mempool */
+	KIND_DPDK_QUEUES, /* rte_eal_init() -l 0-1, then rte_ring and rte_mempool */
 	NB_KINDS,
 };
 
@@ -257,16 +269,20 @@ enum section {
 	SECTION_LOOKUPS,
 	SECTION_ALLOC, /* the DMA alloc/free and fragmentation tables */
 	SECTION_SLAB,
+	SECTION_RING,
+	SECTION_MEMPOOL,
 	NB_SECTIONS,
 };
 
 #define ALL_SECTIONS ((1u << NB_SECTIONS) - 1)
 
 static const char *const section_names[NB_SECTIONS] = {
-    [SECTION_INIT] = "init",
-    [SECTION_LOOKUPS] = "lookups",
-    [SECTION_ALLOC] = "alloc",
-    [SECTION_SLAB] = "slab",
+    [SECTION_INIT] = "init",	   /* hm_eal_init() against rte_eal_init() */
+    [SECTION_LOOKUPS] = "lookups", /* VA -> IOVA translations */
+    [SECTION_ALLOC] = "alloc",	   /* DMA blocks, memzones, fragmentation */
+    [SECTION_SLAB] = "slab",	   /* kmalloc and slab caches against malloc()s */
+    [SECTION_RING] = "ring",	   /* bench_ring.c */
+    [SECTION_MEMPOOL] = "mempool", /* bench_mempool.c */
 };
 
 enum lookup_method {
@@ -289,6 +305,7 @@ struct kind_desc {
 	uint32_t lookups;  /* bit mask of enum lookup_method timed in this child */
 
 	bool slab;	    /* run the slab section instead of the lookups */
+	bool queues;	    /* run the ring and mempool sections asked for */
 	bool no_eal;	    /* initialise no EAL at all (the malloc()-like peers) */
 	const char *lcores; /* the EALs' -l; NULL: "0" */
 	uint32_t sections;  /* bit mask of the enum section that need this child */
@@ -348,6 +365,19 @@ static const struct kind_desc kinds[NB_KINDS] = {
 			  .slab = true,
 			  .no_eal = true,
 			  .sections = 1u << SECTION_SLAB},
+    [KIND_HM_QUEUES] = {.label = "hugemem rings and mempools",
+			.tag = "hmq",
+			.is_hm = true,
+			.socket_mem = true,
+			.queues = true,
+			.lcores = "0-1",
+			.sections = 1u << SECTION_RING | 1u << SECTION_MEMPOOL},
+    [KIND_DPDK_QUEUES] = {.label = "DPDK rings and mempools",
+			  .tag = "dpdkq",
+			  .socket_mem = true,
+			  .queues = true,
+			  .lcores = "0-1",
+			  .sections = 1u << SECTION_RING | 1u << SECTION_MEMPOOL},
 };
 
 static const char *const lookup_labels[NB_LOOKUPS] = {
@@ -517,6 +547,10 @@ struct child_result {
 	/* Slab children only: per allocator, its rows or why it did not run. */
 	struct slab_result slab[NB_SLAB_ALLOCS][NB_SLAB_ROWS];
 	char slab_skipped[NB_SLAB_ALLOCS][192];
+
+	/* Ring and mempool children only. */
+	struct bench_ring_result ring;
+	struct bench_mempool_result mempool;
 };
 
 struct bench_opts {
@@ -2191,6 +2225,26 @@ out:
 		hm_bench_caches_check(caches, kmalloc_live, r);
 }
 
+/* ------------------------------------------------------- ring and mempool */
+
+/* A ring and mempool child: the sections asked for, in bench_ring.c and bench_mempool.c. */
+static void
+measure_queues(const struct kind_desc *k, uint32_t sections, const struct eal_ops *ops,
+	       struct child_result *r)
+{
+	enum bench_lib lib = k->is_hm ? BENCH_LIB_HM : BENCH_LIB_DPDK;
+	char err[sizeof(r->error)] = "";
+
+	if ((sections & 1u << SECTION_RING) &&
+	    bench_ring_measure(lib, ops->run_on_lcores, &r->ring, err, sizeof(err)) < 0) {
+		result_fail(r, CHILD_ERROR, "%s", err);
+		return;
+	}
+	if ((sections & 1u << SECTION_MEMPOOL) &&
+	    bench_mempool_measure(lib, ops->run_on_lcores, &r->mempool, err, sizeof(err)) < 0)
+		result_fail(r, CHILD_ERROR, "%s", err);
+}
+
 /* ------------------------------------------------------------- a child */
 
 /* argv for an EAL, built in storage the EAL may rearrange. */
@@ -2368,6 +2422,8 @@ run_child(enum bench_kind kind, unsigned int round, const struct bench_opts *o, 
 
 	if (k->slab)
 		measure_slab(kind, round, ops, r);
+	else if (k->queues)
+		measure_queues(k, o->sections, ops, r);
 	else
 		measure_eal(k, ops, r);
 
@@ -3228,13 +3284,14 @@ usage(FILE *f)
 		"hm_dma_alloc()/hm_memzone_reserve() against rte_malloc()/rte_memzone_reserve(),\n"
 		"with the fragmentation each leaves after a long random trace, and\n"
 		"hm_kmalloc()/hm_slab_alloc() against glibc malloc, jemalloc, mimalloc and\n"
-		"rte_malloc() on 1 and 2 lcores; each EAL in a child process of its own; prints\n"
+		"rte_malloc() on 1 and 2 lcores, and hm_ring/hm_mempool against rte_ring and\n"
+		"rte_mempool (ring_mp_mc); each EAL in a child process of its own; prints\n"
 		"medians, bests and ratios.\n"
 		"  --rounds N       rounds; each runs every kind of child once (default %d)\n"
 		"  --huge-dir DIR   hugetlbfs mount with 2 MiB pages (default %s)\n"
 		"  --mem MB         memory per EAL in MiB, a multiple of 2 (default %d)\n"
 		"  --sections LIST  tables to measure, comma-separated: init, lookups, alloc,\n"
-		"                   slab, or all (default all)\n"
+		"                   slab, ring, mempool, or all (default all)\n"
 		"  -h, --help       this help\n",
 		DEFAULT_ROUNDS, DEFAULT_HUGE_DIR, DEFAULT_MEM_MB);
 }
@@ -3335,7 +3392,7 @@ parse_options(int argc, char **argv, struct bench_opts *o)
 			if (parse_sections(optarg, &o->sections) < 0) {
 				fprintf(stderr,
 					BENCH ": --sections %s: expected a comma-separated list of "
-					      "init, lookups, alloc, slab or all\n",
+					      "init, lookups, alloc, slab, ring, mempool or all\n",
 					optarg);
 				return -EINVAL;
 			}
@@ -3448,22 +3505,23 @@ sweep_leftovers(const struct bench_opts *o)
 }
 
 /*
- * The slab section runs on CPUs 0 and 1 ("-l 0-1"). If this process may not
- * use both, say so loudly and drop the section.
+ * The slab, ring and mempool sections run on CPUs 0 and 1 ("-l 0-1"). If
+ * this process may not use both, say so loudly and drop those sections.
  */
 static void
 skip_slab_without_two_cpus(struct bench_opts *o)
 {
+	const uint32_t two_cpus = 1u << SECTION_SLAB | 1u << SECTION_RING | 1u << SECTION_MEMPOOL;
 	cpu_set_t cpus;
 
-	if (!(o->sections & 1u << SECTION_SLAB))
+	if (!(o->sections & two_cpus))
 		return;
 	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_ISSET(0, &cpus) &&
 	    CPU_ISSET(1, &cpus))
 		return;
-	printf("SKIPPED: " BENCH ": the slab section runs on CPUs 0 and 1 (-l 0-1), and this "
-	       "process may not use both\n");
-	o->sections &= ~(1u << SECTION_SLAB);
+	printf("SKIPPED: " BENCH ": the slab, ring and mempool sections run on CPUs 0 and 1 (-l "
+	       "0-1), and this process may not use both\n");
+	o->sections &= ~two_cpus;
 }
 
 /*
@@ -3553,18 +3611,26 @@ account_child(struct bench_results *br, const struct bench_opts *o, unsigned int
 }
 
 /*
- * Every round runs one child of each kind, one at a time, starting one kind
- * later than the round before. Stops at the first failure or signal.
+ * Every round runs one child of each kind the sections need, one at a time,
+ * starting one kind later than the round before. The rotation is over those
+ * kinds only, so that a section's hugemem and DPDK children swap places
+ * every round. Stops at the first failure or signal.
  */
 static void
 run_rounds(struct bench_results *br, const struct bench_opts *o)
 {
+	enum bench_kind order[NB_KINDS];
+	unsigned int nb = 0;
+
+	for (unsigned int k = 0; k < NB_KINDS; k++)
+		if (kinds[k].sections & o->sections)
+			order[nb++] = (enum bench_kind)k;
 	for (unsigned int round = 0; round < o->rounds; round++) {
 		fprintf(stderr, BENCH ": round %u/%u\n", round + 1, o->rounds);
-		for (unsigned int i = 0; i < NB_KINDS; i++) {
-			enum bench_kind k = (enum bench_kind)((round + i) % NB_KINDS);
+		for (unsigned int i = 0; i < nb; i++) {
+			enum bench_kind k = order[(round + i) % nb];
 
-			if (br->skipped[k][0] != '\0' || !(kinds[k].sections & o->sections))
+			if (br->skipped[k][0] != '\0')
 				continue;
 			spawn_child(k, round, o, &br->r[round * NB_KINDS + k]);
 			if (interrupted)
@@ -3574,6 +3640,28 @@ run_rounds(struct bench_results *br, const struct bench_opts *o)
 				return;
 		}
 	}
+}
+
+/* The ring and mempool tables, from bench_ring.c and bench_mempool.c. */
+static void
+print_queue_tables(const struct bench_results *br, uint32_t sections)
+{
+	const struct bench_ring_result *hm_ring[MAX_ROUNDS], *dpdk_ring[MAX_ROUNDS];
+	const struct bench_mempool_result *hm_mp[MAX_ROUNDS], *dpdk_mp[MAX_ROUNDS];
+
+	for (unsigned int i = 0; i < br->rounds; i++) {
+		const struct child_result *hm = result_at(br, i, KIND_HM_QUEUES);
+		const struct child_result *dpdk = result_at(br, i, KIND_DPDK_QUEUES);
+
+		hm_ring[i] = hm != NULL ? &hm->ring : NULL;
+		dpdk_ring[i] = dpdk != NULL ? &dpdk->ring : NULL;
+		hm_mp[i] = hm != NULL ? &hm->mempool : NULL;
+		dpdk_mp[i] = dpdk != NULL ? &dpdk->mempool : NULL;
+	}
+	if (sections & 1u << SECTION_RING)
+		bench_ring_print(hm_ring, dpdk_ring, br->rounds);
+	if (sections & 1u << SECTION_MEMPOOL)
+		bench_mempool_print(hm_mp, dpdk_mp, br->rounds);
 }
 
 static void
@@ -3596,6 +3684,8 @@ print_summary(const struct bench_results *br, const struct bench_opts *o)
 	}
 	if (o->sections & 1u << SECTION_SLAB)
 		print_slab_table(br);
+	if (o->sections & (1u << SECTION_RING | 1u << SECTION_MEMPOOL))
+		print_queue_tables(br, o->sections);
 	for (unsigned int i = 0; i < br->rounds; i++) {
 		const struct child_result *r = result_at(br, i, KIND_HM);
 
@@ -3649,7 +3739,7 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	printf(BENCH ": hugemem %s vs %s, %u MiB of 2 MiB pages from %s per EAL, IOVA as PA,\n"
-		     "  lcore 0 (the slab section: lcores 0-1), %u rounds of one child per kind, "
+		     "  lcore 0 (slab, ring, mempool: 0-1), %u rounds of one child per kind, "
 		     "order rotated\n  each round; sections:",
 	       hm_version(), rte_version(), o.mem_mb, o.huge_dir, o.rounds);
 	for (unsigned int i = 0; i < NB_SECTIONS; i++)

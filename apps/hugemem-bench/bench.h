@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#ifndef HUGEMEM_BENCH_H
+#define HUGEMEM_BENCH_H
+
+/*
+ * hugemem-bench's private interface between main.c (children, rounds,
+ * options) and the sections that live in files of their own: the ring
+ * section (bench_ring.c) and the mempool section (bench_mempool.c).
+ *
+ * A section's child calls bench_*_measure() once its EAL is up, with the
+ * EAL's lcore launcher; the result is plain data that travels to the parent
+ * in struct child_result. The parent hands every round's result of both
+ * EALs to bench_*_print(), which prints the table from the medians.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+/* The ring section's rows: the table in bench_ring.c has this many. */
+#define BENCH_RING_NB_ROWS 22
+/* The mempool section's rows: the table in bench_mempool.c has this many. */
+#define BENCH_MEMPOOL_NB_ROWS 12
+
+/* The two libraries compared; the sections write one loop for both. */
+enum bench_lib {
+	BENCH_LIB_HM,
+	BENCH_LIB_DPDK,
+};
+
+/*
+ * fn(arg) on n lcores at once: 1 (the calling thread, the main lcore) or
+ * every lcore of the EAL (main included). main.c's hm_run_on_lcores() and
+ * dpdk_run_on_lcores(). @return 0, or a negative errno and nothing ran.
+ */
+typedef int(bench_launch_fn)(int (*fn)(void *arg), void *arg, unsigned int n);
+
+/* One timed row on one side: objects through it and the wall time it took. */
+struct bench_row {
+	uint64_t objs;	    /* 0: the row did not run */
+	uint64_t ns;	    /* from the first thread's start to the last thread's end */
+	uint64_t off_ns;    /* summed over the threads: wall time not spent on their CPU */
+	uint64_t thread_ns; /* summed over the threads: wall time of each one's loop */
+};
+
+struct bench_ring_result {
+	uint32_t ran;	   /* the section ran in this child */
+	uint32_t size;	   /* slots of the ring */
+	uint32_t capacity; /* most objects it holds */
+	uint32_t pad;
+	struct bench_row row[BENCH_RING_NB_ROWS];
+};
+
+struct bench_mempool_result {
+	uint32_t ran;	    /* the section ran in this child */
+	uint32_t size;	    /* objects per pool */
+	uint32_t elt_size;  /* bytes per object, as created */
+	uint32_t stride;    /* bytes from one object to the next, header included */
+	uint32_t nb_chunks; /* hugemem: memory blocks the objects are carved from */
+	uint32_t pad;
+	struct bench_row row[BENCH_MEMPOOL_NB_ROWS];
+};
+
+/*
+ * Time every ring row on this child's EAL. @return 0, or -1 with the first
+ * failure (a wrong object, a count that did not come back) in err.
+ */
+int bench_ring_measure(enum bench_lib lib, bench_launch_fn *launch, struct bench_ring_result *out,
+		       char *err, size_t len);
+
+/* As bench_ring_measure(), for the mempool rows. */
+int bench_mempool_measure(enum bench_lib lib, bench_launch_fn *launch,
+			  struct bench_mempool_result *out, char *err, size_t len);
+
+/*
+ * Print a section's table from the results of every round: hm[i] and
+ * dpdk[i] are round i's, NULL where that child has no result.
+ */
+void bench_ring_print(const struct bench_ring_result *const *hm,
+		      const struct bench_ring_result *const *dpdk, unsigned int rounds);
+void bench_mempool_print(const struct bench_mempool_result *const *hm,
+			 const struct bench_mempool_result *const *dpdk, unsigned int rounds);
+
+/* ------------------------------------------------ shared by the sections */
+
+/*
+ * CLOCK_MONOTONIC, read twice per thread and row, around the whole timed
+ * loop: the vDSO read (~20 ns) is lost in loops of tens of milliseconds,
+ * and the clock is the same on every CPU, so one thread's start and the
+ * other's end can be subtracted.
+ */
+static inline uint64_t
+bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The calling thread's CPU time, read next to bench_now_ns(): the wall time
+ * of a loop minus its CPU time is the time the thread was descheduled (other
+ * processes on its CPU), which goes into the figures and is reported.
+ */
+static inline uint64_t
+bench_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* A thread's clocks around its timed loop. */
+struct bench_clocks {
+	uint64_t start_ns, end_ns;
+	uint64_t cpu_start_ns, cpu_end_ns;
+};
+
+static inline void
+bench_clocks_start(struct bench_clocks *c)
+{
+	c->cpu_start_ns = bench_cpu_ns();
+	c->start_ns = bench_now_ns();
+}
+
+static inline void
+bench_clocks_stop(struct bench_clocks *c)
+{
+	c->end_ns = bench_now_ns();
+	c->cpu_end_ns = bench_cpu_ns();
+}
+
+/* A row's result from its threads' clocks (every one of which ran). */
+static inline void
+bench_row_set(struct bench_row *row, uint64_t objs, const struct bench_clocks *c, unsigned int n)
+{
+	uint64_t start = UINT64_MAX, end = 0;
+
+	row->objs = objs;
+	row->off_ns = 0;
+	row->thread_ns = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t wall = c[i].end_ns - c[i].start_ns;
+		uint64_t cpu = c[i].cpu_end_ns - c[i].cpu_start_ns;
+
+		start = c[i].start_ns < start ? c[i].start_ns : start;
+		end = c[i].end_ns > end ? c[i].end_ns : end;
+		row->thread_ns += wall;
+		row->off_ns += wall > cpu ? wall - cpu : 0;
+	}
+	row->ns = end - start;
+}
+
+/* The spin-wait hint both sides use while a ring is full or empty. */
+static inline void
+bench_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#else
+	__asm__ volatile("" ::: "memory");
+#endif
+}
+
+/* One row of one side over the rounds. */
+struct bench_stat {
+	double median_ns; /* per object; 0: no round has a result */
+	double min_ns, max_ns;
+	double off_share; /* the median round's share of thread time spent off-CPU */
+};
+
+/* Sort v[0..n) in place, a few values: insertion sort. */
+static inline void
+bench_sort(double *v, unsigned int n)
+{
+	for (unsigned int i = 1; i < n; i++) {
+		double x = v[i];
+		unsigned int j;
+
+		for (j = i; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+static inline double
+bench_median(const double *sorted, unsigned int n)
+{
+	return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+/* The statistics of one row over the rounds; rows[i] NULL: round i has no result. */
+static inline struct bench_stat
+bench_stat_of(const struct bench_row *const *rows, unsigned int rounds)
+{
+	struct bench_stat st = {0, 0, 0, 0};
+	double v[rounds > 0 ? rounds : 1], off[rounds > 0 ? rounds : 1];
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < rounds; i++) {
+		if (rows[i] == NULL || rows[i]->objs == 0)
+			continue;
+		v[n] = (double)rows[i]->ns / (double)rows[i]->objs;
+		off[n] = rows[i]->thread_ns > 0
+			     ? (double)rows[i]->off_ns / (double)rows[i]->thread_ns
+			     : 0;
+		n++;
+	}
+	if (n == 0)
+		return st;
+	bench_sort(v, n);
+	bench_sort(off, n);
+	st.median_ns = bench_median(v, n);
+	st.min_ns = v[0];
+	st.max_ns = v[n - 1];
+	st.off_share = bench_median(off, n);
+	return st;
+}
+
+/* The column heads that go with bench_print_row(). */
+static inline void
+bench_print_head(const char *label_head, const char *hm_name, const char *dpdk_name)
+{
+	printf("  %-30s %6s  %-26s  %-26s %7s %4s\n", "", "", hm_name, dpdk_name, "ratio", "off");
+	printf("  %-30s %6s  %8s %8s %8s  %8s %8s %8s %7s %4s\n", label_head, "objs", "ns/obj",
+	       "Mobj/s", "max/min", "ns/obj", "Mobj/s", "max/min", "DPDK/hm", "CPU");
+}
+
+static inline void
+bench_print_side(const struct bench_stat *st)
+{
+	if (st->median_ns > 0)
+		printf("  %8.2f %8.1f %7.2fx", st->median_ns, 1e3 / st->median_ns,
+		       st->max_ns / st->min_ns);
+	else
+		printf("  %8s %8s %8s", "-", "-", "-");
+}
+
+/*
+ * One line of a section's table: the label, the objects of a round, each
+ * side's median ns per object, Mobj/s and the spread of the rounds, and the
+ * ratio of the medians DPDK ns / hugemem ns (hugemem's speed over DPDK's:
+ * above 1, hugemem is faster), flagged when it is under goal. @return
+ * whether both sides have a result and the ratio reaches goal.
+ */
+static inline bool
+bench_print_row(const char *label, double objs, const struct bench_stat *hm,
+		const struct bench_stat *dpdk, double goal)
+{
+	char count[16];
+	double ratio;
+
+	snprintf(count, sizeof(count), "%.1fM", objs / 1e6);
+	printf("  %-30s %6s", label, count);
+	bench_print_side(hm);
+	bench_print_side(dpdk);
+	if (hm->median_ns <= 0 || dpdk->median_ns <= 0) {
+		printf(" %7s\n", "-");
+		return false;
+	}
+	ratio = dpdk->median_ns / hm->median_ns;
+	printf(" %6.2fx %3.0f%%%s\n", ratio,
+	       100 * (hm->off_share > dpdk->off_share ? hm->off_share : dpdk->off_share),
+	       ratio < goal ? " <goal" : "");
+	return ratio >= goal;
+}
+
+/* The note under a table that explains its "off CPU" column. */
+static inline void
+bench_print_off_cpu(unsigned int noisy_rows)
+{
+	printf(
+	    "  off CPU: the share of a row's thread time they spent descheduled (other processes "
+	    "on\n  their CPUs), median of the rounds, the larger of the two sides; %u row(s) "
+	    "above 5%%%s\n",
+	    noisy_rows, noisy_rows > 0 ? ": their figures include other processes' time" : "");
+}
+
+#endif /* HUGEMEM_BENCH_H */
