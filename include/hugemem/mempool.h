@@ -134,7 +134,10 @@ struct hm_mempool {
 	uint64_t fast_nb_objs;	 /**< @internal its objects; 0 with several blocks */
 	uint64_t stride_inv;	 /**< @internal inverse of the stride's odd part, mod 2^64 */
 	uint32_t ring_fast_max;	 /**< @internal largest n the inline paths take to the ring */
-	uint32_t pad0;
+	/** @internal Puts take the slow path while non-zero: bit 31, the reserve
+	 * is short; bits 0-30, threads waiting in hm_mempool_alloc(). Written
+	 * only then, so the line stays shared in every lcore's cache. */
+	_Atomic uint32_t put_slow;
 
 	char name[HM_MEMPOOL_NAMESIZE];
 	uint64_t magic;		   /**< @internal HM_MEMPOOL_MAGIC while live */
@@ -151,9 +154,6 @@ struct hm_mempool {
 
 	struct hm_mempool_chunk chunks[HM_MEMPOOL_MAX_CHUNKS]; /**< @internal */
 
-	/** @internal Puts take the slow path while non-zero: bit 31, the
-	 * reserve is short; bits 0-30, threads waiting in hm_mempool_alloc(). */
-	_Atomic uint32_t put_slow __attribute__((aligned(64)));
 	void *priv; /**< @internal the reserve, the blocks */
 	struct hm_mempool_lcore_stats other_stats
 	    __attribute__((aligned(64))); /**< @internal threads without an lcore */

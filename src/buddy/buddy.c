@@ -564,13 +564,11 @@ hm_buddy_alloc_exact_tagged(size_t size, int socket, unsigned int flags, int own
 			    unsigned int pgflags)
 {
 	uint64_t keep = (size + HM_BUDDY_PAGE_SIZE - 1) / HM_BUDDY_PAGE_SIZE;
-	unsigned int order = 0;
+	unsigned int order = hm_buddy_order_of(size);
 	struct hm_zone *z;
 	uint32_t idx;
 	void *va;
 
-	while ((1ull << order) < keep && order <= HM_BUDDY_MAX_ORDER)
-		order++;
 	if (size == 0 || order > HM_BUDDY_MAX_ORDER) {
 		errno = size == 0 ? EINVAL : E2BIG;
 		return NULL;
@@ -689,9 +687,7 @@ hm_dma_alloc_tagged(size_t size, size_t align, int socket, unsigned int flags, i
 		return NULL;
 	}
 	/* Blocks are aligned to their size: a larger alignment is a larger order. */
-	while (((uint64_t)HM_BUDDY_PAGE_SIZE << order) < size ||
-	       ((uint64_t)HM_BUDDY_PAGE_SIZE << order) < align)
-		order++;
+	order = hm_buddy_order_of(size > align ? size : align);
 	/* HM_BUDDY_ZERO clears what was asked for, not the whole power-of-two block. */
 	va = hm_buddy_alloc_tagged(order, socket, flags & ~HM_BUDDY_ZERO, owner, pgflags);
 	if (va != NULL && (flags & HM_BUDDY_ZERO))

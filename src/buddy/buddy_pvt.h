@@ -224,6 +224,17 @@ hm_buddy_page_index(const struct hm_buddy *b, const void *addr)
 	return (uint32_t)(((uint64_t)(uintptr_t)addr - b->base_va) / HM_BUDDY_PAGE_SIZE);
 }
 
+/* Smallest order whose block holds `bytes` (HM_BUDDY_MAX_ORDER + 1 if none does). */
+static inline unsigned int
+hm_buddy_order_of(uint64_t bytes)
+{
+	unsigned int order = 0;
+
+	while (((uint64_t)HM_BUDDY_PAGE_SIZE << order) < bytes && order <= HM_BUDDY_MAX_ORDER)
+		order++;
+	return order;
+}
+
 /* Socket of the memory of page idx. */
 static inline int
 hm_buddy_page_socket(const struct hm_buddy *b, uint32_t idx)

@@ -20,12 +20,17 @@
 #include <ctype.h>
 #include <errno.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "memory_pvt.h"
 #include "mempool_pvt.h"
+
+/* The inline get and put read only the pool's first cache line. */
+_Static_assert(offsetof(struct hm_mempool, name) == 64,
+	       "the fields of the mempool fast paths fill exactly its first cache line");
 
 struct mempool_table {
 	pthread_mutex_t lock;
@@ -467,17 +472,6 @@ stride_divisor(struct hm_mempool *mp)
 	mp->stride_inv = inv;
 }
 
-/* Smallest order whose block holds `bytes`. */
-static unsigned int
-order_for(uint64_t bytes)
-{
-	unsigned int order = 0;
-
-	while (((uint64_t)HM_BUDDY_PAGE_SIZE << order) < bytes && order < HM_BUDDY_MAX_ORDER)
-		order++;
-	return order;
-}
-
 static void
 free_blocks(struct hm_mempool *mp)
 {
@@ -510,7 +504,7 @@ static int
 alloc_blocks(struct hm_mempool *mp, int socket)
 {
 	struct mempool_priv *pv = mempool_priv(mp);
-	const unsigned int min_order = order_for(pv->header_size + (uint64_t)mp->stride);
+	const unsigned int min_order = hm_buddy_order_of(pv->header_size + (uint64_t)mp->stride);
 	uint64_t left = mp->size;
 	uint64_t whole = (uint64_t)pv->header_size + (uint64_t)mp->size * mp->stride;
 	void *block;
@@ -522,7 +516,10 @@ alloc_blocks(struct hm_mempool *mp, int socket)
 	}
 	while (left > 0) {
 		uint64_t need = (uint64_t)pv->header_size + left * mp->stride;
-		unsigned int order = order_for(need);
+		unsigned int order = hm_buddy_order_of(need);
+
+		if (order > HM_BUDDY_MAX_ORDER)
+			order = HM_BUDDY_MAX_ORDER;
 		uint64_t bytes, cnt;
 
 		if (mp->nb_chunks == HM_MEMPOOL_MAX_CHUNKS)
