@@ -96,13 +96,17 @@ struct hm_mempool_objhdr {
 
 /** @internal Statistics of one lcore; written only by that lcore. */
 struct hm_mempool_lcore_stats {
-	_Atomic uint64_t get_cached;   /* objects got from the lcore cache */
-	_Atomic uint64_t get_other;    /* objects got from the ring or the reserve */
-	_Atomic uint64_t get_fail;     /* get calls that failed */
-	_Atomic uint64_t put_cached;   /* objects put into the lcore cache */
-	_Atomic uint64_t put_other;    /* objects put into the ring or the reserve */
-	_Atomic uint64_t put_refused;  /* put calls refused (bad objects) */
-	_Atomic uint64_t reserve_gets; /* objects got from the reserve */
+	/* Objects got from the lcore cache are not counted as they go: they are
+	 * put_cached + cache_refilled - cache_out_other - len, which spares the
+	 * inline get a store. */
+	_Atomic uint64_t cache_refilled;  /* objects moved from the ring into the cache */
+	_Atomic uint64_t cache_out_other; /* objects that left the cache but not by a cache hit */
+	_Atomic uint64_t get_other;	  /* objects got from the ring or the reserve */
+	_Atomic uint64_t get_fail;	  /* get calls that failed */
+	_Atomic uint64_t put_cached;	  /* objects put into the lcore cache */
+	_Atomic uint64_t put_other;	  /* objects put into the ring or the reserve */
+	_Atomic uint64_t put_refused;	  /* put calls refused (bad objects) */
+	_Atomic uint64_t reserve_gets;	  /* objects got from the reserve */
 };
 
 /** @internal The per-lcore cache: a stack of free objects. */
@@ -366,6 +370,19 @@ hm_mempool_objs_valid_fast(const struct hm_mempool *mp, void *const *obj_table, 
 	return all;
 }
 
+/** @internal Bulks from this many objects take the out-of-line copies. */
+#define HM_MEMPOOL_VEC_MIN 8
+
+/**
+ * @internal Copy n pointers to dst if every one is an object of a
+ * one-block pool (as hm_mempool_objs_valid_fast()); dst may be written even
+ * when one is not. @return whether all are.
+ */
+bool hm_mempool_put_copy(const struct hm_mempool *mp, void **dst, void *const *src, unsigned int n);
+
+/** @internal Copy n pointers. */
+void hm_mempool_copy(void **dst, void *const *src, unsigned int n);
+
 /** @internal The calling lcore's cache. */
 static inline struct hm_mempool_cache *
 hm_mempool_cache_of(const struct hm_mempool *mp, unsigned int lcore)
@@ -412,9 +429,13 @@ hm_mempool_get_bulk(struct hm_mempool *mp, void **obj_table, unsigned int n)
 	if (__builtin_expect(n > len, 0))
 		return hm_mempool_get_slow(mp, obj_table, n);
 	len -= n;
-	hm_copy_ptrs(obj_table, &c->objs[len], n);
+	if (n == 1)
+		obj_table[0] = c->objs[len];
+	else if (n >= HM_MEMPOOL_VEC_MIN)
+		hm_mempool_copy(obj_table, &c->objs[len], n);
+	else
+		hm_copy_ptrs(obj_table, &c->objs[len], n);
 	atomic_store_explicit(&c->len, len, memory_order_relaxed);
-	hm_mempool_stat_add(&c->stats.get_cached, n);
 	return 0;
 }
 
@@ -454,10 +475,20 @@ hm_mempool_put_bulk(struct hm_mempool *mp, void *const *obj_table, unsigned int 
 		return 0;
 	}
 	len = atomic_load_explicit(&c->len, memory_order_relaxed);
-	if (__builtin_expect(
-		len + n > c->flushthresh || !hm_mempool_objs_valid_fast(mp, obj_table, n), 0))
+	if (__builtin_expect(len + n > c->flushthresh, 0))
 		return hm_mempool_put_slow(mp, obj_table, n);
-	hm_copy_ptrs(&c->objs[len], obj_table, n);
+	if (n >= HM_MEMPOOL_VEC_MIN) {
+		if (__builtin_expect(!hm_mempool_put_copy(mp, &c->objs[len], obj_table, n), 0))
+			return hm_mempool_put_slow(mp, obj_table, n);
+	} else if (n == 1) {
+		if (__builtin_expect(!hm_mempool_objs_valid_fast(mp, obj_table, 1), 0))
+			return hm_mempool_put_slow(mp, obj_table, n);
+		c->objs[len] = obj_table[0];
+	} else {
+		if (__builtin_expect(!hm_mempool_objs_valid_fast(mp, obj_table, n), 0))
+			return hm_mempool_put_slow(mp, obj_table, n);
+		hm_copy_ptrs(&c->objs[len], obj_table, n);
+	}
 	atomic_store_explicit(&c->len, len + n, memory_order_relaxed);
 	hm_mempool_stat_add(&c->stats.put_cached, n);
 	return 0;
