@@ -12,13 +12,15 @@
 #include "slab_pvt.h"
 #include "ring_pvt.h"
 #include "mempool_pvt.h"
+#include "telemetry_pvt.h"
 
 const struct hm_subsystem hm_subsystems[] = {
-    {"memory", hm_memory_init, hm_memory_cleanup},
-    {"buddy", hm_buddy_init, hm_buddy_cleanup},
-    {"slab", hm_slab_init, hm_slab_cleanup},
-    {"ring", hm_ring_subsys_init, hm_ring_subsys_cleanup},
-    {"mempool", hm_mempool_subsys_init, hm_mempool_subsys_cleanup},
+    {"memory", hm_memory_init, hm_memory_cleanup, hm_memory_telemetry},
+    {"buddy", hm_buddy_init, hm_buddy_cleanup, hm_buddy_telemetry},
+    {"slab", hm_slab_init, hm_slab_cleanup, hm_slab_telemetry},
+    {"ring", hm_ring_subsys_init, hm_ring_subsys_cleanup, hm_ring_telemetry},
+    {"mempool", hm_mempool_subsys_init, hm_mempool_subsys_cleanup, hm_mempool_telemetry},
+    {"telemetry", hm_telemetry_init, hm_telemetry_cleanup, NULL},
 };
 
 const unsigned int hm_nb_subsystems = HM_DIM(hm_subsystems);

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -30,7 +31,53 @@ static struct {
 	enum hm_proc_type proc_type;
 	enum hm_iova_mode iova_mode;
 	unsigned int nb_subsys_up;
+	char **argv; /* the arguments hm_eal_init() took, for /eal/params */
+	int argc;
 } eal;
+
+static void
+args_free(void)
+{
+	for (int i = 0; i < eal.argc; i++)
+		free(eal.argv[i]);
+	free(eal.argv);
+	eal.argv = NULL;
+	eal.argc = 0;
+}
+
+/* Keep the first `n` arguments. Without memory they are simply not kept. */
+static void
+args_keep(int n, char **argv)
+{
+	args_free();
+	if (argv == NULL || n <= 0)
+		return;
+	eal.argv = calloc((size_t)n + 1, sizeof(char *));
+	if (eal.argv == NULL)
+		return;
+	for (; eal.argc < n; eal.argc++) {
+		eal.argv[eal.argc] = strdup(argv[eal.argc]);
+		if (eal.argv[eal.argc] == NULL)
+			break;
+	}
+}
+
+/* Keep the first n arguments only. */
+static void
+args_trim(int n)
+{
+	while (eal.argc > n)
+		free(eal.argv[--eal.argc]);
+	if (eal.argv != NULL)
+		eal.argv[eal.argc] = NULL;
+}
+
+int
+hm_eal_args(const char *const **argv)
+{
+	*argv = (const char *const *)eal.argv;
+	return eal.argc;
+}
 
 const char *
 hm_version(void)
@@ -90,6 +137,7 @@ hm_eal_init(int argc, char **argv)
 		HM_LOG(ERR, EAL, "already initialised in this process");
 		return -EALREADY;
 	}
+	args_keep(argc, argv); /* before the parser moves argv[0] */
 	consumed = hm_eal_parse_args(argc, argv, &eal.cfg);
 	if (consumed < 0)
 		return consumed;
@@ -125,6 +173,7 @@ hm_eal_init(int argc, char **argv)
 		return ret;
 	}
 	eal.initialized = true;
+	args_trim(consumed + 1);
 	HM_LOG(INFO, EAL, "%s process of prefix %s is up: %u lcores, main lcore %u",
 	       eal.proc_type == HM_PROC_PRIMARY ? "primary" : "secondary", eal.cfg.file_prefix,
 	       eal.cfg.lcore_count, eal.cfg.main_lcore);
@@ -140,6 +189,7 @@ hm_eal_cleanup(void)
 	subsystems_down(eal.nb_subsys_up);
 	eal.nb_subsys_up = 0;
 	hm_runtime_close(eal.proc_type == HM_PROC_PRIMARY);
+	args_free();
 	eal.initialized = false;
 	return 0;
 }

@@ -115,8 +115,14 @@ struct hm_subsystem {
 	const char *name;
 	int (*init)(const struct hm_eal_config *cfg, enum hm_proc_type type);
 	void (*cleanup)(enum hm_proc_type type);
+	/* Register the subsystem's telemetry commands (NULL: none). Called
+	 * by the telemetry subsystem's init, in every process. */
+	void (*telemetry)(void);
 };
 extern const struct hm_subsystem hm_subsystems[];
+
+/* The arguments hm_eal_init() consumed, argv[0] first. @return their count. */
+int hm_eal_args(const char *const **argv);
 extern const unsigned int hm_nb_subsystems;
 
 #endif /* HM_EAL_PVT_H */
