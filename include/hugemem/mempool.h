@@ -96,17 +96,13 @@ struct hm_mempool_objhdr {
 
 /** @internal Statistics of one lcore; written only by that lcore. */
 struct hm_mempool_lcore_stats {
-	/* Objects got from the lcore cache are not counted as they go: they are
-	 * put_cached + cache_refilled - cache_out_other - len, which spares the
-	 * inline get a store. */
-	_Atomic uint64_t cache_refilled;  /* objects moved from the ring into the cache */
-	_Atomic uint64_t cache_out_other; /* objects that left the cache but not by a cache hit */
-	_Atomic uint64_t get_other;	  /* objects got from the ring or the reserve */
-	_Atomic uint64_t get_fail;	  /* get calls that failed */
-	_Atomic uint64_t put_cached;	  /* objects put into the lcore cache */
-	_Atomic uint64_t put_other;	  /* objects put into the ring or the reserve */
-	_Atomic uint64_t put_refused;	  /* put calls refused (bad objects) */
-	_Atomic uint64_t reserve_gets;	  /* objects got from the reserve */
+	_Atomic uint64_t get_cached;   /* objects got from the lcore cache */
+	_Atomic uint64_t get_other;    /* objects got from the ring or the reserve */
+	_Atomic uint64_t get_fail;     /* get calls that failed */
+	_Atomic uint64_t put_cached;   /* objects put into the lcore cache */
+	_Atomic uint64_t put_other;    /* objects put into the ring or the reserve */
+	_Atomic uint64_t put_refused;  /* put calls refused (bad objects) */
+	_Atomic uint64_t reserve_gets; /* objects got from the reserve */
 };
 
 /** @internal The per-lcore cache: a stack of free objects. */
@@ -436,6 +432,7 @@ hm_mempool_get_bulk(struct hm_mempool *mp, void **obj_table, unsigned int n)
 	else
 		hm_copy_ptrs(obj_table, &c->objs[len], n);
 	atomic_store_explicit(&c->len, len, memory_order_relaxed);
+	hm_mempool_stat_add(&c->stats.get_cached, n);
 	return 0;
 }
 

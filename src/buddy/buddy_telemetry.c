@@ -207,16 +207,11 @@ cmd_memzone_list(const char *cmd, const char *params)
 	return out;
 }
 
-struct by_name {
-	const char *name;
-	json_t *out;
-};
-
 /* Inside the walk, so the memzone cannot be freed while it is read. */
 static int
 memzone_by_name(const struct hm_memzone *mz, void *arg)
 {
-	struct by_name *b = arg;
+	struct hm_telemetry_by_name *b = arg;
 	char addr[32];
 
 	if (strcmp(mz->name, b->name) != 0)
@@ -231,7 +226,7 @@ memzone_by_name(const struct hm_memzone *mz, void *arg)
 static json_t *
 cmd_memzone_info(const char *cmd, const char *params)
 {
-	struct by_name b = {.name = params};
+	struct hm_telemetry_by_name b = {.name = params};
 
 	(void)cmd;
 	if (params == NULL || strlen(params) >= HM_MEMZONE_NAMESIZE)

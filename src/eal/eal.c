@@ -56,17 +56,17 @@ args_keep(int n, char **argv)
 	if (eal.argv == NULL)
 		return;
 	for (; eal.argc < n; eal.argc++) {
-		eal.argv[eal.argc] = strdup(argv[eal.argc]);
+		eal.argv[eal.argc] = strdup(argv[eal.argc] != NULL ? argv[eal.argc] : "");
 		if (eal.argv[eal.argc] == NULL)
 			break;
 	}
 }
 
-/* Keep the first n arguments only. */
+/* Keep the first n arguments only, without a final "--". */
 static void
 args_trim(int n)
 {
-	while (eal.argc > n)
+	while (eal.argc > n || (eal.argc > 1 && strcmp(eal.argv[eal.argc - 1], "--") == 0))
 		free(eal.argv[--eal.argc]);
 	if (eal.argv != NULL)
 		eal.argv[eal.argc] = NULL;
@@ -139,18 +139,21 @@ hm_eal_init(int argc, char **argv)
 	}
 	args_keep(argc, argv); /* before the parser moves argv[0] */
 	consumed = hm_eal_parse_args(argc, argv, &eal.cfg);
-	if (consumed < 0)
+	if (consumed < 0) {
+		args_free();
 		return consumed;
+	}
+	/* Before any thread (the telemetry server) can read them. */
+	args_trim(consumed + 1);
 	ret = hm_eal_check_options(&eal.cfg);
-	if (ret < 0)
+	if (ret == 0)
+		ret = hm_log_apply(&eal.cfg);
+	if (ret == 0)
+		ret = hm_runtime_open(&eal.cfg, &eal.proc_type);
+	if (ret < 0) {
+		args_free();
 		return ret;
-	ret = hm_log_apply(&eal.cfg);
-	if (ret < 0)
-		return ret;
-
-	ret = hm_runtime_open(&eal.cfg, &eal.proc_type);
-	if (ret < 0)
-		return ret;
+	}
 	if (eal.proc_type == HM_PROC_SECONDARY && eal.cfg.huge_unlink_given) {
 		HM_LOG(WARNING, EAL, "--huge-unlink is ignored in a secondary process");
 	}
@@ -161,6 +164,7 @@ hm_eal_init(int argc, char **argv)
 		if (ret < 0) {
 			subsystems_down(i);
 			hm_runtime_close(eal.proc_type == HM_PROC_PRIMARY);
+			args_free();
 			return ret;
 		}
 	}
@@ -170,10 +174,10 @@ hm_eal_init(int argc, char **argv)
 	if (ret < 0) {
 		subsystems_down(eal.nb_subsys_up);
 		hm_runtime_close(eal.proc_type == HM_PROC_PRIMARY);
+		args_free();
 		return ret;
 	}
 	eal.initialized = true;
-	args_trim(consumed + 1);
 	HM_LOG(INFO, EAL, "%s process of prefix %s is up: %u lcores, main lcore %u",
 	       eal.proc_type == HM_PROC_PRIMARY ? "primary" : "secondary", eal.cfg.file_prefix,
 	       eal.cfg.lcore_count, eal.cfg.main_lcore);

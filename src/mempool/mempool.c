@@ -151,7 +151,6 @@ get_ring_and_cache(struct hm_mempool *mp, unsigned int lcore, void **obj_table, 
 		return false;
 	hm_copy_ptrs(obj_table, c->objs, len);
 	atomic_store_explicit(&c->len, 0, memory_order_relaxed);
-	hm_mempool_stat_add(&c->stats.cache_out_other, len);
 	return true;
 }
 
@@ -175,21 +174,14 @@ get_common(struct hm_mempool *mp, void **obj_table, unsigned int n, bool count_f
 		if (len < n) {
 			/* Refill to the cache's size: n <= size, so this is enough if the ring has
 			 * it. */
-			unsigned int got =
-			    hm_ring_dequeue_burst(mp->ring, &c->objs[len], c->size - len, NULL);
-
-			len += got;
+			len += hm_ring_dequeue_burst(mp->ring, &c->objs[len], c->size - len, NULL);
 			atomic_store_explicit(&c->len, len, memory_order_relaxed);
-			hm_mempool_stat_add(&c->stats.cache_refilled, got);
 		}
 		ok = len >= n;
 		if (ok) {
 			len -= n;
 			memcpy(obj_table, &c->objs[len], n * sizeof(void *));
 			atomic_store_explicit(&c->len, len, memory_order_relaxed);
-			/* A get that needed a refill is no cache hit. */
-			if (!cached)
-				hm_mempool_stat_add(&c->stats.cache_out_other, n);
 		}
 	} else {
 		ok = hm_ring_dequeue_bulk(mp->ring, obj_table, n, NULL) == n;
@@ -201,8 +193,7 @@ get_common(struct hm_mempool *mp, void **obj_table, unsigned int n, bool count_f
 			stat_add(&st->get_fail, 1, lcore);
 		return -ENOENT;
 	}
-	if (!cached)
-		stat_add(&st->get_other, n, lcore);
+	stat_add(cached ? &st->get_cached : &st->get_other, n, lcore);
 	if (mp->flags & HM_MEMPOOL_DEBUG)
 		debug_mark_in_use(obj_table, n);
 	return 0;
@@ -415,7 +406,6 @@ hm_mempool_put_slow(struct hm_mempool *mp, void *const *obj_table, unsigned int 
 			return -EINVAL;
 		len -= k;
 		memmove(c->objs, c->objs + k, len * sizeof(void *));
-		hm_mempool_stat_add(&c->stats.cache_out_other, k);
 	}
 	memcpy(&c->objs[len], obj_table, n * sizeof(void *));
 	atomic_store_explicit(&c->len, len + n, memory_order_relaxed);
@@ -433,10 +423,8 @@ hm_mempool_cache_flush(struct hm_mempool *mp, unsigned int lcore)
 		return;
 	c = hm_mempool_cache_of(mp, lcore);
 	len = atomic_load_explicit(&c->len, memory_order_relaxed);
-	if (len != 0 && ring_put(mp, lcore, c->objs, len) == 0) {
+	if (len != 0 && ring_put(mp, lcore, c->objs, len) == 0)
 		atomic_store_explicit(&c->len, 0, memory_order_relaxed);
-		hm_mempool_stat_add(&c->stats.cache_out_other, len);
-	}
 }
 
 /* ------------------------------------------------------------ creation */

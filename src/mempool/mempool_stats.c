@@ -50,21 +50,10 @@ hm_mempool_in_use_count(const struct hm_mempool *mp)
 	return mp->size - hm_mempool_avail_count(mp);
 }
 
-/*
- * Add one set of counters; len is the objects in their lcore's cache (0 for
- * the threads without one). The cache hits are what went into the cache
- * and did not leave it otherwise: read while the lcore works, the parts may
- * be a call apart, so a negative difference reads as 0.
- */
 static void
-stats_add(struct hm_mempool_stats *st, const struct hm_mempool_lcore_stats *s, uint32_t len)
+stats_add(struct hm_mempool_stats *st, const struct hm_mempool_lcore_stats *s)
 {
-	int64_t in = (int64_t)(atomic_load_explicit(&s->put_cached, memory_order_relaxed) +
-			       atomic_load_explicit(&s->cache_refilled, memory_order_relaxed));
-	int64_t hits = in -
-		       (int64_t)atomic_load_explicit(&s->cache_out_other, memory_order_relaxed) -
-		       (int64_t)len;
-	uint64_t get_cached = hits > 0 ? (uint64_t)hits : 0;
+	uint64_t get_cached = atomic_load_explicit(&s->get_cached, memory_order_relaxed);
 
 	st->gets += get_cached + atomic_load_explicit(&s->get_other, memory_order_relaxed);
 	st->cache_hits += get_cached;
@@ -83,15 +72,13 @@ hm_mempool_stats_get(const struct hm_mempool *mp, unsigned int lcore, struct hm_
 		return -EINVAL;
 	memset(st, 0, sizeof(*st));
 	if (lcore < HM_MAX_LCORE) {
-		stats_add(st, &hm_mempool_cache_of(mp, lcore)->stats,
-			  hm_mempool_cache_count(mp, lcore));
+		stats_add(st, &hm_mempool_cache_of(mp, lcore)->stats);
 	} else if (lcore == HM_LCORE_ID_ANY) {
-		stats_add(st, &mp->other_stats, 0);
+		stats_add(st, &mp->other_stats);
 	} else {
 		for (unsigned int l = 0; l < HM_MAX_LCORE; l++)
-			stats_add(st, &hm_mempool_cache_of(mp, l)->stats,
-				  hm_mempool_cache_count(mp, l));
-		stats_add(st, &mp->other_stats, 0);
+			stats_add(st, &hm_mempool_cache_of(mp, l)->stats);
+		stats_add(st, &mp->other_stats);
 	}
 	return 0;
 }

@@ -62,16 +62,11 @@ pool_info(const struct hm_mempool *mp)
 	return o;
 }
 
-struct by_name {
-	const char *name;
-	json_t *out;
-};
-
 /* Under the table lock, so the pool cannot be freed while it is read. */
 static int
 pool_by_name(struct hm_mempool *mp, void *arg)
 {
-	struct by_name *b = arg;
+	struct hm_telemetry_by_name *b = arg;
 
 	if (strcmp(mp->name, b->name) != 0)
 		return 0;
@@ -82,7 +77,7 @@ pool_by_name(struct hm_mempool *mp, void *arg)
 static json_t *
 cmd_info(const char *cmd, const char *params)
 {
-	struct by_name b = {.name = params};
+	struct hm_telemetry_by_name b = {.name = params};
 
 	(void)cmd;
 	if (params == NULL || strlen(params) >= HM_MEMPOOL_NAMESIZE)

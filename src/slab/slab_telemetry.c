@@ -75,16 +75,11 @@ slab_detail(const struct hm_slab_cache *cache)
 	return o;
 }
 
-struct by_name {
-	const char *name;
-	json_t *out;
-};
-
 /* Under the cache table lock, so the cache cannot be destroyed while it is read. */
 static int
 slab_by_name(struct hm_slab_cache *cache, void *arg)
 {
-	struct by_name *b = arg;
+	struct hm_telemetry_by_name *b = arg;
 
 	if (strcmp(hm_slab_cache_name(cache), b->name) != 0)
 		return 0;
@@ -95,7 +90,7 @@ slab_by_name(struct hm_slab_cache *cache, void *arg)
 static json_t *
 cmd_slab(const char *cmd, const char *params)
 {
-	struct by_name b = {.name = params};
+	struct hm_telemetry_by_name b = {.name = params};
 
 	(void)cmd;
 	if (params == NULL || strlen(params) >= HM_SLAB_NAMESIZE)

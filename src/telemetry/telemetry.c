@@ -123,7 +123,8 @@ cmd_help(const char *cmd, const char *params)
 	const struct tel_cmd *c;
 
 	(void)cmd;
-	if (params == NULL || (c = cmd_find(params)) == NULL)
+	c = cmd_find(params != NULL ? params : "/help");
+	if (c == NULL)
 		return NULL;
 	return json_pack("{s:s}", c->name, c->help);
 }
@@ -207,7 +208,7 @@ hm_telemetry_handle(const char *req, size_t len)
 	if (params != NULL)
 		*params++ = '\0';
 	if (!cmd_name_ok(buf))
-		return reply_error("malformed command name");
+		return reply_of(buf, NULL); /* no command has that name */
 	pthread_mutex_lock(&reg.lock);
 	c = cmd_find(buf);
 	data = c != NULL ? c->fn(buf, params) : NULL;
@@ -235,6 +236,12 @@ hm_telemetry_init(const struct hm_eal_config *cfg, enum hm_proc_type type)
 			hm_subsystems[i].telemetry();
 	if (type != HM_PROC_PRIMARY || !cfg->telemetry)
 		return 0;
+	if (hm_eal_runtime_dir()[0] == '\0') {
+		/* --in-memory: no runtime directory, so no socket either. */
+		HM_LOG(NOTICE, TELEMETRY,
+		       "no runtime directory (--in-memory): no telemetry socket");
+		return 0;
+	}
 	return hm_telemetry_server_start(hm_eal_runtime_dir());
 }
 

@@ -64,6 +64,12 @@ char *hm_telemetry_handle(const char *req, size_t len);
 /** The greeting sent on connect (and the data of /info); a new reference. */
 json_t *hm_telemetry_hello(void);
 
+/** What a callback looks for by name in a table walk, and what it found. */
+struct hm_telemetry_by_name {
+	const char *name;
+	json_t *out;
+};
+
 /** Helpers for callbacks: a JSON integer of an unsigned 64-bit value. */
 json_t *hm_json_u64(uint64_t v);
 

@@ -55,8 +55,13 @@ client_accept(void)
 	char *msg;
 	unsigned int i;
 
-	if (fd < 0)
+	if (fd < 0) {
+		/* Out of descriptors or memory: the listening socket stays readable,
+		 * so wait instead of spinning on it. */
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			usleep(100000);
 		return;
+	}
 	for (i = 0; i < HM_TELEMETRY_MAX_CLIENTS; i++)
 		if (srv.clients[i] < 0)
 			break;
