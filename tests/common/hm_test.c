@@ -299,3 +299,43 @@ hm_test_secondary_args(const char *lcore, const char *proc_type, const char *pre
 				  "--log-level", log_level, NULL}};
 	return a;
 }
+
+void
+hm_test_log_capture_start(struct hm_test_capture *c)
+{
+	hm_test_capture_start(c);
+	ck_assert_int_eq(hm_log_set_level(HM_LOG_DEBUG), 0);
+}
+
+void
+hm_test_log_capture_stop(struct hm_test_capture *c, char *buf, size_t len)
+{
+	hm_log_set_level(HM_LOG_EMERG);
+	hm_test_capture_stop(c);
+	hm_test_capture_read(c, buf, len);
+}
+
+bool
+hm_test_has_line(const char *text, const char *a, const char *b)
+{
+	while (*text != '\0') {
+		const char *end = strchr(text, '\n');
+		size_t len = end != NULL ? (size_t)(end - text) : strlen(text);
+		char line[1024];
+
+		snprintf(line, sizeof(line), "%.*s", (int)len, text);
+		if (strstr(line, a) != NULL && (b == NULL || strstr(line, b) != NULL))
+			return true;
+		text += len + (end != NULL);
+	}
+	return false;
+}
+
+const char *
+hm_test_env_path(const char *name)
+{
+	const char *p = getenv(name);
+
+	ck_assert_msg(p != NULL, "%s is not set: run through meson test", name);
+	return p;
+}

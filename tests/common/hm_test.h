@@ -77,6 +77,18 @@ void hm_test_capture_stop(struct hm_test_capture *c);
 /* What was written to the file (by us or by a child), NUL-terminated in buf; then remove it. */
 void hm_test_capture_read(struct hm_test_capture *c, char *buf, size_t len);
 
+/* hm_test_capture_start(), with every log line written from here on. */
+void hm_test_log_capture_start(struct hm_test_capture *c);
+
+/* Quieten the log, give fd 2 back, and read what was written into buf. */
+void hm_test_log_capture_stop(struct hm_test_capture *c, char *buf, size_t len);
+
+/* Whether some line of text holds both a and b (b may be NULL). */
+bool hm_test_has_line(const char *text, const char *a, const char *b);
+
+/* The value of environment variable name, which meson test sets; fails the test without it. */
+const char *hm_test_env_path(const char *name);
+
 struct Suite;
 
 /*

@@ -27,15 +27,6 @@
 #include "eal_pvt.h"
 #include "pattern.h"
 
-static const char *
-env_path(const char *name)
-{
-	const char *p = getenv(name);
-
-	ck_assert_msg(p != NULL, "%s is not set: run through meson test", name);
-	return p;
-}
-
 static bool
 runtime_dir_exists(const char *prefix)
 {
@@ -376,7 +367,7 @@ START_TEST(a_secondary_process_sees_what_the_primary_wrote)
 	ck_assert_int_ge(hm_test_eal_init(args.v), 0);
 	hm_memseg_walk(write_pattern, NULL);
 	setenv("HM_TEST_MODE", "check", 1);
-	pid = hm_test_spawn(env_path("HM_TEST_SECONDARY"), sec.v);
+	pid = hm_test_spawn(hm_test_env_path("HM_TEST_SECONDARY"), sec.v);
 	ck_assert_int_eq(hm_test_wait(pid, 60000), 0);
 	hm_memseg_walk(read_ack, &ackv);
 	ck_assert_uint_eq(ackv, HM_TEST_ACK); /* and the primary sees what it wrote */
@@ -397,11 +388,11 @@ START_TEST(a_secondary_asking_for_a_used_lcore_is_refused)
 		return;
 	ck_assert_int_ge(hm_test_eal_init(args.v), 0);
 	unsetenv("HM_TEST_MODE");
-	ck_assert_int_eq(hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), same.v), 60000),
-			 2);
+	ck_assert_int_eq(
+	    hm_test_wait(hm_test_spawn(hm_test_env_path("HM_TEST_SECONDARY"), same.v), 60000), 2);
 	/* --proc-type=auto finds the primary and attaches as a secondary on a free lcore. */
-	ck_assert_int_eq(hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), other.v), 60000),
-			 0);
+	ck_assert_int_eq(
+	    hm_test_wait(hm_test_spawn(hm_test_env_path("HM_TEST_SECONDARY"), other.v), 60000), 0);
 	ck_assert_int_eq(hm_eal_cleanup(), 0);
 	hm_test_hugepages_put(h);
 }
@@ -413,8 +404,8 @@ START_TEST(a_secondary_without_a_primary_fails_clearly)
 	    hm_test_secondary_args("0", "secondary", hm_test_prefix("none"), "emerg");
 
 	unsetenv("HM_TEST_MODE");
-	ck_assert_int_eq(hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), sec.v), 30000),
-			 3);
+	ck_assert_int_eq(
+	    hm_test_wait(hm_test_spawn(hm_test_env_path("HM_TEST_SECONDARY"), sec.v), 30000), 3);
 	ck_assert(!runtime_dir_exists(hm_test_prefix("none")));
 }
 END_TEST
@@ -430,8 +421,8 @@ START_TEST(a_second_primary_with_the_same_prefix_is_refused)
 	if (h == NULL)
 		return;
 	ck_assert_int_ge(hm_test_eal_init(args.v), 0);
-	ck_assert_int_ne(hm_test_wait(hm_test_spawn(env_path("HM_TEST_HUGEMEMD"), again.v), 60000),
-			 0);
+	ck_assert_int_ne(
+	    hm_test_wait(hm_test_spawn(hm_test_env_path("HM_TEST_HUGEMEMD"), again.v), 60000), 0);
 	/* The refused one removed nothing of ours. */
 	snprintf(fileprefix, sizeof(fileprefix), "%smap_", prefix);
 	ck_assert_int_eq(hm_test_count_files(h->mount, fileprefix), 1);
@@ -445,12 +436,12 @@ END_TEST
 static pid_t
 start_daemon(const struct hm_test_args *args, const struct hm_test_args *probe)
 {
-	pid_t daemon = hm_test_spawn(env_path("HM_TEST_HUGEMEMD"), args->v);
+	pid_t daemon = hm_test_spawn(hm_test_env_path("HM_TEST_HUGEMEMD"), args->v);
 	int attached = -1;
 
 	for (int i = 0; i < 300 && attached != 0; i++) {
-		attached =
-		    hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), probe->v), 30000);
+		attached = hm_test_wait(
+		    hm_test_spawn(hm_test_env_path("HM_TEST_SECONDARY"), probe->v), 30000);
 		if (attached != 0)
 			usleep(50000);
 	}
@@ -479,8 +470,8 @@ START_TEST(a_primary_killed_with_sigkill_is_replaced_by_the_next_one)
 	ck_assert_int_eq(hm_test_count_files(h->mount, fileprefix), 1); /* left behind */
 	ck_assert(runtime_dir_exists(prefix));
 	/* Nobody holds the lock: a secondary now fails instead of attaching to a corpse. */
-	ck_assert_int_eq(hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), probe.v), 30000),
-			 3);
+	ck_assert_int_eq(
+	    hm_test_wait(hm_test_spawn(hm_test_env_path("HM_TEST_SECONDARY"), probe.v), 30000), 3);
 
 	ck_assert_int_ge(hm_test_eal_init(next.v), 0);
 	ck_assert_int_eq(hm_test_count_files(h->mount, fileprefix), 1); /* replaced, not added */
@@ -522,8 +513,8 @@ START_TEST(a_live_primarys_files_survive_other_primaries_sweeps)
 	ck_assert_int_ge(hm_test_eal_init(in_memory), 0);
 	ck_assert_int_eq(hm_eal_cleanup(), 0);
 	ck_assert_int_eq(hm_test_count_files(h->mount, livefiles), 1);
-	ck_assert_int_eq(hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), probe.v), 30000),
-			 0);
+	ck_assert_int_eq(
+	    hm_test_wait(hm_test_spawn(hm_test_env_path("HM_TEST_SECONDARY"), probe.v), 30000), 0);
 
 	kill(daemon, SIGTERM);
 	ck_assert_int_eq(hm_test_wait(daemon, 30000), 0);
@@ -550,8 +541,8 @@ START_TEST(huge_unlink_always_removes_files_and_refuses_secondaries)
 	ck_assert_int_eq(hm_memory_info_get(&info), 0);
 	ck_assert_uint_eq(info.total_bytes, 8 << 20); /* memory stays mapped */
 	unsetenv("HM_TEST_MODE");
-	ck_assert_int_eq(hm_test_wait(hm_test_spawn(env_path("HM_TEST_SECONDARY"), sec.v), 30000),
-			 4);
+	ck_assert_int_eq(
+	    hm_test_wait(hm_test_spawn(hm_test_env_path("HM_TEST_SECONDARY"), sec.v), 30000), 4);
 	ck_assert_int_eq(hm_eal_cleanup(), 0);
 	hm_test_hugepages_put(h);
 }

@@ -374,59 +374,7 @@ check_layout(struct hm_mempool *mp)
 	free(objs);
 }
 
-static const char *
-env_path(const char *name)
-{
-	const char *p = getenv(name);
-
-	ck_assert_msg(p != NULL, "%s is not set: run through meson test", name);
-	return p;
-}
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* ----------------------------------------------------- log capture */
-
-/* From here on fd 2 goes to a temporary file and every log line is written. */
-static void
-capture_start(struct hm_test_capture *c)
-{
-	hm_test_capture_start(c);
-	ck_assert_int_eq(hm_log_set_level(HM_LOG_DEBUG), 0);
-}
-
-/* Quieten the log, give fd 2 back, and read what was written. */
-static void
-capture_stop(struct hm_test_capture *c, char *buf, size_t len)
-{
-	hm_log_set_level(HM_LOG_EMERG);
-	hm_test_capture_stop(c);
-	hm_test_capture_read(c, buf, len);
-}
-
-/* Some line of text holds both a and b (b may be NULL). */
-static bool
-has_line(const char *text, const char *a, const char *b)
-{
-	while (*text != '\0') {
-		const char *end = strchr(text, '\n');
-		size_t len = end != NULL ? (size_t)(end - text) : strlen(text);
-		char line[1024];
-
-		snprintf(line, sizeof(line), "%.*s", (int)len, text);
-		if (strstr(line, a) != NULL && (b == NULL || strstr(line, b) != NULL))
-			return true;
-		text += len + (end != NULL);
-	}
-	return false;
-}
 
 /* ================================================ layout */
 
@@ -1242,9 +1190,9 @@ START_TEST(alloc_gives_up_with_etimedout_after_its_timeout_and_with_enoent_witho
 
 	ck_assert_int_eq(hm_mempool_alloc(mp, &obj, HM_MEMPOOL_NOWAIT, 0), -ENOENT);
 	ck_assert_int_eq(hm_mempool_alloc(mp, &obj, HM_MEMPOOL_NOWAIT, 1000000), -ENOENT);
-	t0 = now_ns();
+	t0 = hm_time_ns();
 	ck_assert_int_eq(hm_mempool_alloc(mp, &obj, HM_MEMPOOL_WAIT, 20000000), -ETIMEDOUT);
-	waited = now_ns() - t0;
+	waited = hm_time_ns() - t0;
 	ck_assert_msg(waited >= 19000000, "gave up after %lu ns of a 20 ms timeout",
 		      (unsigned long)waited);
 	check_counts(mp, HM_DIM(objs));
@@ -1380,10 +1328,10 @@ START_TEST(free_is_refused_while_objects_are_out_and_then_gives_memory_and_name_
 	ck_assert_int_eq(hm_mempool_get_bulk(mp, objs, 20), 0);
 	ck_assert_int_eq(hm_mempool_alloc(mp, &objs[20], HM_MEMPOOL_NOWAIT, 0), 0);
 
-	capture_start(&cap);
+	hm_test_log_capture_start(&cap);
 	ck_assert_int_eq(hm_mempool_free(mp), -EBUSY);
-	capture_stop(&cap, log, sizeof(log));
-	ck_assert_msg(has_line(log, "busy", NULL), "no line names the pool: %s", log);
+	hm_test_log_capture_stop(&cap, log, sizeof(log));
+	ck_assert_msg(hm_test_has_line(log, "busy", NULL), "no line names the pool: %s", log);
 	ck_assert_ptr_eq(hm_mempool_lookup("busy"), mp);
 	check_counts(mp, 21);
 
@@ -2862,7 +2810,8 @@ START_TEST(objects_cross_between_processes_and_the_counts_agree_in_both)
 	argv[n++] = XPROC_NEW;
 	argv[n++] = NULL;
 	ck_assert_int_eq(
-	    hm_test_wait(hm_test_spawn(env_path("HM_TEST_MEMPOOL_HELPER"), argv), 60000), 0);
+	    hm_test_wait(hm_test_spawn(hm_test_env_path("HM_TEST_MEMPOOL_HELPER"), argv), 60000),
+	    0);
 
 	/* What the secondary got, put and kept, the primary sees. */
 	check_counts(mp, XPROC_G - XPROC_P);

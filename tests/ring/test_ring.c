@@ -120,15 +120,6 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static const char *
-env_path(const char *name)
-{
-	const char *p = getenv(name);
-
-	ck_assert_msg(p != NULL, "%s is not set: run through meson test", name);
-	return p;
-}
-
 static int
 count_rings(struct hm_ring *r, void *arg)
 {
@@ -1931,7 +1922,7 @@ xp_spawn(const char *role, const char *lcores, const char *prefix)
 	ck_assert_int_eq(setenv("HM_TEST_RING_SEEN", XP_SEEN, 1), 0);
 	ck_assert_int_eq(setenv("HM_TEST_RING_PRODUCER", "1", 1), 0);
 	ck_assert_int_eq(setenv("HM_TEST_RING_COUNT", count, 1), 0);
-	return hm_test_spawn(env_path("HM_TEST_RING_HELPER"), a.v);
+	return hm_test_spawn(hm_test_env_path("HM_TEST_RING_HELPER"), a.v);
 }
 
 START_TEST(producers_and_consumers_in_three_processes_share_a_named_ring)

@@ -260,40 +260,6 @@ kmalloc_class(size_t size)
 
 /* ----------------------------------------------------- log capture */
 
-/* From here on fd 2 goes to a temporary file and every log line is written. */
-static void
-capture_start(struct hm_test_capture *c)
-{
-	hm_test_capture_start(c);
-	ck_assert_int_eq(hm_log_set_level(HM_LOG_DEBUG), 0);
-}
-
-/* Quieten the log, give fd 2 back, and read what was written. */
-static void
-capture_stop(struct hm_test_capture *c, char *buf, size_t len)
-{
-	hm_log_set_level(HM_LOG_EMERG);
-	hm_test_capture_stop(c);
-	hm_test_capture_read(c, buf, len);
-}
-
-/* Some line of text holds both a and b (b may be NULL). */
-static bool
-has_line(const char *text, const char *a, const char *b)
-{
-	while (*text != '\0') {
-		const char *end = strchr(text, '\n');
-		size_t len = end != NULL ? (size_t)(end - text) : strlen(text);
-		char line[1024];
-
-		snprintf(line, sizeof(line), "%.*s", (int)len, text);
-		if (strstr(line, a) != NULL && (b == NULL || strstr(line, b) != NULL))
-			return true;
-		text += len + (end != NULL);
-	}
-	return false;
-}
-
 /* The hex digits of an address, as %p or 0x%lx print them. */
 static const char *
 hex(const void *p, char *buf, size_t len)
@@ -655,12 +621,12 @@ START_TEST(destroy_with_live_objects_is_refused_until_they_are_freed)
 		objs[i] = objs[--n];
 	}
 
-	capture_start(&cap);
+	hm_test_log_capture_start(&cap);
 	ck_assert_int_eq(hm_slab_cache_destroy(c), -EBUSY);
-	capture_stop(&cap, log, sizeof(log));
+	hm_test_log_capture_stop(&cap, log, sizeof(log));
 	snprintf(count, sizeof(count), "%u", n);
-	ck_assert_msg(has_line(log, "leaky", count), "no line names the cache and %s: %s", count,
-		      log);
+	ck_assert_msg(hm_test_has_line(log, "leaky", count), "no line names the cache and %s: %s",
+		      count, log);
 	ck_assert_int_eq(hm_slab_cache_live_objects(c), 60);
 	ck_assert_uint_eq(stats_of(c).live, 60);
 	check_books(c);
@@ -1650,11 +1616,11 @@ START_TEST(a_debug_cache_refuses_a_double_free_and_stays_consistent)
 	fill(q, 100, 9);
 	ck_assert_int_eq(hm_slab_free(p), 0);
 
-	capture_start(&cap);
+	hm_test_log_capture_start(&cap);
 	ret = hm_slab_free(p);
-	capture_stop(&cap, log, sizeof(log));
+	hm_test_log_capture_stop(&cap, log, sizeof(log));
 	ck_assert_int_eq(ret, -EINVAL);
-	ck_assert_msg(has_line(log, "dbg-double", hex(p, addr, sizeof(addr))),
+	ck_assert_msg(hm_test_has_line(log, "dbg-double", hex(p, addr, sizeof(addr))),
 		      "no line names the cache and %p: %s", p, log);
 	st = stats_of(c);
 	ck_assert_uint_eq(st.errors, 1);
@@ -1714,11 +1680,11 @@ START_TEST(a_debug_cache_reports_a_write_past_the_object_when_it_is_freed)
 		p = hm_slab_alloc(c, 0);
 		ck_assert_ptr_nonnull(p);
 		p[size] = (uint8_t)~p[size];
-		capture_start(&cap);
+		hm_test_log_capture_start(&cap);
 		ret = hm_slab_free(p);
-		capture_stop(&cap, log, sizeof(log));
+		hm_test_log_capture_stop(&cap, log, sizeof(log));
 		ck_assert_msg(ret == 0 || ret == -EINVAL, "%s: free returned %d", name, ret);
-		ck_assert_msg(has_line(log, name, hex(p, addr, sizeof(addr))),
+		ck_assert_msg(hm_test_has_line(log, name, hex(p, addr, sizeof(addr))),
 			      "no line names %s and %p: %s", name, (void *)p, log);
 		st = stats_of(c);
 		ck_assert_uint_eq(st.errors, 1);
@@ -1758,23 +1724,23 @@ START_TEST(a_debug_cache_reports_a_write_into_a_free_object_at_its_next_allocati
 	p[50] = (uint8_t)~p[50]; /* use after free */
 
 	/* The audit sees the broken poison of a free object. */
-	capture_start(&cap);
+	hm_test_log_capture_start(&cap);
 	ck_assert_int_eq(hm_slab_audit(), -EFAULT);
-	capture_stop(&cap, log, sizeof(log));
+	hm_test_log_capture_stop(&cap, log, sizeof(log));
 	errors = stats_of(c).errors;
 
 	/* So does the allocation that hands the object out again, and repairs it. */
 	st = stats_of(c);
-	capture_start(&cap);
+	hm_test_log_capture_start(&cap);
 	while (n < HM_DIM(objs) && n <= st.num_objs && !found) {
 		objs[n] = hm_slab_alloc(c, 0);
 		if (objs[n] == NULL)
 			break;
 		found = objs[n++] == p;
 	}
-	capture_stop(&cap, log, sizeof(log));
+	hm_test_log_capture_stop(&cap, log, sizeof(log));
 	ck_assert_msg(found, "the corrupted object never came back (%u allocations)", n);
-	ck_assert_msg(has_line(log, "dbg-uaf", hex(p, addr, sizeof(addr))),
+	ck_assert_msg(hm_test_has_line(log, "dbg-uaf", hex(p, addr, sizeof(addr))),
 		      "no line names the cache and %p: %s", (void *)p, log);
 	st = stats_of(c);
 	ck_assert_uint_eq(st.errors, errors + 1);
@@ -1803,11 +1769,12 @@ START_TEST(a_debug_cache_refuses_a_pointer_into_an_object)
 	p = hm_slab_alloc(c, 0);
 	ck_assert_ptr_nonnull(p);
 	fill(p, 100, 4);
-	capture_start(&cap);
+	hm_test_log_capture_start(&cap);
 	ret = hm_slab_free(p + 8);
-	capture_stop(&cap, log, sizeof(log));
+	hm_test_log_capture_stop(&cap, log, sizeof(log));
 	ck_assert_int_eq(ret, -EINVAL);
-	ck_assert_msg(has_line(log, "dbg-middle", NULL), "no line names the cache: %s", log);
+	ck_assert_msg(hm_test_has_line(log, "dbg-middle", NULL), "no line names the cache: %s",
+		      log);
 	ck_assert_int_eq(hm_slab_free(p + 99), -EINVAL);
 	ck_assert_uint_ge(stats_of(c).errors, 1);
 	ck_assert_int_eq(hm_slab_cache_live_objects(c), 1);
@@ -1854,11 +1821,11 @@ START_TEST(slab_debug_option_makes_every_cache_a_debug_cache)
 	ck_assert_ptr_nonnull(p);
 	ck_assert_uint_eq(hm_ksize(p), 64);
 	ck_assert_int_eq(hm_kfree(p), 0);
-	capture_start(&cap);
+	hm_test_log_capture_start(&cap);
 	ret = hm_kfree(p);
-	capture_stop(&cap, log, sizeof(log));
+	hm_test_log_capture_stop(&cap, log, sizeof(log));
 	ck_assert_int_eq(ret, -EINVAL);
-	ck_assert_msg(has_line(log, "kmalloc-64", hex(p, addr, sizeof(addr))),
+	ck_assert_msg(hm_test_has_line(log, "kmalloc-64", hex(p, addr, sizeof(addr))),
 		      "no line names kmalloc-64 and %p: %s", (void *)p, log);
 	ck_assert_uint_eq(stats_of(k64).errors, 1);
 
@@ -1867,11 +1834,11 @@ START_TEST(slab_debug_option_makes_every_cache_a_debug_cache)
 	ck_assert_ptr_nonnull(q);
 	memset(q, 0x77, 64); /* all of ksize is the user's */
 	q[64] = (uint8_t)~q[64];
-	capture_start(&cap);
+	hm_test_log_capture_start(&cap);
 	ret = hm_kfree(q);
-	capture_stop(&cap, log, sizeof(log));
+	hm_test_log_capture_stop(&cap, log, sizeof(log));
 	ck_assert(ret == 0 || ret == -EINVAL);
-	ck_assert_msg(has_line(log, "kmalloc-64", hex(q, addr, sizeof(addr))),
+	ck_assert_msg(hm_test_has_line(log, "kmalloc-64", hex(q, addr, sizeof(addr))),
 		      "no line names kmalloc-64 and %p: %s", (void *)q, log);
 	st = stats_of(k64);
 	ck_assert_uint_eq(st.errors, 2);
@@ -1906,23 +1873,23 @@ START_TEST(a_debug_cache_refuses_krealloc_and_ksize_of_a_freed_object)
 	errors = stats_of(k64).errors;
 
 	/* Freed: no size, and krealloc must not hand it back as if it were still ours. */
-	capture_start(&cap);
+	hm_test_log_capture_start(&cap);
 	ck_assert_uint_eq(hm_ksize(p), 0);
 	errno = 0;
 	q = hm_krealloc(p, 50, 0);
-	capture_stop(&cap, log, sizeof(log));
+	hm_test_log_capture_stop(&cap, log, sizeof(log));
 	ck_assert_msg(q == NULL && errno == EINVAL,
 		      "krealloc of the freed %p gave %p (errno %d); log: %s", (void *)p, (void *)q,
 		      errno, log);
-	ck_assert_msg(has_line(log, hex(p, addr, sizeof(addr)), NULL), "no line names %p: %s",
-		      (void *)p, log);
+	ck_assert_msg(hm_test_has_line(log, hex(p, addr, sizeof(addr)), NULL),
+		      "no line names %p: %s", (void *)p, log);
 	ck_assert_int_eq(hm_slab_cache_live_objects(k64), 0);
 
 	/* Grown instead: refused too, and the freed object is not freed again. */
 	errno = 0;
-	capture_start(&cap);
+	hm_test_log_capture_start(&cap);
 	q = hm_krealloc(p, 1000, 0);
-	capture_stop(&cap, log, sizeof(log));
+	hm_test_log_capture_stop(&cap, log, sizeof(log));
 	ck_assert_ptr_null(q);
 	ck_assert_int_eq(errno, EINVAL);
 	ck_assert_int_eq(hm_slab_cache_live_objects(k64), 0);
@@ -2129,15 +2096,6 @@ xproc_dtor(void *obj)
 	(void)obj;
 }
 
-static const char *
-env_path(const char *name)
-{
-	const char *p = getenv(name);
-
-	ck_assert_msg(p != NULL, "%s is not set: run through meson test", name);
-	return p;
-}
-
 START_TEST(objects_freed_by_another_process_go_back_to_the_cache)
 {
 	struct hm_test_huge *h = hm_test_hugepages_get(2048, 24, "slab objects_freed_by_another");
@@ -2189,8 +2147,8 @@ START_TEST(objects_freed_by_another_process_go_back_to_the_cache)
 	b->ctor_free_objs = st.num_objs;
 	calls = atomic_load(&xproc_ctor_calls);
 
-	ck_assert_int_eq(hm_test_wait(hm_test_spawn(env_path("HM_TEST_SLAB_HELPER"), sec.v), 60000),
-			 0);
+	ck_assert_int_eq(
+	    hm_test_wait(hm_test_spawn(hm_test_env_path("HM_TEST_SLAB_HELPER"), sec.v), 60000), 0);
 
 	/* What the secondary freed and allocated, the primary sees. */
 	ck_assert_uint_eq(b->m, XPROC_M);
