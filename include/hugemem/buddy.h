@@ -107,16 +107,33 @@ void *hm_dma_alloc(size_t size, size_t align, int socket, unsigned int flags, hm
 int hm_dma_free(void *addr);
 
 /**
- * Give the calling lcore's cached small blocks back to their zones (done at
- * hm_eal_cleanup() for every lcore of the process).
+ * Give an lcore's cached small blocks back to their zones (done at
+ * hm_eal_cleanup() for every lcore of the process, and by the service for
+ * a dead process's lcores). The lcore must be idle. @return the pages.
  */
-void hm_buddy_drain_lcore(unsigned int lcore_id);
+uint64_t hm_buddy_drain_lcore(unsigned int lcore_id);
+
+/** What hm_buddy_reclaim_owner() freed. */
+struct hm_buddy_reclaimed {
+	uint64_t pages;	   /**< 4 KiB pages, the memzones' included */
+	uint32_t blocks;   /**< DMA and large kmalloc blocks */
+	uint32_t memzones; /**< memzones not made with HM_MEMZONE_PERSIST */
+};
 
 /**
- * Free every block allocated by the process in process-table slot `owner`
- * (a dead process). @return the number of pages freed.
+ * Free every block and memzone allocated by the process in process-table
+ * slot `owner` (a process that is gone).
+ *
+ * @param out if not NULL, what was freed
+ * @return the number of pages freed.
  */
-uint64_t hm_buddy_reclaim_owner(int owner);
+uint64_t hm_buddy_reclaim_owner(int owner, struct hm_buddy_reclaimed *out);
+
+/**
+ * What the process in slot `owner` holds, as hm_buddy_reclaim_owner() would
+ * free it; a snapshot. @return the pages.
+ */
+uint64_t hm_buddy_owner_usage(int owner, struct hm_buddy_reclaimed *out);
 
 /** Zone watermarks, in pages. */
 struct hm_watermarks {
@@ -178,6 +195,12 @@ int hm_buddy_audit(void);
 #define HM_MEMZONE_NAMESIZE 32
 /** Most memzones. */
 #define HM_MAX_MEMZONES 256
+
+/**
+ * hm_memzone_reserve() flag: the memzone belongs to no process and outlives
+ * the one that made it; only hm_memzone_free() or the primary's exit end it.
+ */
+#define HM_MEMZONE_PERSIST 0x80000000u
 
 /** A named, physically contiguous area, like DPDK's rte_memzone. */
 struct hm_memzone {

@@ -78,6 +78,14 @@ extern "C" {
 #define HM_MEMPOOL_SC_GET	  0x2u /**< the ring has one consumer thread at a time */
 #define HM_MEMPOOL_NO_CACHE_ALIGN 0x4u /**< objects aligned to 8 bytes, not to a cache line */
 #define HM_MEMPOOL_DEBUG	  0x8u /**< per-object state: double puts are refused */
+/**
+ * Each object remembers the process that took it, so that when a process
+ * dies the primary's service puts back the objects it held. Gets and puts
+ * of such a pool take the out-of-line path, and a double put is refused.
+ * An object handed to another process (through a ring, say) stays the
+ * taker's until the receiver calls hm_mempool_obj_adopt().
+ */
+#define HM_MEMPOOL_OWNED 0x10u
 
 /** hm_mempool_alloc() flags. */
 #define HM_MEMPOOL_NOWAIT 0x0u /**< fail when the pool and its reserve are empty */
@@ -91,7 +99,7 @@ struct hm_mempool_objhdr {
 	struct hm_mempool *pool; /**< the pool the object belongs to */
 	hm_iova_t iova;		 /**< IOVA of the object's first byte */
 	_Atomic uint64_t state;	 /**< @internal HM_MEMPOOL_DEBUG pools: free or in use */
-	uint64_t reserved;
+	_Atomic uint64_t owner;	 /**< @internal HM_MEMPOOL_OWNED pools: the taker, 0 if free */
 };
 
 /** @internal Statistics of one lcore; written only by that lcore. */
@@ -235,6 +243,27 @@ int hm_mempool_audit(const struct hm_mempool *mp, unsigned int *in_use);
  * @return the number of objects, or -EINVAL.
  */
 int hm_mempool_obj_iter(struct hm_mempool *mp, hm_mempool_obj_cb_t *fn, void *arg);
+
+/**
+ * Make objects of an HM_MEMPOOL_OWNED pool this process's, after another
+ * process handed them over, so that they come back if this one dies and
+ * stay out if the giver dies. A no-op for other pools.
+ *
+ * @return 0, or -EINVAL (bad arguments, an object not of mp or not in use):
+ *   then nothing changes.
+ */
+int hm_mempool_obj_adopt(struct hm_mempool *mp, void *const *obj_table, unsigned int n);
+
+/**
+ * Put back every object of every HM_MEMPOOL_OWNED pool that the process of
+ * owner tag `owner` held. Called by the service when a process is gone.
+ *
+ * @return the objects put back.
+ */
+uint64_t hm_mempool_reclaim_owner(uint64_t owner);
+
+/** @return the objects of HM_MEMPOOL_OWNED pools that owner tag `owner` holds; a snapshot. */
+uint64_t hm_mempool_owner_count(uint64_t owner);
 
 /** Statistics of a pool, for one lcore or summed. */
 struct hm_mempool_stats {

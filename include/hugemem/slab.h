@@ -9,9 +9,9 @@
  * A slab cache hands out objects of one size from slabs: buddy blocks (see
  * buddy.h) cut into equal objects, as the kernel's SLAB allocator does. The
  * block order of a slab is the smallest that wastes at most an eighth of the
- * block, up to 4 MiB blocks (order 10); objects above 512 KiB may waste more. Every object lies inside one block, so it is contiguous in IOVA and
- * hm_virt2iova() of any of its bytes is valid: objects can be handed to a
- * device.
+ * block, up to 4 MiB blocks (order 10); objects above 512 KiB may waste more. Every object lies
+ * inside one block, so it is contiguous in IOVA and hm_virt2iova() of any of its bytes is valid:
+ * objects can be handed to a device.
  *
  * Each cache keeps, per NUMA socket, lists of full, partial and free slabs
  * and a shared depot of free objects; per lcore, an array cache of free
@@ -233,8 +233,9 @@ int hm_slab_audit(void);
  * Move an lcore's array caches (every cache) back to the depots and slabs.
  * Done at hm_eal_cleanup() for every lcore of the process; the service does
  * it for a dead process's lcores. The lcore must be idle.
+ * @return the objects moved.
  */
-void hm_slab_drain_lcore(unsigned int lcore_id);
+uint64_t hm_slab_drain_lcore(unsigned int lcore_id);
 
 /* ------------------------------------------------------------------ kmalloc */
 

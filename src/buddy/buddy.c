@@ -226,8 +226,8 @@ pcp_refill(struct hm_zone *z, struct hm_pcp_list *l, unsigned int order, unsigne
 	return n;
 }
 
-/* Return `count` blocks of an lcore's list to the free lists. */
-static void
+/* Return `count` blocks of an lcore's list to the free lists. @return how many. */
+static unsigned int
 pcp_drain(struct hm_zone *z, struct hm_pcp_list *l, unsigned int order, unsigned int count)
 {
 	unsigned int n = 0;
@@ -243,13 +243,16 @@ pcp_drain(struct hm_zone *z, struct hm_pcp_list *l, unsigned int order, unsigned
 	}
 	note_low(z);
 	pthread_mutex_unlock(&z->lock);
+	return n;
 }
 
-void
+uint64_t
 hm_buddy_drain_lcore(unsigned int lcore_id)
 {
+	uint64_t pages = 0;
+
 	if (buddy == NULL || lcore_id >= HM_MAX_LCORE)
-		return;
+		return 0;
 	for (unsigned int zi = 0; zi < HM_BUDDY_NR_ZONES; zi++) {
 		struct hm_zone *z = &buddy->zones[zi];
 
@@ -258,8 +261,10 @@ hm_buddy_drain_lcore(unsigned int lcore_id)
 		for (unsigned int o = 0; o <= HM_BUDDY_PCP_MAX_ORDER; o++)
 			if (atomic_load_explicit(&z->pcp[lcore_id][o].count,
 						 memory_order_relaxed) != 0)
-				pcp_drain(z, &z->pcp[lcore_id][o], o, UINT32_MAX);
+				pages += (uint64_t)pcp_drain(z, &z->pcp[lcore_id][o], o, UINT32_MAX)
+					 << o;
 	}
+	return pages;
 }
 
 /* -------------------------------------------------------------- allocate */
@@ -638,13 +643,16 @@ hm_buddy_block_order(const void *addr)
 }
 
 uint64_t
-hm_buddy_reclaim_owner(int owner)
+hm_buddy_reclaim_owner(int owner, struct hm_buddy_reclaimed *out)
 {
+	struct hm_buddy_reclaimed r = {0};
 	uint64_t freed = 0;
 
+	if (out != NULL)
+		*out = r;
 	if (buddy == NULL || owner < 0)
 		return 0;
-	freed = hm_memzone_reclaim_owner(owner);
+	r.pages = hm_memzone_reclaim_owner(owner, &r.memzones);
 	for (uint32_t idx = 0; idx < buddy->nr_pages; idx++) {
 		struct hm_page *p = &buddy->pages[idx];
 
@@ -653,6 +661,7 @@ hm_buddy_reclaim_owner(int owner)
 			continue;
 		atomic_store_explicit(&p->flags, 0, memory_order_relaxed);
 		freed += 1ULL << p->order;
+		r.blocks++;
 		struct hm_zone *z = &buddy->zones[p->zone];
 
 		atomic_fetch_add_explicit(&z->frees[p->order], 1, memory_order_relaxed);
@@ -660,7 +669,35 @@ hm_buddy_reclaim_owner(int owner)
 		free_one_block(z, idx, p->order);
 		pthread_mutex_unlock(&z->lock);
 	}
-	return freed;
+	r.pages += freed;
+	if (out != NULL)
+		*out = r;
+	return r.pages;
+}
+
+uint64_t
+hm_buddy_owner_usage(int owner, struct hm_buddy_reclaimed *out)
+{
+	struct hm_buddy_reclaimed r = {0};
+
+	if (buddy != NULL && owner >= 0) {
+		for (unsigned int i = 0; i < HM_MAX_MEMZONES; i++)
+			if (buddy->memzones[i].used && buddy->memzones[i].owner == owner)
+				r.memzones++;
+		for (uint32_t idx = 0; idx < buddy->nr_pages; idx++) {
+			const struct hm_page *p = &buddy->pages[idx];
+
+			if (atomic_load_explicit(&p->state, memory_order_relaxed) != PG_ALLOC ||
+			    p->owner != owner)
+				continue;
+			r.pages += 1ULL << p->order;
+			if (!(atomic_load_explicit(&p->flags, memory_order_relaxed) & PGF_MEMZONE))
+				r.blocks++;
+		}
+	}
+	if (out != NULL)
+		*out = r;
+	return r.pages;
 }
 
 /* ------------------------------------------------------------ DMA memory */

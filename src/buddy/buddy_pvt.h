@@ -164,7 +164,7 @@ int hm_buddy_free_exact(void *addr, size_t size, const char *what);
 /* Free an allocated block whatever its flags (memzone.c, reclaim). */
 int hm_buddy_free_block_of(void *addr, const char *what, bool direct);
 /* memzone.c: drop the memzones of a dead owner. Returns pages freed. */
-uint64_t hm_memzone_reclaim_owner(int owner);
+uint64_t hm_memzone_reclaim_owner(int owner, uint32_t *nb_memzones);
 
 static inline unsigned int
 hm_zone_index(int socket, enum hm_zone_type type)

@@ -64,7 +64,12 @@ hm_memzone_reserve(const char *name, size_t len, int socket, unsigned int flags,
 		errno = ENOSPC;
 		return NULL;
 	}
-	va = hm_dma_alloc(len, align, socket, flags, &iova);
+	/* The block is the memzone's: hm_dma_free() and hm_buddy_free() refuse it, and a
+	 * persistent one belongs to no process, so no reclaim frees it. */
+	va = hm_dma_alloc_tagged(len, align, socket, flags & ~HM_MEMZONE_PERSIST,
+				 (flags & HM_MEMZONE_PERSIST) ? HM_OWNER_NONE
+							      : hm_shared_config_proc_slot(),
+				 PGF_MEMZONE, "memzone");
 	if (va == NULL) {
 		int err = errno;
 
@@ -74,10 +79,7 @@ hm_memzone_reserve(const char *name, size_t len, int socket, unsigned int flags,
 		errno = err;
 		return NULL;
 	}
-	/* The block is the memzone's now: hm_dma_free() and hm_buddy_free() refuse it. */
-	atomic_fetch_or_explicit(
-	    &b->pages[((uint64_t)(uintptr_t)va - b->base_va) / HM_BUDDY_PAGE_SIZE].flags,
-	    PGF_MEMZONE, memory_order_relaxed);
+	iova = hm_virt2iova(va);
 	memset(&slot->mz, 0, sizeof(slot->mz));
 	memcpy(slot->mz.name, name, strlen(name) + 1);
 	slot->mz.addr = va;
@@ -85,7 +87,7 @@ hm_memzone_reserve(const char *name, size_t len, int socket, unsigned int flags,
 	slot->mz.len = len;
 	slot->mz.socket_id = hm_mem_virt2memseg(va)->socket_id;
 	slot->mz.flags = flags;
-	slot->owner = hm_shared_config_proc_slot();
+	slot->owner = (flags & HM_MEMZONE_PERSIST) ? HM_OWNER_NONE : hm_shared_config_proc_slot();
 	slot->used = 1;
 	pthread_mutex_unlock(&b->mz_lock);
 	return &slot->mz;
@@ -160,11 +162,12 @@ hm_memzone_walk(int (*func)(const struct hm_memzone *mz, void *arg), void *arg)
 }
 
 uint64_t
-hm_memzone_reclaim_owner(int owner)
+hm_memzone_reclaim_owner(int owner, uint32_t *nb_memzones)
 {
 	struct hm_buddy *b = hm_buddy_get();
 	uint64_t freed = 0;
 
+	*nb_memzones = 0;
 	if (b == NULL)
 		return 0;
 	hm_mutex_lock_shared(&b->mz_lock, "memzone table");
@@ -179,6 +182,7 @@ hm_memzone_reclaim_owner(int owner)
 		    hm_buddy_free_block_of(slot->mz.addr, "memzone reclaim", true) == 0)
 			freed += 1ULL << order;
 		slot->used = 0;
+		(*nb_memzones)++;
 	}
 	pthread_mutex_unlock(&b->mz_lock);
 	return freed;

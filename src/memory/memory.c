@@ -423,7 +423,7 @@ hm_memory_cleanup(enum hm_proc_type type)
 
 	if (mc != NULL) {
 		hm_shared_config_lcores_release(mc);
-		hm_shared_config_proc_unregister(mc);
+		hm_shared_config_proc_unregister(mc, type);
 		if (type == HM_PROC_PRIMARY) {
 			atomic_store(&mc->h.magic, 0);
 			if (mem.unlink_files)

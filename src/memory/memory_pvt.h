@@ -32,7 +32,7 @@
 #include "eal_pvt.h"
 
 #define HM_CONFIG_MAGIC	  0x464e4f434d454748ULL /* "HGEMCONF" */
-#define HM_CONFIG_VERSION 4
+#define HM_CONFIG_VERSION 5
 #define HM_CONFIG_VA_SIZE                                                                          \
 	(8 * HM_GB) /* VA kept for the config and its arena; memory starts above it */
 #define HM_CONFIG_ARENA	  (16 * HM_MB) /* room for the allocators' shared metadata, */
@@ -55,6 +55,7 @@ enum hm_subsys_slot {
 	HM_SUBSYS_SLAB = 1,
 	HM_SUBSYS_RING = 2,
 	HM_SUBSYS_MEMPOOL = 3,
+	HM_SUBSYS_SERVICE = 4,
 	HM_SUBSYS_MAX = 8,
 };
 
@@ -73,10 +74,28 @@ struct hm_memseg_backing {
 	uint64_t offset;
 };
 
+/*
+ * A process table slot. A process claims a free slot (pid 0) for itself
+ * with a CAS on pid. A primary frees its own at cleanup; a secondary's is
+ * freed by the primary's service once it has reclaimed what the process
+ * left behind: at a clean detach the secondary sets state DETACHED, at a
+ * death the service notices it. Owner tags (buddy blocks, memzones,
+ * mempool objects) name the slot, so a slot is reused only after that.
+ */
+enum hm_proc_state {
+	HM_PROC_LIVE = 1,
+	HM_PROC_DETACHED = 2,	/* cleaned up; the service frees the slot */
+	HM_PROC_RECLAIMING = 3, /* dead; the service is taking back what it held */
+};
+
 struct hm_proc_slot {
-	_Atomic int32_t pid; /* 0: free */
-	int32_t type;	     /* enum hm_proc_type */
-	uint64_t start_time; /* /proc/<pid>/stat field 22: tells a reused pid apart */
+	_Atomic int32_t pid;		  /* 0: free */
+	int32_t type;			  /* enum hm_proc_type */
+	uint64_t start_time;		  /* /proc/<pid>/stat field 22: tells a reused pid apart */
+	uint64_t attach_ns;		  /* CLOCK_REALTIME at registration */
+	_Atomic uint32_t state;		  /* enum hm_proc_state, 0 while being set up */
+	_Atomic uint32_t gen;		  /* bumped at each registration: part of owner tags */
+	uint8_t lcores[HM_MAX_LCORE / 8]; /* lcore ids it claimed, a bitmap */
 };
 
 /* The first bytes of the config: a secondary reads them with pread before it maps anything. */
@@ -182,8 +201,11 @@ struct hm_shared_config *hm_memory_get_config(void);
 int hm_shared_config_lcores_claim(struct hm_shared_config *mc, const struct hm_eal_config *cfg);
 void hm_shared_config_lcores_release(struct hm_shared_config *mc);
 int hm_shared_config_proc_register(struct hm_shared_config *mc, enum hm_proc_type type);
-void hm_shared_config_proc_unregister(struct hm_shared_config *mc);
+void hm_shared_config_proc_unregister(struct hm_shared_config *mc, enum hm_proc_type type);
 bool hm_pid_alive(int32_t pid);
+uint64_t hm_proc_start_time(int32_t pid);
+/* Free a slot whose process is gone and whose leftovers were reclaimed. */
+void hm_shared_config_proc_free(struct hm_shared_config *mc, unsigned int slot);
 
 /* The memory subsystem, in the eal's table. */
 int hm_memory_init(const struct hm_eal_config *cfg, enum hm_proc_type type);
@@ -201,5 +223,18 @@ void *hm_shared_state_get(enum hm_subsys_slot slot);
 
 /* This process's slot in the process table, or -1. */
 int hm_shared_config_proc_slot(void);
+
+/*
+ * This process's owner tag for objects that remember who took them:
+ * (slot + 1) | generation << 16, never 0 once registered; 0 before.
+ */
+uint64_t hm_shared_config_proc_tag(void);
+
+/* The tag of a slot's current registration. */
+static inline uint64_t
+hm_proc_tag_of(unsigned int slot, uint32_t gen)
+{
+	return (uint64_t)(slot + 1) | (uint64_t)gen << 16;
+}
 
 #endif /* HM_MEMORY_PVT_H */

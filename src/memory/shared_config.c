@@ -9,7 +9,14 @@
  * so two processes racing for a dead owner's lcore cannot both win.
  *
  * procs[] holds one slot per attached process with its pid and start time
- * (a pid alone can be reused). Claimed with a CAS on pid, like lcores.
+ * (a pid alone can be reused). Claimed with a CAS on pid, like lcores, but
+ * only when free: a dead process's slot stays taken until the service has
+ * reclaimed what it held, because buddy blocks, memzones and mempool
+ * objects name their owner by slot.
+ *
+ * A dead owner's lcore can be taken over only when no primary runs to
+ * reclaim it; with a primary, a claim waits a little for the service to
+ * drain that lcore's caches and give the id back.
  *
  * The arena is a bump allocator the primary uses during init for other
  * subsystems' shared metadata; it never frees.
@@ -19,15 +26,20 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "memory_pvt.h"
 
 #define MEM "memory"
 
+/* How long a claim waits for the service to give a dead owner's lcore back. */
+#define LCORE_RECLAIM_WAIT_MS 3000
+
 static struct {
 	int32_t pid;
 	int slot;
+	uint64_t tag;
 	bool lcores_claimed[HM_MAX_LCORE];
 } self = {.slot = -1};
 
@@ -39,8 +51,8 @@ hm_pid_alive(int32_t pid)
 	return kill(pid, 0) == 0 || errno == EPERM;
 }
 
-static uint64_t
-proc_start_time(int32_t pid)
+uint64_t
+hm_proc_start_time(int32_t pid)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long start = 0;
@@ -81,12 +93,34 @@ hm_shared_config_lcores_release(struct hm_shared_config *mc)
 	}
 }
 
+/*
+ * Wait for the service to give back lcore i, whose owner died. @return
+ * true when the id is free (owner is 0 then), false when it stays taken.
+ */
+static bool
+lcore_wait_reclaim(struct hm_shared_config *mc, unsigned int i, int32_t *owner)
+{
+	const struct timespec tick = {0, 10 * 1000 * 1000};
+
+	for (int ms = 0; ms < LCORE_RECLAIM_WAIT_MS; ms += 10) {
+		*owner = atomic_load(&mc->lcore_owner[i]);
+		if (*owner == 0)
+			return true;
+		if (hm_pid_alive(*owner) || !hm_pid_alive(mc->h.primary_pid))
+			return false;
+		nanosleep(&tick, NULL);
+	}
+	*owner = atomic_load(&mc->lcore_owner[i]);
+	return *owner == 0;
+}
+
 int
 hm_shared_config_lcores_claim(struct hm_shared_config *mc, const struct hm_eal_config *cfg)
 {
 	self.pid = (int32_t)getpid();
 	for (unsigned int i = 0; i < HM_MAX_LCORE; i++) {
 		int32_t owner = 0;
+		bool waited = false;
 
 		if (!cfg->lcores[i].enabled)
 			continue;
@@ -99,7 +133,25 @@ hm_shared_config_lcores_claim(struct hm_shared_config *mc, const struct hm_eal_c
 				hm_shared_config_lcores_release(mc);
 				return -EBUSY;
 			}
-			/* Dead owner: owner now holds its pid; the CAS retries from it. */
+			/*
+			 * A dead owner. With a live primary its service drains the
+			 * lcore's caches and frees the id: wait for that. Without one
+			 * nobody will, and the CAS retries from the dead pid.
+			 */
+			if (owner != self.pid && mc->h.primary_pid != self.pid && !waited &&
+			    hm_pid_alive(mc->h.primary_pid)) {
+				waited = true;
+				if (lcore_wait_reclaim(mc, i, &owner))
+					continue;
+				if (!hm_pid_alive(owner) && hm_pid_alive(mc->h.primary_pid)) {
+					HM_LOG(ERR, MEM,
+					       "lcore %u of prefix %s: its owner, process %d, died "
+					       "and the primary has not reclaimed it within %d ms",
+					       i, cfg->file_prefix, owner, LCORE_RECLAIM_WAIT_MS);
+					hm_shared_config_lcores_release(mc);
+					return -EBUSY;
+				}
+			}
 		}
 		self.lcores_claimed[i] = true;
 	}
@@ -110,34 +162,65 @@ int
 hm_shared_config_proc_register(struct hm_shared_config *mc, enum hm_proc_type type)
 {
 	int32_t pid = (int32_t)getpid();
+	struct timespec now;
 
-	for (int pass = 0; pass < 2; pass++) {
-		for (int i = 0; i < HM_MAX_PROCS; i++) {
-			int32_t cur = atomic_load(&mc->procs[i].pid);
+	clock_gettime(CLOCK_REALTIME, &now);
+	for (int i = 0; i < HM_MAX_PROCS; i++) {
+		struct hm_proc_slot *ps = &mc->procs[i];
+		int32_t cur = 0;
+		uint32_t gen;
 
-			/* First pass takes free slots, the second those of dead processes. */
-			if (pass == 0 ? cur != 0 : hm_pid_alive(cur))
-				continue;
-			if (!atomic_compare_exchange_strong(&mc->procs[i].pid, &cur, pid))
-				continue;
-			mc->procs[i].type = (int32_t)type;
-			mc->procs[i].start_time = proc_start_time(pid);
-			self.slot = i;
-			return 0;
-		}
+		if (atomic_load(&ps->pid) != 0 ||
+		    !atomic_compare_exchange_strong(&ps->pid, &cur, pid))
+			continue;
+		gen = (atomic_load(&ps->gen) + 1) & 0xffffffu;
+		atomic_store(&ps->gen, gen == 0 ? 1 : gen);
+		ps->type = (int32_t)type;
+		ps->start_time = hm_proc_start_time(pid);
+		ps->attach_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+		memset(ps->lcores, 0, sizeof(ps->lcores));
+		for (unsigned int l = 0; l < HM_MAX_LCORE; l++)
+			if (self.lcores_claimed[l])
+				ps->lcores[l / 8] |= (uint8_t)(1u << (l % 8));
+		atomic_store_explicit(&ps->state, HM_PROC_LIVE, memory_order_release);
+		self.slot = i;
+		self.tag = hm_proc_tag_of((unsigned int)i, atomic_load(&ps->gen));
+		return 0;
 	}
-	HM_LOG(ERR, MEM, "process table of prefix %s is full (%d processes attached)", mc->h.prefix,
-	       HM_MAX_PROCS);
+	HM_LOG(ERR, MEM,
+	       "process table of prefix %s is full (%d processes attached or being reclaimed)",
+	       mc->h.prefix, HM_MAX_PROCS);
 	return -ENOSPC;
 }
 
 void
-hm_shared_config_proc_unregister(struct hm_shared_config *mc)
+hm_shared_config_proc_unregister(struct hm_shared_config *mc, enum hm_proc_type type)
 {
 	if (self.slot < 0)
 		return;
-	atomic_store(&mc->procs[self.slot].pid, 0);
+	/* A secondary's slot goes back through the service, which frees what it left. */
+	if (type == HM_PROC_SECONDARY && hm_pid_alive(mc->h.primary_pid))
+		atomic_store_explicit(&mc->procs[self.slot].state, HM_PROC_DETACHED,
+				      memory_order_release);
+	else
+		hm_shared_config_proc_free(mc, (unsigned int)self.slot);
 	self.slot = -1;
+	self.tag = 0;
+}
+
+void
+hm_shared_config_proc_free(struct hm_shared_config *mc, unsigned int slot)
+{
+	struct hm_proc_slot *ps = &mc->procs[slot];
+
+	atomic_store(&ps->state, 0);
+	atomic_store_explicit(&ps->pid, 0, memory_order_release);
+}
+
+uint64_t
+hm_shared_config_proc_tag(void)
+{
+	return self.tag;
 }
 
 int

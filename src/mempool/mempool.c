@@ -19,6 +19,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <sched.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -127,13 +128,29 @@ reserve_take(struct hm_mempool *mp, void **obj_table, unsigned int n)
 	return ok;
 }
 
-/* Mark objects of a debug pool handed out. */
+/*
+ * Mark objects handed out: in use in a debug pool, this process's in an
+ * owned pool. The marks come after the objects left the cache or ring: a
+ * death in between loses them rather than letting reclaim duplicate them.
+ */
 static void
-debug_mark_in_use(void *const *obj_table, unsigned int n)
+mark_taken(const struct hm_mempool *mp, void *const *obj_table, unsigned int n)
 {
-	for (unsigned int i = 0; i < n; i++)
-		atomic_store_explicit(&hm_mempool_get_header(obj_table[i])->state, OBJ_STATE_INUSE,
-				      memory_order_relaxed);
+	const uint64_t tag = hm_shared_config_proc_tag();
+
+	if (!(mp->flags & MEMPOOL_SLOW_FLAGS))
+		return;
+	for (unsigned int i = 0; i < n; i++) {
+		struct hm_mempool_objhdr *h = hm_mempool_get_header(obj_table[i]);
+
+		if (mp->flags & HM_MEMPOOL_DEBUG)
+			atomic_store_explicit(&h->state, OBJ_STATE_INUSE, memory_order_relaxed);
+		/* An object taken before this process registered has no owner to
+		 * reclaim it for, but must not read free. */
+		if (mp->flags & HM_MEMPOOL_OWNED)
+			atomic_store_explicit(&h->owner, tag != 0 ? tag : UINT64_MAX,
+					      memory_order_release);
+	}
 }
 
 /*
@@ -194,8 +211,7 @@ get_common(struct hm_mempool *mp, void **obj_table, unsigned int n, bool count_f
 		return -ENOENT;
 	}
 	stat_add(cached ? &st->get_cached : &st->get_other, n, lcore);
-	if (mp->flags & HM_MEMPOOL_DEBUG)
-		debug_mark_in_use(obj_table, n);
+	mark_taken(mp, obj_table, n);
 	return 0;
 }
 
@@ -278,8 +294,7 @@ hm_mempool_alloc(struct hm_mempool *mp, void **obj, unsigned int flags, uint64_t
 from_reserve:
 	stat_add(&stats_of(mp, lcore)->get_other, 1, lcore);
 	stat_add(&stats_of(mp, lcore)->reserve_gets, 1, lcore);
-	if (mp->flags & HM_MEMPOOL_DEBUG)
-		debug_mark_in_use(obj, 1);
+	mark_taken(mp, obj, 1);
 	return 0;
 }
 
@@ -313,6 +328,33 @@ debug_mark_free(struct hm_mempool *mp, unsigned int lcore, void *const *obj_tabl
 			continue;
 		for (unsigned int j = 0; j < i; j++)
 			atomic_store(&hm_mempool_get_header(obj_table[j])->state, OBJ_STATE_INUSE);
+		return put_refuse(mp, lcore, "object %p (entry %u) is not in use: a double put?",
+				  obj_table[i], i);
+	}
+	return 0;
+}
+
+/*
+ * Owned pools: take every object from its owner, or none (an object with
+ * no owner is free already: a double put). Objects given back on a refusal
+ * become the caller's.
+ */
+static int
+owned_mark_free(struct hm_mempool *mp, unsigned int lcore, void *const *obj_table, unsigned int n)
+{
+	const uint64_t tag = hm_shared_config_proc_tag();
+
+	for (unsigned int i = 0; i < n; i++) {
+		_Atomic uint64_t *o = &hm_mempool_get_header(obj_table[i])->owner;
+		uint64_t cur = atomic_load_explicit(o, memory_order_acquire);
+
+		while (cur != 0 && !atomic_compare_exchange_weak(o, &cur, 0))
+			;
+		if (cur != 0)
+			continue;
+		for (unsigned int j = 0; j < i; j++)
+			atomic_store(&hm_mempool_get_header(obj_table[j])->owner,
+				     tag != 0 ? tag : UINT64_MAX);
 		return put_refuse(mp, lcore, "object %p (entry %u) is not in use: a double put?",
 				  obj_table[i], i);
 	}
@@ -354,30 +396,58 @@ ring_put(struct hm_mempool *mp, unsigned int lcore, void *const *obj_table, unsi
 			  obj_table[0], n);
 }
 
+/* The reason a get, put or adopt of these objects is refused, or NULL; logged and counted. */
+static bool
+objs_ok(struct hm_mempool *mp, unsigned int lcore, const char *op, void *const *obj_table,
+	unsigned int n)
+{
+	const char *why = bad_call(mp, obj_table, n);
+
+	if (why != NULL) {
+		HM_LOG(ERR, MEMPOOL, "%s %u to %s: %s", op, n,
+		       hm_mempool_is_pool(mp) ? mp->name : "?", why);
+		if (hm_mempool_is_pool(mp))
+			stat_add(&stats_of(mp, lcore)->put_refused, 1, lcore);
+		return false;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		if (!hm_mempool_obj_valid(mp, obj_table[i])) {
+			put_refuse(mp, lcore, "%p (entry %u) is not an object of this pool",
+				   obj_table[i], i);
+			return false;
+		}
+	return true;
+}
+
+static int put_common(struct hm_mempool *mp, unsigned int lcore, void *const *obj_table,
+		      unsigned int n);
+
 int
 hm_mempool_put_slow(struct hm_mempool *mp, void *const *obj_table, unsigned int n)
 {
 	const unsigned int lcore = hm_this_lcore_;
-	const char *why = bad_call(mp, obj_table, n);
-	struct hm_mempool_lcore_stats *st;
-	struct hm_mempool_cache *c;
-	uint32_t slow, len;
-	unsigned int i;
 
-	if (why != NULL) {
-		HM_LOG(ERR, MEMPOOL, "put %u to %s: %s", n, hm_mempool_is_pool(mp) ? mp->name : "?",
-		       why);
-		if (hm_mempool_is_pool(mp))
-			stat_add(&stats_of(mp, lcore)->put_refused, 1, lcore);
+	if (!objs_ok(mp, lcore, "put", obj_table, n))
 		return -EINVAL;
-	}
-	for (i = 0; i < n; i++)
-		if (!hm_mempool_obj_valid(mp, obj_table[i]))
-			return put_refuse(mp, lcore, "%p (entry %u) is not an object of this pool",
-					  obj_table[i], i);
 	if ((mp->flags & HM_MEMPOOL_DEBUG) && debug_mark_free(mp, lcore, obj_table, n) < 0)
 		return -EINVAL;
-	st = stats_of(mp, lcore);
+	if ((mp->flags & HM_MEMPOOL_OWNED) && owned_mark_free(mp, lcore, obj_table, n) < 0) {
+		if (mp->flags & HM_MEMPOOL_DEBUG)
+			for (unsigned int i = 0; i < n; i++)
+				atomic_store(&hm_mempool_get_header(obj_table[i])->state,
+					     OBJ_STATE_INUSE);
+		return -EINVAL;
+	}
+	return put_common(mp, lcore, obj_table, n);
+}
+
+/* Put objects whose checks and marks are done: the reserve, the ring or the lcore's cache. */
+static int
+put_common(struct hm_mempool *mp, unsigned int lcore, void *const *obj_table, unsigned int n)
+{
+	struct hm_mempool_lcore_stats *st = stats_of(mp, lcore);
+	struct hm_mempool_cache *c;
+	uint32_t slow, len;
 
 	slow = atomic_load_explicit(&mp->put_slow, memory_order_relaxed);
 	if (slow & PUT_SLOW_RESERVE_SHORT) {
@@ -411,6 +481,117 @@ hm_mempool_put_slow(struct hm_mempool *mp, void *const *obj_table, unsigned int 
 	atomic_store_explicit(&c->len, len + n, memory_order_relaxed);
 	stat_add(&st->put_cached, n, lcore);
 	return 0;
+}
+
+int
+hm_mempool_obj_adopt(struct hm_mempool *mp, void *const *obj_table, unsigned int n)
+{
+	const unsigned int lcore = hm_this_lcore_;
+	const uint64_t tag = hm_shared_config_proc_tag();
+
+	if (!objs_ok(mp, lcore, "adopt", obj_table, n))
+		return -EINVAL;
+	if (!(mp->flags & HM_MEMPOOL_OWNED))
+		return 0;
+	for (unsigned int i = 0; i < n; i++)
+		if (atomic_load(&hm_mempool_get_header(obj_table[i])->owner) == 0) {
+			HM_LOG(ERR, MEMPOOL, "adopt %u from %s: object %p (entry %u) is free", n,
+			       mp->name, obj_table[i], i);
+			return -EINVAL;
+		}
+	/* An object put back meanwhile stays free: only an owned one changes hands. */
+	for (unsigned int i = 0; i < n; i++) {
+		_Atomic uint64_t *o = &hm_mempool_get_header(obj_table[i])->owner;
+		uint64_t cur = atomic_load(o);
+
+		while (cur != 0 &&
+		       !atomic_compare_exchange_weak(o, &cur, tag != 0 ? tag : UINT64_MAX))
+			;
+	}
+	return 0;
+}
+
+/* Put back what the owner held in one owned pool; @return how many. */
+static uint64_t
+reclaim_pool(struct hm_mempool *mp, uint64_t owner)
+{
+	void *batch[64];
+	unsigned int nb = 0;
+	uint64_t total = 0;
+
+	for (uint32_t i = 0; i < mp->nb_chunks; i++)
+		for (uint64_t k = 0; k < mp->chunks[i].nb_objs; k++) {
+			void *obj = (void *)(mp->chunks[i].first + k * mp->stride);
+			struct hm_mempool_objhdr *h = hm_mempool_get_header(obj);
+			uint64_t want = owner;
+
+			if (atomic_load_explicit(&h->owner, memory_order_relaxed) != owner ||
+			    !atomic_compare_exchange_strong(&h->owner, &want, 0))
+				continue;
+			if (mp->flags & HM_MEMPOOL_DEBUG)
+				atomic_store(&h->state, OBJ_STATE_FREE);
+			batch[nb++] = obj;
+			if (nb == HM_DIM(batch)) {
+				if (put_common(mp, HM_MAX_LCORE, batch, nb) == 0)
+					total += nb;
+				nb = 0;
+			}
+		}
+	if (nb != 0 && put_common(mp, HM_MAX_LCORE, batch, nb) == 0)
+		total += nb;
+	if (total != 0)
+		HM_LOG(INFO, MEMPOOL, "%s: %" PRIu64 " objects of a gone process put back",
+		       mp->name, total);
+	return total;
+}
+
+static int
+reclaim_one(struct hm_mempool *mp, void *arg)
+{
+	uint64_t *a = arg; /* [0] the owner, [1] the count */
+
+	if (mp->flags & HM_MEMPOOL_OWNED)
+		a[1] += reclaim_pool(mp, a[0]);
+	return 0;
+}
+
+uint64_t
+hm_mempool_reclaim_owner(uint64_t owner)
+{
+	uint64_t a[2] = {owner, 0};
+
+	if (owner == 0)
+		return 0;
+	hm_mempool_walk(reclaim_one, a);
+	return a[1];
+}
+
+static int
+count_one(struct hm_mempool *mp, void *arg)
+{
+	uint64_t *a = arg; /* [0] the owner, [1] the count */
+
+	if (!(mp->flags & HM_MEMPOOL_OWNED))
+		return 0;
+	for (uint32_t i = 0; i < mp->nb_chunks; i++)
+		for (uint64_t k = 0; k < mp->chunks[i].nb_objs; k++) {
+			void *obj = (void *)(mp->chunks[i].first + k * mp->stride);
+
+			if (atomic_load_explicit(&hm_mempool_get_header(obj)->owner,
+						 memory_order_relaxed) == a[0])
+				a[1]++;
+		}
+	return 0;
+}
+
+uint64_t
+hm_mempool_owner_count(uint64_t owner)
+{
+	uint64_t a[2] = {owner, 0};
+
+	if (owner != 0)
+		hm_mempool_walk(count_one, a);
+	return a[1];
 }
 
 void
@@ -580,7 +761,7 @@ populate(struct hm_mempool *mp, hm_mempool_obj_cb_t *obj_init, void *arg)
 			h->pool = mp;
 			h->iova = hm_virt2iova(obj);
 			atomic_init(&h->state, OBJ_STATE_FREE);
-			h->reserved = 0;
+			atomic_init(&h->owner, 0);
 			if (obj_init != NULL)
 				obj_init(mp, arg, obj, idx);
 			if (idx < mp->min_nr) {
@@ -644,9 +825,9 @@ alloc_pool(const char *name, unsigned int n, unsigned int cache_size, unsigned i
 	mp->flags = flags;
 	mp->size = n;
 	mp->cache_size = cache_size;
-	/* Debug pools keep object states: every call takes the slow path. */
-	mp->cache_fast_max = (flags & HM_MEMPOOL_DEBUG) ? 0 : cache_size;
-	mp->ring_fast_max = (flags & HM_MEMPOOL_DEBUG) ? 0 : n;
+	/* Debug and owned pools keep object states: every call takes the slow path. */
+	mp->cache_fast_max = (flags & MEMPOOL_SLOW_FLAGS) ? 0 : cache_size;
+	mp->ring_fast_max = (flags & MEMPOOL_SLOW_FLAGS) ? 0 : n;
 	mp->min_nr = min_nr;
 	mp->socket = socket;
 	mp->priv = (char *)mp + priv_off;

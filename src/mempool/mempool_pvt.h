@@ -24,7 +24,8 @@
  *  - the ring, caches and reserve hold only objects of the pool;
  *  - a cache holds at most flushthresh objects, the reserve at most min_nr;
  *  - every header names the pool and the object's IOVA; in a debug pool it
- *    says free for exactly the free objects;
+ *    says free for exactly the free objects; in an owned pool exactly the
+ *    free objects have owner 0;
  *  - put_slow has RESERVE_SHORT set whenever the reserve holds fewer than
  *    min_nr (it may be set while it is full, for an instant).
  *
@@ -54,7 +55,11 @@
 #define PUT_SLOW_WAITERS       0x7fffffffu
 
 #define MEMPOOL_FLAGS                                                                              \
-	(HM_MEMPOOL_SP_PUT | HM_MEMPOOL_SC_GET | HM_MEMPOOL_NO_CACHE_ALIGN | HM_MEMPOOL_DEBUG)
+	(HM_MEMPOOL_SP_PUT | HM_MEMPOOL_SC_GET | HM_MEMPOOL_NO_CACHE_ALIGN | HM_MEMPOOL_DEBUG |    \
+	 HM_MEMPOOL_OWNED)
+
+/* Flags whose gets and puts all take the out-of-line path. */
+#define MEMPOOL_SLOW_FLAGS (HM_MEMPOOL_DEBUG | HM_MEMPOOL_OWNED)
 
 struct mempool_priv {
 	pthread_mutex_t lock;			     /* the reserve */

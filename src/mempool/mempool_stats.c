@@ -197,6 +197,14 @@ audit_headers(struct hm_mempool *mp, void *arg, void *obj, unsigned int idx)
 				    want == OBJ_STATE_FREE ? "in use" : "free",
 				    want == OBJ_STATE_FREE ? "free" : "in use");
 	}
+	if (mp->flags & HM_MEMPOOL_OWNED) {
+		bool out = a->place[idx] == PLACE_NONE;
+		uint64_t owner = atomic_load(&h->owner);
+
+		if (out != (owner != 0))
+			audit_fault(a, "object %u at %p: owner 0x%" PRIx64 " but it is %s", idx, obj,
+				    owner, out ? "handed out" : "free");
+	}
 }
 
 int

@@ -641,17 +641,26 @@ array_drain(struct hm_slab_cache *c, struct array_cache *ac)
 	}
 }
 
-/* Drain every array an lcore has for cache c. The lcore is idle or the caller. */
-static void
+/*
+ * Drain every array an lcore has for cache c. The lcore is idle or the
+ * caller. @return the objects drained.
+ */
+static uint64_t
 drain_lcore_cache(struct hm_slab_cache *c, unsigned int lcore)
 {
 	struct array_cache *ac = cache_ac(c, lcore);
+	uint64_t n = 0;
 
-	if (ac != NULL)
+	if (ac != NULL) {
+		n += ac_avail(ac);
 		array_drain(c, ac);
+	}
 	if (c->alien_stride != 0)
-		for (unsigned int s = 0; s < L->st->nr_sockets; s++)
+		for (unsigned int s = 0; s < L->st->nr_sockets; s++) {
+			n += ac_avail(cache_alien(c, lcore, s));
 			array_drain(c, cache_alien(c, lcore, s));
+		}
+	return n;
 }
 
 /* ------------------------------------------------------------- allocation */
@@ -1143,16 +1152,19 @@ hm_slab_cache_walk(int (*func)(struct hm_slab_cache *c, void *arg), void *arg)
 	return ret;
 }
 
-void
+uint64_t
 hm_slab_drain_lcore(unsigned int lcore)
 {
+	uint64_t n = 0;
+
 	if (L->st == NULL || lcore >= HM_MAX_LCORE)
-		return;
+		return 0;
 	hm_mutex_lock_shared(&L->st->lock, "slab table");
 	for (unsigned int i = 0; i < HM_SLAB_MAX_CACHES; i++)
 		if (L->st->caches[i].magic == HM_SLAB_MAGIC)
-			drain_lcore_cache(&L->st->caches[i], lcore);
+			n += drain_lcore_cache(&L->st->caches[i], lcore);
 	pthread_mutex_unlock(&L->st->lock);
+	return n;
 }
 
 /* ------------------------------------------------------ init and cleanup */

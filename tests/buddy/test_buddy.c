@@ -303,12 +303,12 @@ START_TEST(a_dead_owners_blocks_are_reclaimed)
 		ck_assert_ptr_nonnull(hm_buddy_alloc(i % 6, 0, 0));
 	ck_assert_ptr_nonnull(hm_memzone_reserve("owned", 8192, 0, 0, 0));
 	hm_buddy_drain_lcore(hm_lcore_id());
-	ck_assert_uint_gt(hm_buddy_reclaim_owner(hm_shared_config_proc_slot()), 0);
+	ck_assert_uint_gt(hm_buddy_reclaim_owner(hm_shared_config_proc_slot(), NULL), 0);
 	ck_assert_ptr_null(hm_memzone_lookup("owned")); /* its memzones go too */
 	ck_assert_int_eq(hm_buddy_audit(), 0);
 	st = normal_zone();
 	ck_assert_uint_eq(st.free_pages, st.managed_pages);
-	ck_assert_uint_eq(hm_buddy_reclaim_owner(hm_shared_config_proc_slot()), 0);
+	ck_assert_uint_eq(hm_buddy_reclaim_owner(hm_shared_config_proc_slot(), NULL), 0);
 	hm_eal_cleanup();
 }
 END_TEST
