@@ -12,6 +12,7 @@
 #include "slab_pvt.h"
 #include "ring_pvt.h"
 #include "mempool_pvt.h"
+#include "service_pvt.h"
 #include "telemetry_pvt.h"
 
 const struct hm_subsystem hm_subsystems[] = {
@@ -20,6 +21,7 @@ const struct hm_subsystem hm_subsystems[] = {
     {"slab", hm_slab_init, hm_slab_cleanup, hm_slab_telemetry},
     {"ring", hm_ring_subsys_init, hm_ring_subsys_cleanup, hm_ring_telemetry},
     {"mempool", hm_mempool_subsys_init, hm_mempool_subsys_cleanup, hm_mempool_telemetry},
+    {"service", hm_service_init, hm_service_cleanup, hm_service_telemetry},
     {"telemetry", hm_telemetry_init, hm_telemetry_cleanup, NULL},
 };
 

@@ -16,5 +16,6 @@
 #include <hugemem/slab.h>
 #include <hugemem/ring.h>
 #include <hugemem/mempool.h>
+#include <hugemem/service.h>
 
 #endif /* HUGEMEM_H */

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The secondary of the service suite, started by the primary with
+ * fork+exec:
+ *
+ *   hm_test_service_helper [EAL args of a secondary] -- MODE
+ *
+ * work    Reserves memzone "svc-mz-<pid>" (its own) and, once it has made
+ *         one round, "svc-mzp-<pid>" (HM_MEMZONE_PERSIST): the primary
+ *         waits for that one. Then, until the int in memzone "svc-stop"
+ *         turns non-zero, it keeps HOLD_DMA DMA blocks, HOLD_OBJS objects
+ *         of the owned pool "svc-owned" and takes and frees SLAB_BURST
+ *         objects of slab cache "svc-slab" at a time, replacing the oldest
+ *         of each every round. Every block and object carries the pid and a
+ *         round number, checked before it is given back: an object handed
+ *         to two processes at once fails the check. At the stop it gives
+ *         everything back but the persistent memzone and exits 0.
+ * leak    Takes a DMA block, a memzone "svc-leak-<pid>" and LEAK_OBJS
+ *         objects of "svc-owned", then detaches with hm_eal_cleanup() and
+ *         exits 0 without giving them back.
+ * attach  Attaches, takes and frees one object of "svc-slab" if there is
+ *         such a cache (so that its lcore has its slab array region, which
+ *         stays with the lcore id), and exits 0.
+ * hold    Attaches, reserves "svc-mzp-<pid>" and sleeps until killed.
+ *
+ * Exit status: 0, or the step that failed, with a line on stderr.
+ */
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <hugemem/hugemem.h>
+
+#define HOLD_DMA   8
+#define HOLD_OBJS  48
+#define OBJ_BURST  16
+#define SLAB_BURST 8
+#define LEAK_OBJS  5
+
+static uint64_t
+stamp(unsigned int round)
+{
+	return (uint64_t)getpid() << 32 | round;
+}
+
+static int
+fail(int code, const char *what)
+{
+	fprintf(stderr, "service_helper %d: %s (errno %d: %s)\n", (int)getpid(), what, errno,
+		strerror(errno));
+	return code;
+}
+
+static int
+reserve_marker(const char *fmt, unsigned int flags)
+{
+	char name[HM_MEMZONE_NAMESIZE];
+
+	snprintf(name, sizeof(name), fmt, (int)getpid());
+	return hm_memzone_reserve(name, 64, HM_SOCKET_ID_ANY, flags, 0) == NULL ? -1 : 0;
+}
+
+static int
+work(void)
+{
+	const struct hm_memzone *stop = hm_memzone_lookup("svc-stop");
+	struct hm_mempool *mp = hm_mempool_lookup("svc-owned");
+	struct hm_slab_cache *sc = hm_slab_cache_lookup("svc-slab");
+	void *dma[HOLD_DMA] = {NULL};
+	void *objs[HOLD_OBJS];
+	unsigned int nobjs = 0, round;
+
+	if (stop == NULL || mp == NULL || sc == NULL)
+		return fail(10, "lookup of svc-stop, svc-owned or svc-slab");
+	if (reserve_marker("svc-mz-%d", 0) < 0)
+		return fail(11, "own memzone");
+	for (round = 0; atomic_load((_Atomic int *)stop->addr) == 0; round++) {
+		unsigned int d = round % HOLD_DMA;
+		void *slab[SLAB_BURST];
+
+		/* DMA: the oldest block goes, a new one comes. */
+		if (dma[d] != NULL) {
+			if (*(uint64_t *)dma[d] != stamp(round - HOLD_DMA))
+				return fail(20, "a DMA block changed under us");
+			if (hm_dma_free(dma[d]) != 0)
+				return fail(21, "hm_dma_free");
+		}
+		dma[d] = hm_dma_alloc(4096u << (round % 4), 0, HM_SOCKET_ID_ANY, 0, NULL);
+		if (dma[d] == NULL)
+			return fail(22, "hm_dma_alloc");
+		*(uint64_t *)dma[d] = stamp(round);
+
+		/* Mempool: a burst in, the oldest burst out once HOLD_OBJS are held. */
+		if (nobjs + OBJ_BURST > HOLD_OBJS) {
+			for (unsigned int i = 0; i < OBJ_BURST; i++)
+				if (*(uint64_t *)objs[i] >> 32 != (uint64_t)getpid())
+					return fail(30, "a mempool object changed hands");
+			if (hm_mempool_put_bulk(mp, objs, OBJ_BURST) != 0)
+				return fail(31, "hm_mempool_put_bulk");
+			nobjs -= OBJ_BURST;
+			memmove(objs, objs + OBJ_BURST, nobjs * sizeof(void *));
+		}
+		if (hm_mempool_get_bulk(mp, objs + nobjs, OBJ_BURST) != 0)
+			return fail(32, "hm_mempool_get_bulk");
+		for (unsigned int i = 0; i < OBJ_BURST; i++)
+			*(uint64_t *)objs[nobjs + i] = stamp(round);
+		nobjs += OBJ_BURST;
+
+		/* Slab: a burst allocated and freed. */
+		for (unsigned int i = 0; i < SLAB_BURST; i++) {
+			slab[i] = hm_slab_alloc(sc, 0);
+			if (slab[i] == NULL)
+				return fail(40, "hm_slab_alloc");
+			*(uint64_t *)slab[i] = stamp(round);
+		}
+		for (unsigned int i = 0; i < SLAB_BURST; i++) {
+			if (*(uint64_t *)slab[i] != stamp(round))
+				return fail(41, "a slab object changed under us");
+			hm_slab_free(slab[i]);
+		}
+		if (round == HOLD_DMA && reserve_marker("svc-mzp-%d", HM_MEMZONE_PERSIST) < 0)
+			return fail(12, "persistent memzone");
+	}
+	for (unsigned int d = 0; d < HOLD_DMA; d++)
+		if (dma[d] != NULL && hm_dma_free(dma[d]) != 0)
+			return fail(50, "hm_dma_free at the stop");
+	if (nobjs != 0 && hm_mempool_put_bulk(mp, objs, nobjs) != 0)
+		return fail(51, "hm_mempool_put_bulk at the stop");
+	{
+		char name[HM_MEMZONE_NAMESIZE];
+
+		snprintf(name, sizeof(name), "svc-mz-%d", (int)getpid());
+		if (hm_memzone_free(hm_memzone_lookup(name)) != 0)
+			return fail(52, "hm_memzone_free");
+	}
+	return 0;
+}
+
+static int
+leak(void)
+{
+	struct hm_mempool *mp = hm_mempool_lookup("svc-owned");
+	void *objs[LEAK_OBJS];
+
+	if (mp == NULL)
+		return fail(60, "lookup of svc-owned");
+	if (hm_dma_alloc(8192, 0, HM_SOCKET_ID_ANY, 0, NULL) == NULL)
+		return fail(61, "hm_dma_alloc");
+	if (reserve_marker("svc-leak-%d", 0) < 0)
+		return fail(62, "memzone");
+	if (hm_mempool_get_bulk(mp, objs, LEAK_OBJS) != 0)
+		return fail(63, "hm_mempool_get_bulk");
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	int ret = hm_eal_init(argc, argv);
+	const char *mode;
+	int status;
+
+	if (ret < 0)
+		return fail(2, "hm_eal_init");
+	argc -= ret;
+	argv += ret;
+	if (argc > 1 && strcmp(argv[1], "--") == 0) {
+		argc--;
+		argv++;
+	}
+	if (argc != 2) {
+		fprintf(stderr,
+			"usage: hm_test_service_helper [EAL args] -- work|leak|attach|hold\n");
+		hm_eal_cleanup();
+		return 3;
+	}
+	mode = argv[1];
+	if (strcmp(mode, "work") == 0) {
+		status = work();
+	} else if (strcmp(mode, "leak") == 0) {
+		status = leak();
+	} else if (strcmp(mode, "attach") == 0) {
+		struct hm_slab_cache *sc = hm_slab_cache_lookup("svc-slab");
+		void *obj = sc == NULL ? NULL : hm_slab_alloc(sc, 0);
+
+		status = sc != NULL && obj == NULL ? fail(80, "hm_slab_alloc") : 0;
+		if (obj != NULL)
+			hm_slab_free(obj);
+	} else if (strcmp(mode, "hold") == 0) {
+		if (reserve_marker("svc-mzp-%d", HM_MEMZONE_PERSIST) < 0)
+			status = fail(70, "memzone");
+		else
+			for (;;)
+				pause();
+	} else {
+		fprintf(stderr, "service_helper: unknown mode %s\n", mode);
+		status = 3;
+	}
+	hm_eal_cleanup();
+	return status;
+}

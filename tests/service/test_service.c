@@ -1,0 +1,442 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The service suite: the process table, unique lcores across processes,
+ * death detection and the reclaim of what a dead or detached secondary
+ * held. The primary is this test process, on real 2 MiB hugepages (the
+ * tests are skipped with a loud message when none can be had); the
+ * secondaries are hm_test_service_helper (see service_helper.c).
+ */
+
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include <hugemem/hugemem.h>
+
+#include "hm_common.h"
+#include "../common/hm_test.h"
+#include "memory_pvt.h"
+#include "telemetry_pvt.h"
+
+#define POOL_N	   2048u
+#define POOL_ELT   128u
+#define POOL_CACHE 32u
+
+static const char *
+helper_path(void)
+{
+	return hm_test_env_path("HM_TEST_SERVICE_HELPER");
+}
+
+/* A secondary on lcore `lcore` (mapped to CPU `cpu`) in `mode`. */
+static pid_t
+spawn(const char *prefix, unsigned int lcore, unsigned int cpu, const char *mode)
+{
+	char lc[32];
+	const char *argv[] = {
+	    "--lcores", lc,   "--proc-type", "secondary", "--file-prefix", prefix, "--log-level",
+	    "error",	"--", mode,	     NULL};
+
+	snprintf(lc, sizeof(lc), "%u@%u", lcore, cpu);
+	return hm_test_spawn(helper_path(), argv);
+}
+
+static void
+sleep_ms(unsigned int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+/* Wait up to timeout_ms for memzone "<fmt with pid>" to exist. */
+static bool
+wait_memzone(const char *fmt, pid_t pid, unsigned int timeout_ms)
+{
+	char name[HM_MEMZONE_NAMESIZE];
+
+	snprintf(name, sizeof(name), fmt, (int)pid);
+	for (unsigned int t = 0; t < timeout_ms; t += 5) {
+		if (hm_memzone_lookup(name) != NULL)
+			return true;
+		sleep_ms(5);
+	}
+	return false;
+}
+
+static void
+free_memzone(const char *fmt, pid_t pid)
+{
+	char name[HM_MEMZONE_NAMESIZE];
+
+	snprintf(name, sizeof(name), fmt, (int)pid);
+	ck_assert_int_eq(hm_memzone_free(hm_memzone_lookup(name)), 0);
+}
+
+struct find_reclaim {
+	pid_t pid;
+	struct hm_reclaim_info r;
+	bool found;
+};
+
+static int
+find_reclaim_cb(const struct hm_reclaim_info *r, void *arg)
+{
+	struct find_reclaim *f = arg;
+
+	if (r->pid != f->pid)
+		return 0;
+	f->r = *r;
+	f->found = true;
+	return 1;
+}
+
+/* Wait up to timeout_ms for the reclaim of pid; @return ms waited, or -1. */
+static long
+wait_reclaim(pid_t pid, unsigned int timeout_ms, struct hm_reclaim_info *out)
+{
+	uint64_t t0 = hm_time_ns();
+
+	for (;;) {
+		struct find_reclaim f = {.pid = pid};
+
+		hm_reclaim_walk(find_reclaim_cb, &f);
+		if (f.found) {
+			*out = f.r;
+			return (long)((hm_time_ns() - t0) / 1000000);
+		}
+		if (hm_time_ns() - t0 > (uint64_t)timeout_ms * 1000000)
+			return -1;
+		sleep_ms(2);
+	}
+}
+
+static int
+count_cb(const struct hm_proc_info *p, void *arg)
+{
+	(void)p;
+	(*(unsigned int *)arg)++;
+	return 0;
+}
+
+static unsigned int
+nb_procs(void)
+{
+	unsigned int n = 0;
+
+	ck_assert_int_eq(hm_proc_walk(count_cb, &n), 0);
+	return n;
+}
+
+/* Wait until the table holds only this primary. */
+static void
+wait_only_primary(void)
+{
+	for (unsigned int t = 0; t < 5000 && nb_procs() != 1; t += 5)
+		sleep_ms(5);
+	ck_assert_uint_eq(nb_procs(), 1);
+}
+
+/* Free + cached pages of every zone. */
+static uint64_t
+buddy_pages_free(void)
+{
+	uint64_t n = 0;
+
+	for (int z = 0; z < HM_NR_ZONES; z++) {
+		struct hm_zone_stats st;
+
+		if (hm_buddy_zone_stats(0, (enum hm_zone_type)z, &st) == 0)
+			n += st.free_pages + st.pcp_pages;
+	}
+	return n;
+}
+
+/* Pages of the slab cache's slabs. */
+static uint64_t
+slab_pages_of(const struct hm_slab_cache *sc)
+{
+	struct hm_slab_stats ss;
+
+	ck_assert_int_eq(hm_slab_cache_stats(sc, &ss), 0);
+	return ss.num_slabs * ss.pagesperslab;
+}
+
+/* The reply to a telemetry request, parsed; its data under key cmd. */
+static json_t *
+telemetry(const char *req, json_t **root)
+{
+	char *out = hm_telemetry_handle(req, strlen(req));
+	const char *cmd = req;
+	char key[64];
+
+	ck_assert_ptr_nonnull(out);
+	*root = json_loads(out, 0, NULL);
+	free(out);
+	ck_assert_ptr_nonnull(*root);
+	snprintf(key, sizeof(key), "%.*s", (int)strcspn(cmd, ","), cmd);
+	return json_object_get(*root, key);
+}
+
+static struct hm_test_huge *
+primary_up(const char *tag, const char *prefix)
+{
+	struct hm_test_huge *h = hm_test_hugepages_get(2048, 64, tag);
+	struct hm_test_args args;
+
+	if (h == NULL)
+		return NULL;
+	args = hm_test_huge_primary(h, "0", "96", prefix, "error", NULL);
+	ck_assert_int_ge(hm_test_eal_init(args.v), 0);
+	return h;
+}
+
+START_TEST(a_secondary_killed_mid_run_gives_back_every_block_object_and_lcore_it_held)
+{
+	const char *prefix = hm_test_prefix("svck");
+	struct hm_test_huge *h = primary_up("service kill", prefix);
+	const struct hm_memzone *stop;
+	struct hm_reclaim_info r;
+	struct hm_slab_cache *sc;
+	struct hm_slab_stats ss;
+	struct hm_mempool *mp;
+	unsigned int in_use = 99;
+	uint64_t free_before;
+	pid_t pid[3];
+	long waited;
+	json_t *root, *list;
+	bool listed = false;
+
+	if (h == NULL)
+		return;
+	mp = hm_mempool_create("svc-owned", POOL_N, POOL_ELT, POOL_CACHE, 0, NULL, NULL,
+			       HM_SOCKET_ID_ANY, HM_MEMPOOL_OWNED);
+	ck_assert_ptr_nonnull(mp);
+	sc = hm_slab_cache_create("svc-slab", 200, 0, 0, NULL, NULL);
+	ck_assert_ptr_nonnull(sc);
+	stop = hm_memzone_reserve("svc-stop", 64, HM_SOCKET_ID_ANY, 0, 0);
+	ck_assert_ptr_nonnull(stop);
+	/* Each lcore's slab arrays live in a region kept for the lcore id: make them first. */
+	for (unsigned int i = 0; i < 3; i++)
+		ck_assert_int_eq(hm_test_wait(spawn(prefix, i + 1, i % 2, "attach"), 30000), 0);
+	wait_only_primary();
+	free_before = buddy_pages_free() + slab_pages_of(sc);
+
+	for (unsigned int i = 0; i < 3; i++) {
+		pid[i] = spawn(prefix, i + 1, i % 2, "work");
+		ck_assert_msg(wait_memzone("svc-mzp-%d", pid[i], 20000),
+			      "secondary %u did not start working", i);
+	}
+	ck_assert_uint_eq(nb_procs(), 4);
+	sleep_ms(200);
+
+	/* The middle one dies holding blocks, objects, cached objects and pages. */
+	ck_assert_int_eq(kill(pid[1], SIGKILL), 0);
+	waited = wait_reclaim(pid[1], 5000, &r);
+	ck_assert_int_ge(waited, 0);
+	ck_assert_msg(waited < 1000, "the death was noticed only after %ld ms", waited);
+	ck_assert_int_eq(hm_test_wait(pid[1], 5000), 128 + SIGKILL);
+	ck_assert_str_eq(r.cause, "died");
+	ck_assert_uint_eq(r.nb_lcores, 1);
+	ck_assert_uint_ge(r.dma_blocks, 7);
+	ck_assert_uint_eq(r.memzones, 1);
+	ck_assert_uint_ge(r.mempool_objs, 32);
+	/* Its persistent memzone stays, its own is gone. */
+	ck_assert(wait_memzone("svc-mzp-%d", pid[1], 5));
+	ck_assert(!wait_memzone("svc-mz-%d", pid[1], 5));
+
+	/* Its lcore is free for the next process. */
+	ck_assert_int_eq(hm_test_wait(spawn(prefix, 2, 1, "attach"), 30000), 0);
+
+	list = telemetry("/hugemem/reclaims", &root);
+	ck_assert(json_is_array(list));
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		json_t *e = json_array_get(list, i);
+
+		if (json_integer_value(json_object_get(e, "pid")) == pid[1]) {
+			ck_assert_str_eq(json_string_value(json_object_get(e, "cause")), "died");
+			ck_assert_int_eq(json_integer_value(json_object_get(e, "dma_blocks")),
+					 r.dma_blocks);
+			listed = true;
+		}
+	}
+	ck_assert(listed);
+	json_decref(root);
+
+	/* The others stop, give everything back and detach. */
+	atomic_store((_Atomic int *)stop->addr, 1);
+	ck_assert_int_eq(hm_test_wait(pid[0], 30000), 0);
+	ck_assert_int_eq(hm_test_wait(pid[2], 30000), 0);
+	wait_only_primary();
+	for (unsigned int i = 0; i < 3; i++)
+		free_memzone("svc-mzp-%d", pid[i]);
+
+	ck_assert_int_eq(hm_mempool_audit(mp, &in_use), 0);
+	ck_assert_uint_eq(in_use, 0);
+	ck_assert_uint_eq(hm_mempool_avail_count(mp), POOL_N);
+	ck_assert_int_eq(hm_buddy_audit(), 0);
+	ck_assert_int_eq(hm_slab_audit(), 0);
+	/* Slab objects are not owned: the dead one may have held one burst. */
+	ck_assert_int_ge(hm_slab_cache_shrink(sc), 0);
+	ck_assert_int_eq(hm_slab_cache_stats(sc, &ss), 0);
+	ck_assert_uint_eq(ss.cached, 0);
+	ck_assert_uint_le(ss.live, 8);
+	ck_assert_uint_eq(buddy_pages_free() + slab_pages_of(sc), free_before);
+	ck_assert_int_eq(hm_memzone_free(stop), 0);
+	ck_assert_int_eq(hm_mempool_free(mp), 0);
+	hm_eal_cleanup();
+	hm_test_hugepages_put(h);
+}
+END_TEST
+
+START_TEST(a_detached_secondary_leaves_nothing_behind_and_the_table_shows_every_process)
+{
+	const char *prefix = hm_test_prefix("svcd");
+	struct hm_test_huge *h = primary_up("service detach", prefix);
+	struct hm_reclaim_info r;
+	struct hm_mempool *mp;
+	unsigned int in_use = 99;
+	uint64_t free_before;
+	pid_t holder, leaker;
+	json_t *root, *list, *svc;
+	bool seen = false;
+
+	if (h == NULL)
+		return;
+	mp = hm_mempool_create("svc-owned", POOL_N, POOL_ELT, POOL_CACHE, 0, NULL, NULL,
+			       HM_SOCKET_ID_ANY, HM_MEMPOOL_OWNED);
+	ck_assert_ptr_nonnull(mp);
+	free_before = buddy_pages_free();
+
+	holder = spawn(prefix, 3, 1, "hold");
+	ck_assert(wait_memzone("svc-mzp-%d", holder, 20000));
+	list = telemetry("/hugemem/procs", &root);
+	ck_assert_uint_eq(json_array_size(list), 2);
+	for (size_t i = 0; i < json_array_size(list); i++) {
+		json_t *e = json_array_get(list, i);
+
+		if (json_integer_value(json_object_get(e, "pid")) != holder)
+			continue;
+		ck_assert_str_eq(json_string_value(json_object_get(e, "type")), "secondary");
+		ck_assert_str_eq(json_string_value(json_object_get(e, "state")), "live");
+		ck_assert_uint_eq(json_array_size(json_object_get(e, "lcores")), 1);
+		ck_assert_int_eq(
+		    json_integer_value(json_array_get(json_object_get(e, "lcores"), 0)), 3);
+		seen = true;
+	}
+	ck_assert(seen);
+	json_decref(root);
+
+	/* The lcore of a live process is refused to another. */
+	ck_assert_int_eq(hm_test_wait(spawn(prefix, 3, 0, "attach"), 30000), 2);
+
+	leaker = spawn(prefix, 4, 0, "leak");
+	ck_assert_int_eq(hm_test_wait(leaker, 30000), 0);
+	ck_assert_int_ge(wait_reclaim(leaker, 5000, &r), 0);
+	ck_assert_str_eq(r.cause, "detached");
+	ck_assert_uint_eq(r.dma_blocks, 1);
+	ck_assert_uint_eq(r.memzones, 1);
+	ck_assert_uint_eq(r.mempool_objs, 5);
+	ck_assert_uint_eq(r.nb_lcores, 0); /* it gave its lcore back itself */
+
+	ck_assert_int_eq(kill(holder, SIGKILL), 0);
+	ck_assert_int_ge(wait_reclaim(holder, 5000, &r), 0);
+	ck_assert_int_eq(hm_test_wait(holder, 5000), 128 + SIGKILL);
+	wait_only_primary();
+	free_memzone("svc-mzp-%d", holder);
+
+	svc = telemetry("/hugemem/service", &root);
+	ck_assert(json_is_true(json_object_get(svc, "running")));
+	ck_assert_int_ge(json_integer_value(json_object_get(svc, "deaths")), 1);
+	ck_assert_int_ge(json_integer_value(json_object_get(svc, "detaches")), 1);
+	json_decref(root);
+
+	ck_assert_int_eq(hm_mempool_audit(mp, &in_use), 0);
+	ck_assert_uint_eq(in_use, 0);
+	ck_assert_int_eq(hm_buddy_audit(), 0);
+	ck_assert_uint_eq(buddy_pages_free(), free_before);
+	ck_assert_int_eq(hm_mempool_free(mp), 0);
+	hm_eal_cleanup();
+	hm_test_hugepages_put(h);
+}
+END_TEST
+
+/* Owned pools without a second process: double puts, adoption, audit. */
+START_TEST(an_owned_pool_refuses_double_puts_and_adoption_of_free_objects)
+{
+	const char *args[] = {"--no-huge", "-l", "0", "-m", "16", "--log-level", "emerg", NULL};
+	struct hm_mempool *mp;
+	unsigned int in_use = 0;
+	void *o[4];
+
+	ck_assert_int_ge(hm_test_eal_init(args), 0);
+	mp = hm_mempool_create("own", 64, 64, 8, 0, NULL, NULL, HM_SOCKET_ID_ANY, HM_MEMPOOL_OWNED);
+	ck_assert_ptr_nonnull(mp);
+	ck_assert_int_eq(hm_mempool_get_bulk(mp, o, 4), 0);
+	ck_assert_int_eq(hm_mempool_audit(mp, &in_use), 0);
+	ck_assert_uint_eq(in_use, 4);
+	ck_assert_int_eq(hm_mempool_obj_adopt(mp, o, 4), 0);
+	ck_assert_int_eq(hm_mempool_put(mp, o[0]), 0);
+	/* Twice the same object, and an adopt of a free one: refused, nothing changes. */
+	ck_assert_int_eq(hm_mempool_put(mp, o[0]), -EINVAL);
+	ck_assert_int_eq(hm_mempool_put_bulk(mp, o, 2), -EINVAL);
+	ck_assert_int_eq(hm_mempool_obj_adopt(mp, o, 2), -EINVAL);
+	ck_assert_int_eq(hm_mempool_obj_adopt(NULL, o, 1), -EINVAL);
+	ck_assert_int_eq(hm_mempool_audit(mp, &in_use), 0);
+	ck_assert_uint_eq(in_use, 3);
+	ck_assert_uint_eq(hm_mempool_owner_count(hm_shared_config_proc_tag()), 3);
+	/* What this process holds comes back through a reclaim of its tag. */
+	ck_assert_uint_eq(hm_mempool_reclaim_owner(hm_shared_config_proc_tag()), 3);
+	ck_assert_int_eq(hm_mempool_audit(mp, &in_use), 0);
+	ck_assert_uint_eq(in_use, 0);
+	ck_assert_uint_eq(hm_mempool_avail_count(mp), 64);
+	ck_assert_int_eq(hm_mempool_free(mp), 0);
+	hm_eal_cleanup();
+}
+END_TEST
+
+START_TEST(process_queries_refuse_bad_arguments_and_work_before_init_as_enodev)
+{
+	struct hm_service_stats st;
+
+	ck_assert_int_eq(hm_proc_walk(NULL, NULL), -EINVAL);
+	ck_assert_int_eq(hm_proc_walk(count_cb, NULL), -ENODEV);
+	ck_assert_int_eq(hm_reclaim_walk(NULL, NULL), -EINVAL);
+	ck_assert_int_eq(hm_service_stats_get(NULL), -EINVAL);
+	ck_assert_int_eq(hm_service_stats_get(&st), -ENODEV);
+	ck_assert_uint_eq(hm_mempool_reclaim_owner(0), 0);
+	ck_assert_uint_eq(hm_mempool_owner_count(0), 0);
+}
+END_TEST
+
+static Suite *
+service_suite(void)
+{
+	Suite *s = suite_create("service");
+	TCase *tc = tcase_create("service");
+
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, process_queries_refuse_bad_arguments_and_work_before_init_as_enodev);
+	tcase_add_test(tc, an_owned_pool_refuses_double_puts_and_adoption_of_free_objects);
+	tcase_add_test(
+	    tc, a_detached_secondary_leaves_nothing_behind_and_the_table_shows_every_process);
+	tcase_add_test(tc,
+		       a_secondary_killed_mid_run_gives_back_every_block_object_and_lcore_it_held);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return hm_test_run_suite(service_suite());
+}
