@@ -93,6 +93,16 @@ hm_shared_config_lcores_release(struct hm_shared_config *mc)
 	}
 }
 
+/* Whether pid holds a slot of the process table. */
+static bool
+pid_registered(const struct hm_shared_config *mc, int32_t pid)
+{
+	for (unsigned int i = 0; i < HM_MAX_PROCS; i++)
+		if (atomic_load(&mc->procs[i].pid) == pid)
+			return true;
+	return false;
+}
+
 /*
  * Wait for the service to give back lcore i, whose owner died. @return
  * true when the id is free (owner is 0 then), false when it stays taken.
@@ -136,10 +146,11 @@ hm_shared_config_lcores_claim(struct hm_shared_config *mc, const struct hm_eal_c
 			/*
 			 * A dead owner. With a live primary its service drains the
 			 * lcore's caches and frees the id: wait for that. Without one
-			 * nobody will, and the CAS retries from the dead pid.
+			 * nobody will, nor for an owner that died before it registered
+			 * (it used nothing): then the CAS retries from the dead pid.
 			 */
 			if (owner != self.pid && mc->h.primary_pid != self.pid && !waited &&
-			    hm_pid_alive(mc->h.primary_pid)) {
+			    hm_pid_alive(mc->h.primary_pid) && pid_registered(mc, owner)) {
 				waited = true;
 				if (lcore_wait_reclaim(mc, i, &owner))
 					continue;
