@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_TELEMETRY,
 	OPT_NO_TELEMETRY,
+	OPT_TELEMETRY_GROUP,
 	OPT_SLAB_DEBUG,
 };
 
@@ -64,6 +66,7 @@ static const struct option long_options[] = {
     {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
     {"telemetry", no_argument, NULL, OPT_TELEMETRY},
     {"no-telemetry", no_argument, NULL, OPT_NO_TELEMETRY},
+    {"telemetry-group", required_argument, NULL, OPT_TELEMETRY_GROUP},
     {"slab-debug", optional_argument, NULL, OPT_SLAB_DEBUG},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'v'},
@@ -78,6 +81,7 @@ hm_eal_config_defaults(struct hm_eal_config *cfg)
 	cfg->proc_type = HM_PROC_PRIMARY;
 	cfg->iova_mode = HM_IOVA_DC;
 	cfg->telemetry = true;
+	cfg->telemetry_gid = -1;
 	cfg->base_virtaddr = HM_DEFAULT_BASE_VIRTADDR;
 	cfg->huge_unlink = HM_HUGE_UNLINK_EXISTING;
 }
@@ -108,11 +112,34 @@ hm_eal_usage(const char *prog)
 	    "                         <subsystem-glob>:<level>, <subsystem-regex>,<level>\n"
 	    "  --telemetry            enable the telemetry socket (default)\n"
 	    "  --no-telemetry         disable it\n"
+	    "  --telemetry-group GRP  let group GRP (name or gid) use the socket too\n"
 	    "  --slab-debug[=PZF]     debug every slab cache: P poison, Z red zones,\n"
 	    "                         F free checks (no value: all)\n"
 	    "  -h, --help             this help\n"
 	    "  -v, --version          print the version\n",
 	    prog, HM_DEFAULT_PREFIX);
+}
+
+static int parse_u64(const char *s, int base, uint64_t *out);
+
+/* --telemetry-group: a group name, or a gid that need not have a name. */
+static int
+parse_telemetry_group(const char *arg, struct hm_eal_config *cfg)
+{
+	struct group gr, *res = NULL;
+	char buf[4096];
+	uint64_t gid;
+
+	if (parse_u64(arg, 10, &gid) == 0 && gid < UINT32_MAX) {
+		cfg->telemetry_gid = (int64_t)gid;
+		return 0;
+	}
+	if (getgrnam_r(arg, &gr, buf, sizeof(buf), &res) != 0 || res == NULL) {
+		HM_LOG(ERR, EAL, "--telemetry-group %s: no such group", arg);
+		return -EINVAL;
+	}
+	cfg->telemetry_gid = (int64_t)res->gr_gid;
+	return 0;
 }
 
 /* A strict unsigned decimal (or hex with base 0); the whole string must be used. */
@@ -591,6 +618,8 @@ parse_one(int opt, const char *arg, struct hm_eal_config *cfg)
 	case OPT_NO_TELEMETRY:
 		cfg->telemetry = false;
 		return 0;
+	case OPT_TELEMETRY_GROUP:
+		return parse_telemetry_group(arg, cfg);
 	case OPT_SLAB_DEBUG:
 		return parse_slab_debug(arg, cfg);
 	default:

@@ -66,6 +66,7 @@ struct hm_eal_config {
 	bool no_huge;
 	bool in_memory;
 	bool telemetry;
+	int64_t telemetry_gid; /* --telemetry-group, -1: none (socket 0600, dir 0700) */
 	uint64_t base_virtaddr;
 	bool base_virtaddr_given;
 	enum hm_huge_unlink huge_unlink;

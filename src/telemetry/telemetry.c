@@ -242,7 +242,7 @@ hm_telemetry_init(const struct hm_eal_config *cfg, enum hm_proc_type type)
 		       "no runtime directory (--in-memory): no telemetry socket");
 		return 0;
 	}
-	return hm_telemetry_server_start(hm_eal_runtime_dir());
+	return hm_telemetry_server_start(hm_eal_runtime_dir(), cfg->telemetry_gid);
 }
 
 void

@@ -78,7 +78,8 @@ int hm_telemetry_init(const struct hm_eal_config *cfg, enum hm_proc_type type);
 void hm_telemetry_cleanup(enum hm_proc_type type);
 
 /* The server (telemetry_server.c). */
-int hm_telemetry_server_start(const char *runtime_dir);
+/* Listen in runtime_dir; gid >= 0 lets that group use the socket (and enter the dir). */
+int hm_telemetry_server_start(const char *runtime_dir, int64_t gid);
 void hm_telemetry_server_stop(void);
 
 /* Each subsystem's commands. */

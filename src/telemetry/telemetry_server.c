@@ -82,9 +82,13 @@ client_accept(void)
 	srv.clients[i] = fd;
 }
 
-/* Serve one readable client. @return false if it must go. */
+/*
+ * Serve one readable client. An empty packet also reads as 0 bytes: only
+ * the hangup poll() reported tells it from a closed connection.
+ * @return false if it must go.
+ */
 static bool
-client_serve(int fd)
+client_serve(int fd, short revents)
 {
 	char buf[HM_TELEMETRY_MAX_INPUT + 1];
 	char *reply;
@@ -95,7 +99,7 @@ client_serve(int fd)
 	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR;
-	if (n == 0)
+	if (n == 0 && (revents & (POLLHUP | POLLRDHUP)) != 0)
 		return false; /* closed */
 	reply = hm_telemetry_handle(buf, (size_t)n);
 	ok = send_packet(fd, reply);
@@ -118,7 +122,8 @@ server_main(void *arg)
 		for (int i = 0; i < HM_TELEMETRY_MAX_CLIENTS; i++)
 			if (srv.clients[i] >= 0) {
 				who[n] = i;
-				pfd[n++] = (struct pollfd){.fd = srv.clients[i], .events = POLLIN};
+				pfd[n++] = (struct pollfd){.fd = srv.clients[i],
+							   .events = POLLIN | POLLRDHUP};
 			}
 		if (poll(pfd, n, -1) < 0) {
 			if (errno == EINTR)
@@ -131,7 +136,8 @@ server_main(void *arg)
 		for (nfds_t k = 2; k < n; k++) {
 			if (pfd[k].revents == 0)
 				continue;
-			if ((pfd[k].revents & POLLIN) == 0 || !client_serve(pfd[k].fd)) {
+			if ((pfd[k].revents & POLLIN) == 0 ||
+			    !client_serve(pfd[k].fd, pfd[k].revents)) {
 				close(pfd[k].fd);
 				srv.clients[who[k]] = -1;
 			}
@@ -141,8 +147,24 @@ server_main(void *arg)
 	}
 }
 
+/*
+ * Let group gid use the socket: the socket 0660 and the runtime directory
+ * 0710 (enter, not list), both of that group. Without it both stay the
+ * owner's alone.
+ */
+static int
+allow_group(const char *runtime_dir, int64_t gid)
+{
+	if (gid < 0)
+		return chmod(srv.path, 0600) < 0 ? -errno : 0;
+	if (chown(srv.path, (uid_t)-1, (gid_t)gid) < 0 || chmod(srv.path, 0660) < 0 ||
+	    chown(runtime_dir, (uid_t)-1, (gid_t)gid) < 0 || chmod(runtime_dir, 0710) < 0)
+		return -errno;
+	return 0;
+}
+
 int
-hm_telemetry_server_start(const char *runtime_dir)
+hm_telemetry_server_start(const char *runtime_dir, int64_t gid)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	int ret;
@@ -166,11 +188,15 @@ hm_telemetry_server_start(const char *runtime_dir)
 	strcpy(sun.sun_path, srv.path);
 	/* The runtime dir is the primary's: a socket left there is a dead one's. */
 	unlink(srv.path);
-	if (bind(srv.listen_fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    chmod(srv.path, 0600) < 0 || listen(srv.listen_fd, 16) < 0) {
+	if (bind(srv.listen_fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		ret = -errno;
 		goto fail;
 	}
+	ret = allow_group(runtime_dir, gid);
+	if (ret == 0 && listen(srv.listen_fd, 16) < 0)
+		ret = -errno;
+	if (ret < 0)
+		goto fail;
 	ret = -pthread_create(&srv.thread, NULL, server_main, NULL);
 	if (ret < 0)
 		goto fail;

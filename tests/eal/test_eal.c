@@ -1149,6 +1149,40 @@ END_TEST
 
 /* ============================================================= logging */
 
+/* --telemetry-group: the socket 0660 and the runtime dir 0710, both of that group. */
+START_TEST(telemetry_group_opens_the_socket_and_dir_to_that_group_only)
+{
+	const char *args[] = {"--no-huge",
+			      "-l",
+			      "0",
+			      "-m",
+			      "8",
+			      "--file-prefix",
+			      hm_test_prefix("tgrp"),
+			      "--telemetry-group",
+			      "1",
+			      "--log-level",
+			      "emerg",
+			      NULL};
+	const char *bad[] = {"--no-huge",	 "-l",		"0",	 "--telemetry-group",
+			     "no-such-group-hm", "--log-level", "emerg", NULL};
+	char path[PATH_MAX];
+	struct stat st;
+
+	ck_assert_int_lt(hm_test_eal_init(bad), 0);
+	ck_assert_int_ge(hm_test_eal_init(args), 0);
+	snprintf(path, sizeof(path), "%s/dpdk_telemetry.v2", hm_eal_runtime_dir());
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert(S_ISSOCK(st.st_mode));
+	ck_assert_uint_eq(st.st_gid, 1);
+	ck_assert_uint_eq(st.st_mode & 07777, 0660);
+	ck_assert_int_eq(stat(hm_eal_runtime_dir(), &st), 0);
+	ck_assert_uint_eq(st.st_gid, 1);
+	ck_assert_uint_eq(st.st_mode & 07777, 0710);
+	hm_eal_cleanup();
+}
+END_TEST
+
 START_TEST(log_set_level_accepts_only_1_to_8)
 {
 	ck_assert_int_eq(hm_log_set_level(4), 0);
@@ -1268,6 +1302,7 @@ eal_suite(void)
 	tcase_add_test(tc, log_set_level_accepts_only_1_to_8);
 	tcase_add_test(tc, log_level_pattern_from_init_overrides_the_global_level);
 	tcase_add_test(tc, log_regex_pattern_and_last_match_wins);
+	tcase_add_test(tc, telemetry_group_opens_the_socket_and_dir_to_that_group_only);
 	suite_add_tcase(s, tc);
 
 	return s;
