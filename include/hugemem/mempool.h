@@ -83,7 +83,8 @@ extern "C" {
  * dies the primary's service puts back the objects it held. Gets and puts
  * of such a pool take the out-of-line path, and a double put is refused.
  * An object handed to another process (through a ring, say) stays the
- * taker's until the receiver calls hm_mempool_obj_adopt().
+ * taker's until the receiver calls hm_mempool_obj_adopt(). Not with
+ * HM_MEMPOOL_SP_PUT: the service is a second producer of the ring.
  */
 #define HM_MEMPOOL_OWNED 0x10u
 

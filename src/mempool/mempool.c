@@ -469,11 +469,16 @@ put_common(struct hm_mempool *mp, unsigned int lcore, void *const *obj_table, un
 	c = hm_mempool_cache_of(mp, lcore);
 	len = atomic_load_explicit(&c->len, memory_order_relaxed);
 	if (len + n > c->flushthresh) {
-		/* n <= size, so the k oldest are all old objects. */
+		/* n <= size, so the k oldest are all old objects. The cache reads
+		 * empty while they go: a death in between loses objects, never
+		 * leaves one both in the ring and in the cache. */
 		uint32_t k = len + n - c->size;
 
-		if (ring_put(mp, lcore, c->objs, k) < 0)
+		atomic_store_explicit(&c->len, 0, memory_order_relaxed);
+		if (ring_put(mp, lcore, c->objs, k) < 0) {
+			atomic_store_explicit(&c->len, len, memory_order_relaxed);
 			return -EINVAL;
+		}
 		len -= k;
 		memmove(c->objs, c->objs + k, len * sizeof(void *));
 	}
@@ -604,8 +609,12 @@ hm_mempool_cache_flush(struct hm_mempool *mp, unsigned int lcore)
 		return;
 	c = hm_mempool_cache_of(mp, lcore);
 	len = atomic_load_explicit(&c->len, memory_order_relaxed);
-	if (len != 0 && ring_put(mp, lcore, c->objs, len) == 0)
-		atomic_store_explicit(&c->len, 0, memory_order_relaxed);
+	if (len == 0)
+		return;
+	/* Empty first, as in put_common(): a death in between loses, never duplicates. */
+	atomic_store_explicit(&c->len, 0, memory_order_relaxed);
+	if (ring_put(mp, lcore, c->objs, len) < 0)
+		atomic_store_explicit(&c->len, len, memory_order_relaxed);
 }
 
 /* ------------------------------------------------------------ creation */
@@ -634,6 +643,9 @@ bad_create(const char *name, unsigned int n, unsigned int elt_size, unsigned int
 		return "reserve (above the object count)";
 	if (flags & ~MEMPOOL_FLAGS)
 		return "flags";
+	/* Reclaim puts a dead process's objects into the ring from the service. */
+	if ((flags & HM_MEMPOOL_OWNED) && (flags & HM_MEMPOOL_SP_PUT))
+		return "flags (an owned pool has more than one producer: no HM_MEMPOOL_SP_PUT)";
 	return NULL;
 }
 

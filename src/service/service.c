@@ -16,7 +16,8 @@
  *     generation), so nothing of a later process of the slot is touched.
  *  4. Its lcore ids, then its slot, are freed.
  * A detached process drained its own lcores and gave the ids back before
- * it marked itself DETACHED, so step 2 finds nothing to do for it.
+ * it marked itself DETACHED, and may hold them again under a new slot:
+ * step 2 is skipped for it.
  */
 
 #include <errno.h>
@@ -74,13 +75,18 @@ pidfd_open(int32_t pid)
 
 /* ------------------------------------------------------------ reclaim */
 
+/*
+ * Flush a dead lcore's cache of one pool. Not for single-producer rings:
+ * this thread would be a second producer. Their caches stay as they are,
+ * objects valid for the lcore's next owner.
+ */
 static int
 flush_pool_cache(struct hm_mempool *mp, void *arg)
 {
 	uint64_t *a = arg; /* [0] the lcore, [1] objects flushed */
 	unsigned int n = hm_mempool_cache_count(mp, (unsigned int)a[0]);
 
-	if (n != 0) {
+	if (n != 0 && !(mp->flags & HM_MEMPOOL_SP_PUT)) {
 		hm_mempool_cache_flush(mp, (unsigned int)a[0]);
 		a[1] += n - hm_mempool_cache_count(mp, (unsigned int)a[0]);
 	}
@@ -125,11 +131,16 @@ reclaim(unsigned int slot, bool died, uint64_t t0)
 	snprintf(r.cause, sizeof(r.cause), "%s", died ? "died" : "detached");
 	atomic_store(&ps->state, HM_PROC_RECLAIMING);
 
-	for (unsigned int l = 0; l < HM_MAX_LCORE; l++) {
+	/*
+	 * A dead process's lcores: every id still naming its pid (the bitmap
+	 * may not be written yet if it died registering). A detached one
+	 * drained and gave back its own, and may already hold them again
+	 * under a new slot: leave them.
+	 */
+	for (unsigned int l = 0; died && l < HM_MAX_LCORE; l++) {
 		uint64_t a[2] = {l, 0};
 
-		if (!(ps->lcores[l / 8] & (1u << (l % 8))) ||
-		    atomic_load(&svc.mc->lcore_owner[l]) != r.pid)
+		if (atomic_load(&svc.mc->lcore_owner[l]) != r.pid)
 			continue;
 		hm_mempool_walk(flush_pool_cache, a);
 		r.mempool_cached += a[1];
@@ -223,8 +234,11 @@ scan(void)
 			}
 			continue;
 		}
-		/* The pidfd is of the process now called pid: is it the one that registered? */
-		if (ps->start_time != 0 && hm_proc_start_time(pid) != ps->start_time) {
+		/* The pidfd is of the process now called pid: is it the one that
+		 * registered? A start time that cannot be read proves nothing. */
+		uint64_t start = hm_proc_start_time(pid);
+
+		if (ps->start_time != 0 && start != 0 && start != ps->start_time) {
 			close(fd);
 			reclaim(i, true, hm_time_ns());
 			continue;
@@ -269,8 +283,13 @@ service_main(void *arg)
 			break;
 		for (unsigned int k = 1; k < n && r > 0; k++)
 			if (fds[k].revents != 0) {
-				/* Still the process we watch: a freed slot closes its fd first. */
-				reclaim(slot_of[k], true, hm_time_ns());
+				/* Still the process we watch: a freed slot closes its fd
+				 * first. One that detached before it exited did not die. */
+				unsigned int s = slot_of[k];
+				uint32_t state = atomic_load_explicit(&svc.mc->procs[s].state,
+								      memory_order_acquire);
+
+				reclaim(s, state != HM_PROC_DETACHED, hm_time_ns());
 				r--;
 			}
 	}
@@ -406,6 +425,8 @@ service_start(void)
 int
 hm_service_init(const struct hm_eal_config *cfg, enum hm_proc_type type)
 {
+	int ret;
+
 	(void)cfg;
 	svc.mc = hm_memory_get_config();
 	for (unsigned int i = 0; i < HM_MAX_PROCS; i++) {
@@ -431,7 +452,14 @@ hm_service_init(const struct hm_eal_config *cfg, enum hm_proc_type type)
 	/* Only a primary that secondaries can attach to has anyone to watch. */
 	if (!svc.mc->h.attachable)
 		return 0;
-	return service_start();
+	ret = service_start();
+	if (ret < 0) {
+		/* No cleanup follows a failed init: forget the arena now. */
+		hm_shared_state_set(HM_SUBSYS_SERVICE, NULL);
+		svc.sh = NULL;
+		svc.mc = NULL;
+	}
+	return ret;
 }
 
 void

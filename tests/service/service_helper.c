@@ -22,6 +22,8 @@
  *         such a cache (so that its lcore has its slab array region, which
  *         stays with the lcore id), and exits 0.
  * hold    Attaches, reserves "svc-mzp-<pid>" and sleeps until killed.
+ * reattach Detaches and attaches again on the same lcore, reserves
+ *         "svc-mzp-<pid>", keeps the lcore REATTACH_MS and exits 0.
  *
  * Exit status: 0, or the step that failed, with a line on stderr.
  */
@@ -32,15 +34,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <hugemem/hugemem.h>
 
-#define HOLD_DMA   8
-#define HOLD_OBJS  48
-#define OBJ_BURST  16
-#define SLAB_BURST 8
-#define LEAK_OBJS  5
+#define HOLD_DMA    8
+#define HOLD_OBJS   48
+#define OBJ_BURST   16
+#define SLAB_BURST  8
+#define LEAK_OBJS   5
+#define REATTACH_MS 1500
 
 static uint64_t
 stamp(unsigned int round)
@@ -161,7 +165,13 @@ leak(void)
 int
 main(int argc, char **argv)
 {
-	int ret = hm_eal_init(argc, argv);
+	char **again = calloc((size_t)argc + 1, sizeof(char *));
+	int ret;
+
+	if (again == NULL)
+		return fail(2, "calloc");
+	memcpy(again, argv, (size_t)argc * sizeof(char *));
+	ret = hm_eal_init(argc, argv);
 	const char *mode;
 	int status;
 
@@ -191,6 +201,24 @@ main(int argc, char **argv)
 		status = sc != NULL && obj == NULL ? fail(80, "hm_slab_alloc") : 0;
 		if (obj != NULL)
 			hm_slab_free(obj);
+	} else if (strcmp(mode, "reattach") == 0) {
+		int argc2 = 0;
+
+		while (again[argc2] != NULL)
+			argc2++;
+		hm_eal_cleanup();
+		if (hm_eal_init(argc2, again) < 0) {
+			free(again);
+			return fail(90, "hm_eal_init again");
+		}
+		if (reserve_marker("svc-mzp-%d", HM_MEMZONE_PERSIST) < 0) {
+			status = fail(91, "memzone");
+		} else {
+			struct timespec ts = {REATTACH_MS / 1000, (REATTACH_MS % 1000) * 1000000L};
+
+			nanosleep(&ts, NULL);
+			status = 0;
+		}
 	} else if (strcmp(mode, "hold") == 0) {
 		if (reserve_marker("svc-mzp-%d", HM_MEMZONE_PERSIST) < 0)
 			status = fail(70, "memzone");
@@ -202,5 +230,6 @@ main(int argc, char **argv)
 		status = 3;
 	}
 	hm_eal_cleanup();
+	free(again);
 	return status;
 }

@@ -370,6 +370,35 @@ START_TEST(a_detached_secondary_leaves_nothing_behind_and_the_table_shows_every_
 }
 END_TEST
 
+/*
+ * A secondary that detaches and attaches again keeps its lcore: the
+ * reclaim of its old slot must not take it, and a third process asking for
+ * it is refused while it lives.
+ */
+START_TEST(a_secondary_that_detaches_and_attaches_again_keeps_its_lcore)
+{
+	const char *prefix = hm_test_prefix("svcr");
+	struct hm_test_huge *h = primary_up("service reattach", prefix);
+	struct hm_reclaim_info r;
+	pid_t pid;
+
+	if (h == NULL)
+		return;
+	pid = spawn(prefix, 5, 1, "reattach");
+	ck_assert(wait_memzone("svc-mzp-%d", pid, 20000));
+	/* The service has seen the old slot detached and reclaimed it. */
+	ck_assert_int_ge(wait_reclaim(pid, 5000, &r), 0);
+	ck_assert_str_eq(r.cause, "detached");
+	ck_assert_uint_eq(r.nb_lcores, 0);
+	ck_assert_int_eq(hm_test_wait(spawn(prefix, 5, 0, "attach"), 30000), 2);
+	ck_assert_int_eq(hm_test_wait(pid, 30000), 0);
+	wait_only_primary();
+	free_memzone("svc-mzp-%d", pid);
+	hm_eal_cleanup();
+	hm_test_hugepages_put(h);
+}
+END_TEST
+
 /* Owned pools without a second process: double puts, adoption, audit. */
 START_TEST(an_owned_pool_refuses_double_puts_and_adoption_of_free_objects)
 {
@@ -391,6 +420,9 @@ START_TEST(an_owned_pool_refuses_double_puts_and_adoption_of_free_objects)
 	ck_assert_int_eq(hm_mempool_put_bulk(mp, o, 2), -EINVAL);
 	ck_assert_int_eq(hm_mempool_obj_adopt(mp, o, 2), -EINVAL);
 	ck_assert_int_eq(hm_mempool_obj_adopt(NULL, o, 1), -EINVAL);
+	ck_assert_ptr_null(hm_mempool_create("own-sp", 64, 64, 8, 0, NULL, NULL, HM_SOCKET_ID_ANY,
+					     HM_MEMPOOL_OWNED | HM_MEMPOOL_SP_PUT));
+	ck_assert_int_eq(errno, EINVAL);
 	ck_assert_int_eq(hm_mempool_audit(mp, &in_use), 0);
 	ck_assert_uint_eq(in_use, 3);
 	ck_assert_uint_eq(hm_mempool_owner_count(hm_shared_config_proc_tag()), 3);
@@ -429,6 +461,7 @@ service_suite(void)
 	tcase_add_test(tc, an_owned_pool_refuses_double_puts_and_adoption_of_free_objects);
 	tcase_add_test(
 	    tc, a_detached_secondary_leaves_nothing_behind_and_the_table_shows_every_process);
+	tcase_add_test(tc, a_secondary_that_detaches_and_attaches_again_keeps_its_lcore);
 	tcase_add_test(tc,
 		       a_secondary_killed_mid_run_gives_back_every_block_object_and_lcore_it_held);
 	suite_add_tcase(s, tc);
