@@ -8,6 +8,7 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -149,17 +150,31 @@ server_main(void *arg)
 
 /*
  * Let group gid use the socket: the socket 0660 and the runtime directory
- * 0710 (enter, not list), both of that group. Without it both stay the
- * owner's alone.
+ * 0710 (enter, not list), both of that group, and the "hugemem" directory
+ * above it, which holds every prefix, 0711 (enter only). Without it all
+ * stay the owner's alone.
  */
 static int
 allow_group(const char *runtime_dir, int64_t gid)
 {
+	char parent[PATH_MAX];
+	char *slash;
+
 	if (gid < 0)
 		return chmod(srv.path, 0600) < 0 ? -errno : 0;
 	if (chown(srv.path, (uid_t)-1, (gid_t)gid) < 0 || chmod(srv.path, 0660) < 0 ||
 	    chown(runtime_dir, (uid_t)-1, (gid_t)gid) < 0 || chmod(runtime_dir, 0710) < 0)
 		return -errno;
+	snprintf(parent, sizeof(parent), "%s", runtime_dir);
+	slash = strrchr(parent, '/');
+	if (slash != NULL && slash != parent) {
+		struct stat st;
+
+		*slash = '\0';
+		if (stat(parent, &st) == 0 && st.st_uid == geteuid() &&
+		    (st.st_mode & 0711) != 0711 && chmod(parent, (st.st_mode & 07777) | 0711) < 0)
+			return -errno;
+	}
 	return 0;
 }
 

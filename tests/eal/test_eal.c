@@ -1179,6 +1179,9 @@ START_TEST(telemetry_group_opens_the_socket_and_dir_to_that_group_only)
 	ck_assert_int_eq(stat(hm_eal_runtime_dir(), &st), 0);
 	ck_assert_uint_eq(st.st_gid, 1);
 	ck_assert_uint_eq(st.st_mode & 07777, 0710);
+	snprintf(path, sizeof(path), "%s/..", hm_eal_runtime_dir());
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 0711, 0711);
 	hm_eal_cleanup();
 }
 END_TEST
