@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets up a fresh machine, builds hugemem, starts hugememd on config/hugememd.conf in the
+# Sets up a fresh machine, builds hugemem, starts hugememd on config/hugemem.conf in the
 # background and shows it serving by attaching the example secondary.
 # Stop it with: kill $(cat build/hugememd.pid)
 set -euo pipefail
@@ -9,13 +9,10 @@ bash scripts/deps.sh
 bash scripts/hugepages.sh 1024 2
 [ -f build/build.ninja ] || meson setup build
 ninja -C build
-# shellcheck source=../config/hugememd.conf
-. config/hugememd.conf
-read -r -a eal <<<"$HUGEMEMD_EAL"
 if [ -f build/hugememd.pid ] && kill -0 "$(cat build/hugememd.pid)" 2>/dev/null; then
 	echo "start.sh: hugememd already runs (pid $(cat build/hugememd.pid))"
 else
-	build/apps/hugememd "${eal[@]}" >build/hugememd.log 2>&1 &
+	build/apps/hugememd --config config/hugemem.conf >build/hugememd.log 2>&1 &
 	echo $! >build/hugememd.pid
 	for _ in $(seq 1 300); do
 		grep -q 'serving' build/hugememd.log && break
@@ -24,6 +21,7 @@ else
 	done
 	cat build/hugememd.log
 fi
-read -r -a attach <<<"$HUGEMEM_ATTACH_EAL"
-build/apps/hugemem-attach "${attach[@]}"
+# The example secondary: another lcore, the prefix the primary reports.
+prefix=$(sed -n '/^hugememd: prefix /{s/^hugememd: prefix \([^,]*\),.*/\1/p;q}' build/hugememd.log)
+build/apps/hugemem-attach -l 1 --file-prefix "${prefix:-hugemem}"
 echo "start.sh: hugememd serves as pid $(cat build/hugememd.pid); stop it with: kill \$(cat build/hugememd.pid)"

@@ -4,7 +4,6 @@
  * reply out. The socket server (telemetry_server.c) only moves packets.
  */
 
-#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -26,6 +25,24 @@ static struct {
 	unsigned int nb_cmds;
 } reg = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
+/*
+ * The protocol is ASCII whatever the process's locale: <ctype.h> would take
+ * an 8-bit locale's letters for printable, and jansson refuses a key that
+ * is not UTF-8 (the reply would be {}).
+ */
+static bool
+ascii_printable(char c)
+{
+	return (unsigned char)c >= 0x20 && (unsigned char)c <= 0x7e;
+}
+
+static bool
+ascii_name_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '/';
+}
+
 static bool
 cmd_name_ok(const char *cmd)
 {
@@ -37,7 +54,7 @@ cmd_name_ok(const char *cmd)
 	if (len > HM_TELEMETRY_MAX_CMD_LEN)
 		return false;
 	for (size_t i = 1; i < len; i++)
-		if (!isalnum((unsigned char)cmd[i]) && cmd[i] != '_' && cmd[i] != '/')
+		if (!ascii_name_char(cmd[i]))
 			return false;
 	return true;
 }
@@ -200,7 +217,7 @@ hm_telemetry_handle(const char *req, size_t len)
 	if (strlen(buf) != len)
 		return reply_error("request contains a NUL byte");
 	for (size_t i = 0; i < len; i++)
-		if (!isprint((unsigned char)buf[i]))
+		if (!ascii_printable(buf[i]))
 			return reply_error("request is not printable ASCII");
 	if (buf[0] != '/')
 		return reply_error("a request is /command or /command,params");
