@@ -165,16 +165,14 @@ leak(void)
 int
 main(int argc, char **argv)
 {
-	char **again = calloc((size_t)argc + 1, sizeof(char *));
-	int ret;
+	static char *again[64]; /* argv as it came, for the second init of "reattach" */
+	const char *mode;
+	int status, ret;
 
-	if (again == NULL)
-		return fail(2, "calloc");
+	if (argc >= (int)(sizeof(again) / sizeof(again[0])))
+		return fail(3, "too many arguments");
 	memcpy(again, argv, (size_t)argc * sizeof(char *));
 	ret = hm_eal_init(argc, argv);
-	const char *mode;
-	int status;
-
 	if (ret < 0)
 		return fail(2, "hm_eal_init");
 	argc -= ret;
@@ -184,8 +182,9 @@ main(int argc, char **argv)
 		argv++;
 	}
 	if (argc != 2) {
-		fprintf(stderr,
-			"usage: hm_test_service_helper [EAL args] -- work|leak|attach|hold\n");
+		fprintf(
+		    stderr,
+		    "usage: hm_test_service_helper [EAL args] -- work|leak|attach|hold|reattach\n");
 		hm_eal_cleanup();
 		return 3;
 	}
@@ -207,10 +206,8 @@ main(int argc, char **argv)
 		while (again[argc2] != NULL)
 			argc2++;
 		hm_eal_cleanup();
-		if (hm_eal_init(argc2, again) < 0) {
-			free(again);
+		if (hm_eal_init(argc2, again) < 0)
 			return fail(90, "hm_eal_init again");
-		}
 		if (reserve_marker("svc-mzp-%d", HM_MEMZONE_PERSIST) < 0) {
 			status = fail(91, "memzone");
 		} else {
@@ -230,6 +227,5 @@ main(int argc, char **argv)
 		status = 3;
 	}
 	hm_eal_cleanup();
-	free(again);
 	return status;
 }
