@@ -180,6 +180,23 @@ hm_test_count_files(const char *dir, const char *prefix)
 pid_t
 hm_test_spawn(const char *path, const char *const *args)
 {
+	return hm_test_spawn_io(path, args, NULL, NULL);
+}
+
+void
+hm_test_read_file(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, len - 1) : -1;
+
+	buf[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+}
+
+pid_t
+hm_test_spawn_io(const char *path, const char *const *args, const char *out, const char *err)
+{
 	char *argv[64];
 	pid_t pid;
 	int n = 0;
@@ -190,8 +207,23 @@ hm_test_spawn(const char *path, const char *const *args)
 		n++;
 	}
 	argv[n] = NULL;
+	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
+		if (out != NULL) {
+			int i = open("/dev/null", O_RDONLY);
+			int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+			/* One file for both: one open file description, one offset. */
+			int e = strcmp(out, err) == 0
+				    ? dup(o)
+				    : open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+			if (i < 0 || o < 0 || e < 0)
+				_exit(126);
+			dup2(i, STDIN_FILENO);
+			dup2(o, STDOUT_FILENO);
+			dup2(e, STDERR_FILENO);
+		}
 		/* Undo the main-lcore pinning of an EAL up in this process: the child picks its
 		 * own. */
 		cpu_set_t all;

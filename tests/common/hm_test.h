@@ -55,6 +55,12 @@ int hm_test_count_files(const char *dir, const char *prefix);
 /* fork+exec path with args; returns the pid. */
 pid_t hm_test_spawn(const char *path, const char *const *args);
 
+/* hm_test_spawn() with stdin from /dev/null and stdout, stderr to the files out, err. */
+pid_t hm_test_spawn_io(const char *path, const char *const *args, const char *out, const char *err);
+
+/* A file's first len - 1 bytes into buf, NUL-terminated ("" if unreadable). */
+void hm_test_read_file(const char *path, char *buf, size_t len);
+
 /* Wait for pid up to timeout_ms; returns the exit status (or 128+signal), -1 on timeout. */
 int hm_test_wait(pid_t pid, int timeout_ms);
 

@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -86,48 +85,20 @@ temp_file(char *path, size_t len, const char *tag)
 static void
 daemon_spawn(struct daemon *d, const char *const *args)
 {
-	const char *path = hm_test_env_path("HM_TEST_HUGEMEMD");
-	char *argv[32];
-	int out, err, n = 0;
-
 	memset(d, 0, sizeof(*d));
 	d->status = -1;
-	out = temp_file(d->out_path, sizeof(d->out_path), "out");
-	err = temp_file(d->err_path, sizeof(d->err_path), "err");
-	argv[n++] = (char *)path;
-	while (*args != NULL && n < 31)
-		argv[n++] = (char *)*args++;
-	argv[n] = NULL;
-	d->pid = fork();
+	close(temp_file(d->out_path, sizeof(d->out_path), "out"));
+	close(temp_file(d->err_path, sizeof(d->err_path), "err"));
+	d->pid =
+	    hm_test_spawn_io(hm_test_env_path("HM_TEST_HUGEMEMD"), args, d->out_path, d->err_path);
 	ck_assert_int_ge(d->pid, 0);
-	if (d->pid == 0) {
-		dup2(out, STDOUT_FILENO);
-		dup2(err, STDERR_FILENO);
-		/* A failed test ends its process: take the daemon down with it. */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		execv(path, argv);
-		_exit(127);
-	}
-	close(out);
-	close(err);
-}
-
-static void
-read_into(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n = fd >= 0 ? read(fd, buf, len - 1) : -1;
-
-	buf[n > 0 ? n : 0] = '\0';
-	if (fd >= 0)
-		close(fd);
 }
 
 static void
 daemon_read(struct daemon *d)
 {
-	read_into(d->out_path, d->out, sizeof(d->out));
-	read_into(d->err_path, d->err, sizeof(d->err));
+	hm_test_read_file(d->out_path, d->out, sizeof(d->out));
+	hm_test_read_file(d->err_path, d->err, sizeof(d->err));
 }
 
 static void

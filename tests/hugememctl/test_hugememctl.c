@@ -42,50 +42,6 @@ struct ctl_run {
 
 static struct ctl_run run;
 
-static void
-read_file(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n = fd >= 0 ? read(fd, buf, len - 1) : -1;
-
-	buf[n > 0 ? n : 0] = '\0';
-	if (fd >= 0)
-		close(fd);
-}
-
-/* fork+exec path with args (NULL-terminated); stdout and stderr to files, stdin empty. */
-static pid_t
-spawn_to(const char *path, const char *const *args, const char *out, const char *err)
-{
-	char *argv[32];
-	pid_t pid;
-	int n = 0;
-
-	argv[n++] = (char *)path;
-	while (args[n - 1] != NULL && n < 31) {
-		argv[n] = (char *)args[n - 1];
-		n++;
-	}
-	argv[n] = NULL;
-	fflush(NULL);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		int in = open("/dev/null", O_RDONLY);
-		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		if (in < 0 || o < 0 || e < 0)
-			_exit(126);
-		dup2(in, 0);
-		dup2(o, 1);
-		dup2(e, 2);
-		execv(path, argv);
-		_exit(127);
-	}
-	return pid;
-}
-
 struct ctl_job {
 	pid_t pid;
 	char out[64], err[64];
@@ -104,7 +60,7 @@ ctl_start(struct ctl_job *j, const char *const *args)
 	fd = mkstemp(j->err);
 	ck_assert_int_ge(fd, 0);
 	close(fd);
-	j->pid = spawn_to(hm_test_env_path("HM_TEST_HUGEMEMCTL"), args, j->out, j->err);
+	j->pid = hm_test_spawn_io(hm_test_env_path("HM_TEST_HUGEMEMCTL"), args, j->out, j->err);
 }
 
 /* Wait for the job; its exit status, stdout and stderr into run. */
@@ -116,8 +72,8 @@ ctl_finish(struct ctl_job *j)
 		kill(j->pid, SIGKILL);
 		waitpid(j->pid, NULL, 0);
 	}
-	read_file(j->out, run.out, sizeof(run.out));
-	read_file(j->err, run.err, sizeof(run.err));
+	hm_test_read_file(j->out, run.out, sizeof(run.out));
+	hm_test_read_file(j->err, run.err, sizeof(run.err));
 	unlink(j->out);
 	unlink(j->err);
 	ck_assert_msg(run.status >= 0, "hugememctl did not end within %d ms", TIMEOUT_MS);
@@ -292,7 +248,7 @@ START_TEST(every_command_against_a_no_huge_hugememd_exits_0_with_its_headers)
 	close(mkstemp(out));
 	ck_assert_int_eq(hm_runtime_dir_path(prefix, dir, sizeof(dir)), 0);
 	set_sock_path(dir);
-	daemon = spawn_to(hm_test_env_path("HM_TEST_HUGEMEMD"), args, out, out);
+	daemon = hm_test_spawn_io(hm_test_env_path("HM_TEST_HUGEMEMD"), args, out, out);
 	for (int i = 0; i < 400 && fd < 0; i++) {
 		fd = connect_to(sock_path);
 		if (fd < 0)
@@ -601,7 +557,7 @@ START_TEST(top_n_2_on_a_pipe_prints_two_plain_frames_busiest_first)
 	/* Once the first frame is out, make the busy ones busy before the second. */
 	for (int i = 0; i < 2000 && !strstr(run.out, "Mempools:"); i++) {
 		usleep(5000);
-		read_file(j.out, run.out, sizeof(run.out));
+		hm_test_read_file(j.out, run.out, sizeof(run.out));
 	}
 	ck_assert_msg(strstr(run.out, "Mempools:") != NULL, "no first frame: %s", run.out);
 	for (int i = 0; i < BUSY; i++)
