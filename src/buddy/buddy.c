@@ -100,7 +100,7 @@ add_to_free_area(struct hm_zone *z, uint32_t idx, unsigned int order)
 
 	page_set_state(p, PG_FREE);
 	p->order = (uint8_t)order;
-	p->owner = -1;
+	atomic_store_explicit(&p->owner, -1, memory_order_relaxed);
 	list_add(buddy->pages, &z->area[order].head, idx);
 	z->area[order].nr_free++;
 	z->free_pages += 1ULL << order;
@@ -439,7 +439,7 @@ try_zones(const unsigned int *zones, const bool *fallback, unsigned int n, unsig
 		if (idx == HM_PAGE_NIL)
 			continue;
 		buddy->pages[idx].order = (uint8_t)order;
-		buddy->pages[idx].owner = tag->owner;
+		atomic_store_explicit(&buddy->pages[idx].owner, tag->owner, memory_order_relaxed);
 		atomic_store_explicit(&buddy->pages[idx].flags, tag->pgflags, memory_order_relaxed);
 		/* Release: whoever sees ALLOC (a free, a reclaim) sees order, owner and flags. */
 		atomic_store_explicit(&buddy->pages[idx].state, PG_ALLOC, memory_order_release);
@@ -486,7 +486,7 @@ free_block(uint32_t idx, bool direct)
 	unsigned int order = p->order, lcore = hm_lcore_id();
 	struct hm_zone *z = &buddy->zones[p->zone];
 
-	p->owner = -1;
+	atomic_store_explicit(&p->owner, -1, memory_order_relaxed);
 	if (!direct && order <= HM_BUDDY_PCP_MAX_ORDER && lcore < HM_MAX_LCORE) {
 		struct hm_pcp_list *l = &z->pcp[lcore][order];
 
@@ -597,7 +597,7 @@ hm_buddy_alloc_exact_tagged(size_t size, int socket, unsigned int flags, int own
 		idx += half;
 		keep -= half;
 		buddy->pages[idx].order = (uint8_t)order;
-		buddy->pages[idx].owner = owner;
+		atomic_store_explicit(&buddy->pages[idx].owner, owner, memory_order_relaxed);
 		atomic_store_explicit(&buddy->pages[idx].flags, (uint8_t)pgflags,
 				      memory_order_relaxed);
 		atomic_store_explicit(&buddy->pages[idx].state, PG_ALLOC, memory_order_release);
@@ -657,7 +657,8 @@ hm_buddy_reclaim_owner(int owner, struct hm_buddy_reclaimed *out)
 		struct hm_page *p = &buddy->pages[idx];
 
 		if (atomic_load_explicit(&p->state, memory_order_acquire) != PG_ALLOC ||
-		    p->owner != owner || !claim_for_free(idx))
+		    atomic_load_explicit(&p->owner, memory_order_relaxed) != owner ||
+		    !claim_for_free(idx))
 			continue;
 		atomic_store_explicit(&p->flags, 0, memory_order_relaxed);
 		freed += 1ULL << p->order;
@@ -688,7 +689,7 @@ hm_buddy_owner_usage(int owner, struct hm_buddy_reclaimed *out)
 			const struct hm_page *p = &buddy->pages[idx];
 
 			if (atomic_load_explicit(&p->state, memory_order_relaxed) != PG_ALLOC ||
-			    p->owner != owner)
+			    atomic_load_explicit(&p->owner, memory_order_relaxed) != owner)
 				continue;
 			r.pages += 1ULL << p->order;
 			if (!(atomic_load_explicit(&p->flags, memory_order_relaxed) & PGF_MEMZONE))
@@ -785,7 +786,7 @@ carve_run(const struct hm_shared_config *mc, uint32_t run_id)
 
 		buddy->pages[first + i].run = run_id;
 		buddy->pages[first + i].zone = (uint8_t)hm_zone_index(run->socket_id, t);
-		buddy->pages[first + i].owner = -1;
+		atomic_store_explicit(&buddy->pages[first + i].owner, -1, memory_order_relaxed);
 	}
 	for (uint64_t i = 0; i < n;) {
 		uint64_t pfn = pfn0 + i;
@@ -828,7 +829,7 @@ primary_init(struct hm_shared_config *mc)
 	for (uint64_t i = 0; i < nr_pages; i++) {
 		buddy->pages[i].run = HM_PAGE_NIL;
 		buddy->pages[i].next = buddy->pages[i].prev = HM_PAGE_NIL;
-		buddy->pages[i].owner = -1;
+		atomic_store_explicit(&buddy->pages[i].owner, -1, memory_order_relaxed);
 	}
 	for (unsigned int zi = 0; zi < HM_BUDDY_NR_ZONES; zi++) {
 		struct hm_zone *z = &buddy->zones[zi];
