@@ -22,9 +22,10 @@
 
 #define BUDDY "buddy"
 
-#define ALL_FLAGS (HM_BUDDY_DMA32 | HM_BUDDY_STRICT | HM_BUDDY_ATOMIC | HM_BUDDY_ZERO)
+#define ALL_FLAGS HM_BUDDY_ALL_FLAGS
 
-static struct hm_buddy *buddy; /* this process's view of the shared state */
+static struct hm_buddy *buddy;		     /* this process's view of the shared state */
+static const struct hm_buddy_remote *remote; /* a secondary's way to the service */
 
 static const char *const zone_names[HM_NR_ZONES] = {"DMA32", "Normal"};
 
@@ -32,6 +33,18 @@ struct hm_buddy *
 hm_buddy_get(void)
 {
 	return buddy;
+}
+
+void
+hm_buddy_set_remote(const struct hm_buddy_remote *ops)
+{
+	remote = ops;
+}
+
+const struct hm_buddy_remote *
+hm_buddy_get_remote(void)
+{
+	return remote;
 }
 
 /* ------------------------------------------------------------ shared locks */
@@ -381,6 +394,8 @@ buddy_alloc(unsigned int order, int socket, unsigned int flags, const struct blo
 		errno = EINVAL;
 		return NULL;
 	}
+	if (remote != NULL)
+		return remote->alloc(order, socket, flags, tag->owner, tag->pgflags);
 	if (socket == HM_SOCKET_ID_ANY)
 		socket = (int)hm_socket_id();
 	n = zonelist(socket, flags, zones, fallback);
@@ -518,6 +533,9 @@ claim_for_free(uint32_t idx)
 int
 hm_buddy_free_block_of(void *addr, const char *what, bool direct)
 {
+	if (remote != NULL)
+		return remote->free(addr, 0, false);
+
 	uint32_t idx = allocated_head(addr, what);
 
 	if (idx == HM_PAGE_NIL)
@@ -534,6 +552,9 @@ hm_buddy_free_block_of(void *addr, const char *what, bool direct)
 int
 hm_buddy_free(void *addr)
 {
+	if (remote != NULL)
+		return remote->free(addr, 0, true);
+
 	uint32_t idx = allocated_head(addr, "free");
 
 	if (idx == HM_PAGE_NIL)
@@ -578,6 +599,8 @@ hm_buddy_alloc_exact_tagged(size_t size, int socket, unsigned int flags, int own
 		errno = size == 0 ? EINVAL : E2BIG;
 		return NULL;
 	}
+	if (remote != NULL)
+		return remote->alloc_exact(size, socket, flags, owner, pgflags);
 	va = hm_buddy_alloc_tagged(order, socket, flags & ~HM_BUDDY_ZERO, owner, pgflags);
 	if (va == NULL)
 		return NULL;
@@ -615,6 +638,8 @@ hm_buddy_free_exact(void *addr, size_t size, const char *what)
 	char *va = addr;
 	int ret = 0;
 
+	if (remote != NULL)
+		return remote->free(addr, size, false);
 	while (left > 0 && ret == 0) {
 		uint32_t idx = allocated_head(va, what);
 		uint64_t pages;
@@ -632,6 +657,80 @@ hm_buddy_free_exact(void *addr, size_t size, const char *what)
 		left -= pages;
 	}
 	return ret;
+}
+
+/* May `owner` free the allocated block at idx? 0, or -EPERM/-EINVAL with a log line. */
+static int
+may_free(uint32_t idx, void *addr, bool plain, int owner)
+{
+	const struct hm_page *p = &buddy->pages[idx];
+	const unsigned int pgf = atomic_load_explicit(&p->flags, memory_order_relaxed);
+	const int32_t holder = atomic_load_explicit(&p->owner, memory_order_relaxed);
+
+	if (plain && (pgf & PGF_OWNED)) {
+		HM_LOG(ERR, BUDDY, "free %p for slot %d: the block is not a plain one (flags 0x%x)",
+		       addr, owner, pgf);
+		return -EINVAL;
+	}
+	if (pgf & PGF_MEMZONE) {
+		HM_LOG(ERR, BUDDY, "free %p for slot %d: the block is a memzone's", addr, owner);
+		return -EPERM;
+	}
+	/* Shared structures belong to no process: whoever frees the structure frees them. */
+	if (holder == owner ||
+	    (holder == HM_OWNER_NONE && (pgf & (PGF_SLAB | PGF_RING | PGF_MEMPOOL))))
+		return 0;
+	HM_LOG(ERR, BUDDY, "free %p for slot %d: the block belongs to %s %d", addr, owner,
+	       holder == HM_OWNER_NONE ? "no process, flags" : "slot",
+	       holder == HM_OWNER_NONE ? (int)pgf : holder);
+	return -EPERM;
+}
+
+int
+hm_buddy_free_as(void *addr, size_t size, bool plain, int owner)
+{
+	uint64_t left = size == 0 ? 1 : (size + HM_BUDDY_PAGE_SIZE - 1) / HM_BUDDY_PAGE_SIZE;
+	char *va = addr;
+
+	if (buddy == NULL)
+		return -ENODEV;
+	/* Check every block first: a refused request frees nothing. */
+	for (int pass = 0; pass < 2; pass++) {
+		va = addr;
+		left = size == 0 ? 1 : (size + HM_BUDDY_PAGE_SIZE - 1) / HM_BUDDY_PAGE_SIZE;
+		while (left > 0) {
+			uint32_t idx = allocated_head(va, "service free");
+			uint64_t pages;
+			int ret;
+
+			if (idx == HM_PAGE_NIL)
+				return -EINVAL;
+			pages = size == 0 ? 1 : 1ull << buddy->pages[idx].order;
+			if (pages > left) {
+				HM_LOG(ERR, BUDDY,
+				       "free %p: a block of %" PRIu64 " pages passes the end",
+				       (void *)va, pages);
+				return -EINVAL;
+			}
+			if (pass == 0) {
+				ret = may_free(idx, va, plain, owner);
+				if (ret != 0)
+					return ret;
+			} else {
+				pages = 1ull << buddy->pages[idx].order;
+				if (!claim_for_free(idx))
+					return -EINVAL;
+				atomic_store_explicit(&buddy->pages[idx].flags, 0,
+						      memory_order_relaxed);
+				free_block(idx, true);
+				if (size == 0)
+					break;
+			}
+			va += pages * HM_BUDDY_PAGE_SIZE;
+			left -= pages;
+		}
+	}
+	return 0;
 }
 
 int
@@ -885,6 +984,7 @@ hm_buddy_cleanup(enum hm_proc_type type)
 			if (cfg->lcores[l].enabled)
 				hm_buddy_drain_lcore(l);
 	buddy = NULL;
+	remote = NULL;
 }
 
 const char *

@@ -166,6 +166,46 @@ int hm_buddy_free_block_of(void *addr, const char *what, bool direct);
 /* memzone.c: drop the memzones of a dead owner. Returns pages freed. */
 uint64_t hm_memzone_reclaim_owner(int owner, uint32_t *nb_memzones);
 
+/* The flags hm_buddy_alloc() takes. */
+#define HM_BUDDY_ALL_FLAGS (HM_BUDDY_DMA32 | HM_BUDDY_STRICT | HM_BUDDY_ATOMIC | HM_BUDDY_ZERO)
+/* The flags hm_memzone_reserve() takes. */
+#define HM_MEMZONE_ALL_FLAGS (HM_BUDDY_ALL_FLAGS | HM_MEMZONE_PERSIST)
+
+/*
+ * Where a secondary's changes to buddy state go: the primary's service
+ * installs these in each secondary (service.c), so that the service loop is
+ * the only writer of the free lists and the memzone table. The calls keep
+ * the local functions' contracts: NULL/errno and 0/-errno. `owner` is the
+ * caller's own slot or HM_OWNER_NONE, as the local call would have tagged
+ * the block. NULL in the primary, and in a secondary without a service.
+ */
+struct hm_buddy_remote {
+	void *(*alloc)(unsigned int order, int socket, unsigned int flags, int owner,
+		       unsigned int pgflags);
+	void *(*alloc_exact)(size_t size, int socket, unsigned int flags, int owner,
+			     unsigned int pgflags);
+	/* plain: hm_buddy_free()'s refusal of blocks with PGF_OWNED flags */
+	int (*free)(void *addr, size_t size, bool plain);
+	const struct hm_memzone *(*mz_reserve)(const char *name, size_t len, int socket,
+					       unsigned int flags, size_t align);
+	int (*mz_free)(const struct hm_memzone *mz);
+};
+
+void hm_buddy_set_remote(const struct hm_buddy_remote *ops);
+const struct hm_buddy_remote *hm_buddy_get_remote(void);
+
+/*
+ * The service's side of a client's request, run in the primary. Each
+ * checks that `owner` (the sender's slot) may free what it names: a block
+ * or memzone it owns, or a shared one (HM_OWNER_NONE) of the kinds a
+ * client allocates for shared structures; -EPERM otherwise. size 0 frees
+ * one block; a size frees the blocks of hm_buddy_alloc_exact_tagged().
+ */
+int hm_buddy_free_as(void *addr, size_t size, bool plain, int owner);
+const struct hm_memzone *hm_memzone_reserve_as(const char *name, size_t len, int socket,
+					       unsigned int flags, size_t align, int owner);
+int hm_memzone_free_as(const struct hm_memzone *mz, int owner);
+
 static inline unsigned int
 hm_zone_index(int socket, enum hm_zone_type type)
 {

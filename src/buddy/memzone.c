@@ -31,12 +31,7 @@ find(struct hm_buddy *b, const char *name)
 const struct hm_memzone *
 hm_memzone_reserve(const char *name, size_t len, int socket, unsigned int flags, size_t align)
 {
-	struct hm_buddy *b = hm_buddy_get();
-	struct hm_memzone_slot *slot = NULL;
-	hm_iova_t iova;
-	void *va;
-
-	if (b == NULL) {
+	if (hm_buddy_get() == NULL) {
 		errno = ENODEV;
 		return NULL;
 	}
@@ -48,6 +43,34 @@ hm_memzone_reserve(const char *name, size_t len, int socket, unsigned int flags,
 		errno = EINVAL;
 		return NULL;
 	}
+	const struct hm_buddy_remote *remote = hm_buddy_get_remote();
+
+	if (remote != NULL)
+		return remote->mz_reserve(name, len, socket, flags, align);
+	return hm_memzone_reserve_as(name, len, socket, flags, align,
+				     (flags & HM_MEMZONE_PERSIST) ? HM_OWNER_NONE
+								  : hm_shared_config_proc_slot());
+}
+
+const struct hm_memzone *
+hm_memzone_reserve_as(const char *name, size_t len, int socket, unsigned int flags, size_t align,
+		      int owner)
+{
+	struct hm_buddy *b = hm_buddy_get();
+	struct hm_memzone_slot *slot = NULL;
+	hm_iova_t iova;
+	void *va;
+
+	if (b == NULL) {
+		errno = ENODEV;
+		return NULL;
+	}
+	if (!name_ok(name) || len == 0 || (align != 0 && !HM_IS_POW2(align))) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (flags & HM_MEMZONE_PERSIST)
+		owner = HM_OWNER_NONE;
 	hm_mutex_lock_shared(&b->mz_lock, "memzone table");
 	if (find(b, name) != NULL) {
 		pthread_mutex_unlock(&b->mz_lock);
@@ -66,9 +89,7 @@ hm_memzone_reserve(const char *name, size_t len, int socket, unsigned int flags,
 	}
 	/* The block is the memzone's: hm_dma_free() and hm_buddy_free() refuse it, and a
 	 * persistent one belongs to no process, so no reclaim frees it. */
-	va = hm_dma_alloc_tagged(len, align, socket, flags & ~HM_MEMZONE_PERSIST,
-				 (flags & HM_MEMZONE_PERSIST) ? HM_OWNER_NONE
-							      : hm_shared_config_proc_slot(),
+	va = hm_dma_alloc_tagged(len, align, socket, flags & ~HM_MEMZONE_PERSIST, owner,
 				 PGF_MEMZONE, "memzone");
 	if (va == NULL) {
 		int err = errno;
@@ -87,7 +108,7 @@ hm_memzone_reserve(const char *name, size_t len, int socket, unsigned int flags,
 	slot->mz.len = len;
 	slot->mz.socket_id = hm_mem_virt2memseg(va)->socket_id;
 	slot->mz.flags = flags;
-	slot->owner = (flags & HM_MEMZONE_PERSIST) ? HM_OWNER_NONE : hm_shared_config_proc_slot();
+	slot->owner = owner;
 	slot->used = 1;
 	pthread_mutex_unlock(&b->mz_lock);
 	return &slot->mz;
@@ -116,6 +137,17 @@ hm_memzone_lookup(const char *name)
 int
 hm_memzone_free(const struct hm_memzone *mz)
 {
+	const struct hm_buddy_remote *remote = hm_buddy_get_remote();
+
+	if (remote != NULL && hm_buddy_get() != NULL)
+		return remote->mz_free(mz);
+	return hm_memzone_free_as(mz, -2);
+}
+
+/* owner -2: any (a local call); else the sender's slot, which must own it or none must. */
+int
+hm_memzone_free_as(const struct hm_memzone *mz, int owner)
+{
 	struct hm_buddy *b = hm_buddy_get();
 	struct hm_memzone_slot *slot;
 	int ret;
@@ -135,6 +167,12 @@ hm_memzone_free(const struct hm_memzone *mz)
 		pthread_mutex_unlock(&b->mz_lock);
 		HM_LOG(ERR, MZ, "free %p: the memzone is already free", (const void *)mz);
 		return -EINVAL;
+	}
+	if (owner != -2 && slot->owner != owner && slot->owner != HM_OWNER_NONE) {
+		pthread_mutex_unlock(&b->mz_lock);
+		HM_LOG(ERR, MZ, "free %s for slot %d: the memzone belongs to slot %d",
+		       slot->mz.name, owner, slot->owner);
+		return -EPERM;
 	}
 	ret = hm_buddy_free_block_of(slot->mz.addr, "memzone free", false);
 	if (ret == 0)

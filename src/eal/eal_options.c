@@ -47,6 +47,7 @@ enum {
 	OPT_NO_TELEMETRY,
 	OPT_TELEMETRY_GROUP,
 	OPT_SLAB_DEBUG,
+	OPT_SERVICE_MODE,
 };
 
 static const char short_options[] = "+c:l:n:m:hv";
@@ -68,6 +69,7 @@ static const struct option long_options[] = {
     {"no-telemetry", no_argument, NULL, OPT_NO_TELEMETRY},
     {"telemetry-group", required_argument, NULL, OPT_TELEMETRY_GROUP},
     {"slab-debug", optional_argument, NULL, OPT_SLAB_DEBUG},
+    {"service-mode", required_argument, NULL, OPT_SERVICE_MODE},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'v'},
     {NULL, 0, NULL, 0},
@@ -115,6 +117,8 @@ hm_eal_usage(const char *prog)
 	    "  --telemetry-group GRP  let group GRP (name or gid) use the socket too\n"
 	    "  --slab-debug[=PZF]     debug every slab cache: P poison, Z red zones,\n"
 	    "                         F free checks (no value: all)\n"
+	    "  --service-mode MODE    busy (default): the primary's service loop polls\n"
+	    "                         without pause; idle: it sleeps when there is no work\n"
 	    "  -h, --help             this help\n"
 	    "  -v, --version          print the version\n",
 	    prog, HM_DEFAULT_PREFIX);
@@ -622,6 +626,13 @@ parse_one(int opt, const char *arg, struct hm_eal_config *cfg)
 		return parse_telemetry_group(arg, cfg);
 	case OPT_SLAB_DEBUG:
 		return parse_slab_debug(arg, cfg);
+	case OPT_SERVICE_MODE:
+		if (strcmp(arg, "busy") == 0 || strcmp(arg, "idle") == 0) {
+			cfg->service_idle = arg[0] == 'i';
+			return 0;
+		}
+		HM_LOG(ERR, EAL, "--service-mode %s: must be busy or idle", arg);
+		return -EINVAL;
 	default:
 		return -EINVAL;
 	}

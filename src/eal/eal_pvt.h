@@ -75,6 +75,7 @@ struct hm_eal_config {
 	struct hm_log_pattern log_patterns[HM_LOG_PATTERNS_MAX];
 	unsigned int nb_log_patterns;
 	uint32_t slab_debug; /* --slab-debug: HM_SLAB_* debug flags for every cache */
+	bool service_idle;   /* --service-mode=idle: the loop sleeps when there is no work */
 };
 
 /* eal_options.c */
