@@ -87,10 +87,36 @@ struct hm_service_stats {
 	uint64_t reclaims;   /**< reclaims done (deaths and detaches) */
 	uint64_t reclaim_ns; /**< total time spent reclaiming */
 	uint64_t errors;     /**< pidfds that could not be opened and the like */
+
+	/* The poll loop over the request rings. */
+	bool idle_mode;	      /**< --service-mode=idle: it sleeps when there is no work */
+	uint64_t loops;	      /**< passes over the request rings */
+	uint64_t sleeps;      /**< idle mode: times it slept */
+	uint64_t requests;    /**< requests answered, whatever the answer */
+	uint64_t failed;      /**< answered with an error (malformed ones included) */
+	uint64_t malformed;   /**< refused by the decoder */
+	uint64_t dropped;     /**< answers that found the client's response ring full */
+	uint64_t ops[8];      /**< requests per operation (see hm_service_op_name()) */
+	uint64_t lat_mean_ns; /**< from the client's send to the answer, mean */
+	uint64_t lat_p50_ns;  /**< median, to a power of two (the upper bound of its bucket) */
+	uint64_t lat_p99_ns;  /**< 99th percentile, likewise */
+	uint64_t lat_max_ns;
 };
 
 /** @return 0 and the counters, -ENODEV (not initialised) or -EINVAL. */
 int hm_service_stats_get(struct hm_service_stats *st);
+
+/** Name of operation `op` of hm_service_stats.ops, "unknown" past the last. */
+const char *hm_service_op_name(unsigned int op);
+
+/**
+ * A request that does nothing, sent to the primary's service and answered:
+ * a secondary's check that the service runs, and its round trip.
+ *
+ * @return 0; -ENOTSUP in a primary or where no service runs; -ENOTCONN when
+ *   the primary has exited; -ETIMEDOUT when no answer came in 5 s.
+ */
+int hm_service_ping(void);
 
 #ifdef __cplusplus
 }

@@ -24,7 +24,6 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,19 +37,25 @@
 #include "memory_pvt.h"
 #include "service_pvt.h"
 
-#define SCAN_MS 100
+#define SCAN_MS	    100
+#define WATCH_NS    1000000ull	/* pidfds are polled this often when there is no work */
+#define SERVE_BURST 32		/* requests of one slot per pass */
+#define IDLE_SPINS  4096	/* idle mode: empty passes before it sleeps */
+#define SLEEP_NS    10000000ull /* idle mode: the longest sleep */
 
 static struct {
 	struct service_shared *sh;
 	struct hm_shared_config *mc;
 	pthread_t thread;
 	bool started;
-	int stop_fd;
+	_Atomic bool stop;
+	unsigned int rr;    /* the slot a pass starts at */
+	uint64_t next_scan; /* hm_time_ns() of the next scan() */
 	int pidfd[HM_MAX_PROCS];
 	int32_t pid[HM_MAX_PROCS]; /* what pidfd[i] watches */
 	uint32_t gen[HM_MAX_PROCS];
 	bool open_failed[HM_MAX_PROCS]; /* logged once per registration */
-} svc = {.stop_fd = -1};
+} svc;
 
 struct service_shared *
 hm_service_shared(void)
@@ -160,6 +165,7 @@ reclaim(unsigned int slot, bool died, uint64_t t0)
 			r.nb_lcores++;
 	}
 	forget(slot);
+	hm_service_chan_reset(svc.sh, slot);
 	hm_shared_config_proc_free(svc.mc, slot);
 
 	r.time_ns = realtime_ns();
@@ -250,48 +256,140 @@ scan(void)
 	}
 }
 
+/* ----------------------------------------------------------- the loop */
+
+/* Serve every live slot's requests, a burst each, starting one further each pass. */
+static unsigned int
+serve_all(void)
+{
+	const int self = hm_shared_config_proc_slot();
+	unsigned int total = 0;
+
+	for (unsigned int k = 0; k < HM_MAX_PROCS; k++) {
+		unsigned int i = (svc.rr + k) % HM_MAX_PROCS;
+
+		if ((int)i == self ||
+		    atomic_load_explicit(&svc.mc->procs[i].pid, memory_order_relaxed) == 0 ||
+		    hm_ring_empty(svc.sh->chan[i].req))
+			continue;
+		/* A slot being reclaimed, or not yet registered, gets nothing: its
+		 * reclaim empties the rings for the next process of the slot. */
+		if (atomic_load_explicit(&svc.mc->procs[i].state, memory_order_acquire) !=
+		    HM_PROC_LIVE)
+			continue;
+		total += hm_service_serve(svc.sh, i, SERVE_BURST);
+	}
+	svc.rr = (svc.rr + 1) % HM_MAX_PROCS;
+	return total;
+}
+
+/* Is any request waiting? */
+static bool
+pending(void)
+{
+	for (unsigned int i = 0; i < HM_MAX_PROCS; i++)
+		if (atomic_load_explicit(&svc.mc->procs[i].pid, memory_order_relaxed) != 0 &&
+		    !hm_ring_empty(svc.sh->chan[i].req))
+			return true;
+	return false;
+}
+
+/*
+ * The pidfds, without blocking: reclaim the processes that died; and every
+ * SCAN_MS, a scan for new and detached ones. A syscall, so not on every pass.
+ */
+static void
+watch(uint64_t now)
+{
+	struct pollfd fds[HM_MAX_PROCS];
+	unsigned int slot_of[HM_MAX_PROCS];
+	unsigned int n = 0;
+	int r;
+
+	if (now >= svc.next_scan) {
+		scan();
+		svc.next_scan = now + SCAN_MS * 1000000ull;
+	}
+	for (unsigned int i = 0; i < HM_MAX_PROCS; i++)
+		if (svc.pidfd[i] >= 0) {
+			fds[n].fd = svc.pidfd[i];
+			fds[n].events = POLLIN;
+			fds[n].revents = 0;
+			slot_of[n++] = i;
+		}
+	if (n == 0)
+		return;
+	r = poll(fds, n, 0);
+	if (r < 0) {
+		if (errno != EINTR)
+			atomic_fetch_add(&svc.sh->errors, 1);
+		return;
+	}
+	for (unsigned int k = 0; k < n && r > 0; k++)
+		if (fds[k].revents != 0) {
+			/* Still the process we watch: a freed slot closes its fd first.
+			 * One that detached before it exited did not die. */
+			unsigned int s = slot_of[k];
+			uint32_t state =
+			    atomic_load_explicit(&svc.mc->procs[s].state, memory_order_acquire);
+
+			reclaim(s, state != HM_PROC_DETACHED, hm_time_ns());
+			r--;
+		}
+}
+
+/*
+ * Idle mode, nothing to do for a while: sleep on the doorbell until a
+ * client rings it, or SLEEP_NS. A client rings only when it sees
+ * `sleeping`; the fence on each side makes sure that either the client
+ * sees it or this thread sees the client's request in its last look.
+ */
+static void
+idle_sleep(void)
+{
+	struct service_shared *sh = svc.sh;
+	uint32_t bell;
+
+	atomic_store_explicit(&sh->sleeping, 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_seq_cst);
+	bell = atomic_load(&sh->doorbell);
+	if (!pending() && !atomic_load(&svc.stop)) {
+		hm_futex_wait(&sh->doorbell, bell, SLEEP_NS);
+		atomic_fetch_add_explicit(&sh->sleeps, 1, memory_order_relaxed);
+	}
+	atomic_store_explicit(&sh->sleeping, 0, memory_order_relaxed);
+}
+
 static void *
 service_main(void *arg)
 {
-	struct pollfd fds[1 + HM_MAX_PROCS];
-	unsigned int slot_of[1 + HM_MAX_PROCS];
+	uint64_t next_watch = 0;
+	unsigned int idle = 0;
 
 	(void)arg;
-	for (;;) {
-		unsigned int n = 0;
-		int r;
+	while (!atomic_load_explicit(&svc.stop, memory_order_acquire)) {
+		unsigned int served = serve_all();
+		uint64_t now;
 
-		scan();
-		fds[n].fd = svc.stop_fd;
-		fds[n++].events = POLLIN;
-		for (unsigned int i = 0; i < HM_MAX_PROCS; i++)
-			if (svc.pidfd[i] >= 0) {
-				fds[n].fd = svc.pidfd[i];
-				fds[n].events = POLLIN;
-				slot_of[n++] = i;
-			}
-		r = poll(fds, n, SCAN_MS);
-		atomic_fetch_add_explicit(&svc.sh->wakeups, 1, memory_order_relaxed);
-		if (r < 0) {
-			if (errno != EINTR) {
-				atomic_fetch_add(&svc.sh->errors, 1);
-				usleep(SCAN_MS * 1000);
-			}
+		atomic_fetch_add_explicit(&svc.sh->loops, 1, memory_order_relaxed);
+		if (served != 0) {
+			idle = 0;
 			continue;
 		}
-		if (fds[0].revents != 0)
-			break;
-		for (unsigned int k = 1; k < n && r > 0; k++)
-			if (fds[k].revents != 0) {
-				/* Still the process we watch: a freed slot closes its fd
-				 * first. One that detached before it exited did not die. */
-				unsigned int s = slot_of[k];
-				uint32_t state = atomic_load_explicit(&svc.mc->procs[s].state,
-								      memory_order_acquire);
-
-				reclaim(s, state != HM_PROC_DETACHED, hm_time_ns());
-				r--;
-			}
+		/* The clock and the pidfds are looked at only when a pass found nothing. */
+		now = hm_time_ns();
+		if (now >= next_watch) {
+			watch(now);
+			next_watch = now + WATCH_NS;
+		}
+		if (!svc.sh->idle_mode || ++idle < IDLE_SPINS) {
+			hm_ring_pause();
+			continue;
+		}
+		idle_sleep();
+		atomic_fetch_add_explicit(&svc.sh->wakeups, 1, memory_order_relaxed);
+		idle = 0;
+		next_watch = 0;
 	}
 	return NULL;
 }
@@ -373,6 +471,31 @@ hm_reclaim_walk(int (*fn)(const struct hm_reclaim_info *r, void *arg), void *arg
 	return 0;
 }
 
+/* Mean, max, and the median and 99th percentile to their histogram bucket. */
+static void
+latency_summary(struct service_shared *sh, struct hm_service_stats *st)
+{
+	uint64_t hist[SVC_LAT_BUCKETS], total = 0, seen = 0;
+
+	for (unsigned int b = 0; b < SVC_LAT_BUCKETS; b++)
+		total += hist[b] = atomic_load_explicit(&sh->lat_hist[b], memory_order_relaxed);
+	st->lat_max_ns = atomic_load(&sh->lat_max_ns);
+	if (total == 0)
+		return;
+	st->lat_mean_ns = atomic_load(&sh->lat_sum_ns) / total;
+	for (unsigned int b = 0; b < SVC_LAT_BUCKETS; b++) {
+		seen += hist[b];
+		if (st->lat_p50_ns == 0 && seen * 2 >= total)
+			st->lat_p50_ns = 2ull << b;
+		if (st->lat_p99_ns == 0 && seen * 100 >= total * 99)
+			st->lat_p99_ns = 2ull << b;
+	}
+	if (st->lat_p99_ns > st->lat_max_ns)
+		st->lat_p99_ns = st->lat_max_ns;
+	if (st->lat_p50_ns > st->lat_max_ns)
+		st->lat_p50_ns = st->lat_max_ns;
+}
+
 int
 hm_service_stats_get(struct hm_service_stats *st)
 {
@@ -393,32 +516,63 @@ hm_service_stats_get(struct hm_service_stats *st)
 	st->reclaims = atomic_load(&sh->reclaims);
 	st->reclaim_ns = atomic_load(&sh->reclaim_ns);
 	st->errors = atomic_load(&sh->errors);
+	st->idle_mode = sh->idle_mode != 0;
+	st->loops = atomic_load(&sh->loops);
+	st->sleeps = atomic_load(&sh->sleeps);
+	st->requests = atomic_load(&sh->requests);
+	st->failed = atomic_load(&sh->failed);
+	st->malformed = atomic_load(&sh->malformed);
+	st->dropped = atomic_load(&sh->dropped);
+	for (unsigned int i = 0; i < 8; i++)
+		st->ops[i] = atomic_load(&sh->ops[i]);
+	latency_summary(sh, st);
 	return 0;
 }
 
 /* ------------------------------------------------------ init and cleanup */
 
+/*
+ * The loop polls: keep it off the CPUs of the primary's lcores when others
+ * are online, so it does not take turns with the application's threads.
+ */
+static void
+place_thread(const struct hm_eal_config *cfg)
+{
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set, used;
+
+	CPU_ZERO(&set);
+	CPU_ZERO(&used);
+	for (unsigned int l = 0; l < HM_MAX_LCORE; l++)
+		if (cfg->lcores[l].enabled)
+			CPU_OR(&used, &used, &cfg->lcores[l].cpuset);
+	for (long c = 0; c < online && c < CPU_SETSIZE; c++)
+		if (!CPU_ISSET((int)c, &used))
+			CPU_SET((int)c, &set);
+	if (CPU_COUNT(&set) == 0)
+		for (long c = 0; c < online && c < CPU_SETSIZE; c++)
+			CPU_SET((int)c, &set);
+	if (pthread_setaffinity_np(svc.thread, sizeof(set), &set) != 0)
+		HM_LOG(DEBUG, SERVICE, "cannot move the service thread off the lcores' CPUs");
+}
+
 static int
-service_start(void)
+service_start(const struct hm_eal_config *cfg)
 {
 	int ret;
 
-	svc.stop_fd = eventfd(0, EFD_CLOEXEC);
-	if (svc.stop_fd < 0) {
-		ret = -errno;
-		HM_LOG(ERR, SERVICE, "eventfd: %s", strerror(errno));
-		return ret;
-	}
+	atomic_store(&svc.stop, false);
 	ret = pthread_create(&svc.thread, NULL, service_main, NULL);
 	if (ret != 0) {
 		HM_LOG(ERR, SERVICE, "cannot start the service thread: %s", strerror(ret));
-		close(svc.stop_fd);
-		svc.stop_fd = -1;
 		return -ret;
 	}
 	pthread_setname_np(svc.thread, "hm-service");
+	place_thread(cfg);
 	svc.started = true;
 	atomic_store(&svc.sh->running_pid, (int32_t)getpid());
+	HM_LOG(INFO, SERVICE, "service loop started (%s polling)",
+	       svc.sh->idle_mode ? "idle" : "busy");
 	return 0;
 }
 
@@ -427,7 +581,6 @@ hm_service_init(const struct hm_eal_config *cfg, enum hm_proc_type type)
 {
 	int ret;
 
-	(void)cfg;
 	svc.mc = hm_memory_get_config();
 	for (unsigned int i = 0; i < HM_MAX_PROCS; i++) {
 		svc.pidfd[i] = -1;
@@ -435,24 +588,36 @@ hm_service_init(const struct hm_eal_config *cfg, enum hm_proc_type type)
 		svc.gen[i] = 0;
 		svc.open_failed[i] = false;
 	}
+	svc.rr = 0;
+	svc.next_scan = 0;
 	if (type != HM_PROC_PRIMARY) {
 		svc.sh = hm_shared_state_get(HM_SUBSYS_SERVICE);
 		if (svc.sh == NULL) {
 			HM_LOG(ERR, SERVICE, "the primary published no service state");
 			return -EPROTO;
 		}
-		return 0;
+		ret = hm_service_client_init(svc.sh);
+		if (ret < 0) {
+			svc.sh = NULL;
+			svc.mc = NULL;
+		}
+		return ret;
 	}
 	svc.sh = hm_shared_zalloc(sizeof(*svc.sh), 64);
 	if (svc.sh == NULL)
 		return -ENOMEM;
 	hm_mutex_init_shared(&svc.sh->log_lock, false);
 	svc.sh->start_ns = realtime_ns();
+	svc.sh->idle_mode = cfg->service_idle;
 	hm_shared_state_set(HM_SUBSYS_SERVICE, svc.sh);
-	/* Only a primary that secondaries can attach to has anyone to watch. */
+	/* Only a primary that secondaries can attach to has anyone to serve or watch. */
 	if (!svc.mc->h.attachable)
 		return 0;
-	ret = service_start();
+	ret = hm_service_chans_init(svc.sh);
+	if (ret < 0)
+		HM_LOG(ERR, SERVICE, "cannot lay out the request rings: %s", strerror(-ret));
+	else
+		ret = service_start(cfg);
 	if (ret < 0) {
 		/* No cleanup follows a failed init: forget the arena now. */
 		hm_shared_state_set(HM_SUBSYS_SERVICE, NULL);
@@ -465,19 +630,16 @@ hm_service_init(const struct hm_eal_config *cfg, enum hm_proc_type type)
 void
 hm_service_cleanup(enum hm_proc_type type)
 {
-	(void)type;
+	if (type != HM_PROC_PRIMARY)
+		hm_service_client_cleanup();
 	if (svc.started) {
-		uint64_t one = 1;
-
-		if (write(svc.stop_fd, &one, sizeof(one)) != sizeof(one))
-			HM_LOG(ERR, SERVICE, "cannot wake the service thread: %s", strerror(errno));
+		atomic_store_explicit(&svc.stop, true, memory_order_release);
+		atomic_fetch_add(&svc.sh->doorbell, 1);
+		hm_futex_wake(&svc.sh->doorbell);
 		pthread_join(svc.thread, NULL);
 		atomic_store(&svc.sh->running_pid, 0);
 		svc.started = false;
 	}
-	if (svc.stop_fd >= 0)
-		close(svc.stop_fd);
-	svc.stop_fd = -1;
 	for (unsigned int i = 0; i < HM_MAX_PROCS; i++)
 		forget(i);
 	svc.sh = NULL;

@@ -86,15 +86,38 @@ cmd_service(const char *cmd, const char *params)
 {
 	struct hm_service_stats st;
 
+	json_t *out, *ops;
+
 	(void)cmd;
 	if (params != NULL || hm_service_stats_get(&st) != 0)
 		return NULL;
-	return json_pack("{s:b, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "running",
-			 st.running, "pid", (int)st.pid, "start_time_ns", hm_json_u64(st.start_ns),
-			 "wakeups", hm_json_u64(st.wakeups), "attaches", hm_json_u64(st.attaches),
-			 "deaths", hm_json_u64(st.deaths), "detaches", hm_json_u64(st.detaches),
-			 "reclaims", hm_json_u64(st.reclaims), "reclaim_ns",
-			 hm_json_u64(st.reclaim_ns), "errors", hm_json_u64(st.errors));
+	out = json_pack("{s:b, s:i, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "running",
+			st.running, "pid", (int)st.pid, "start_time_ns", hm_json_u64(st.start_ns),
+			"mode", st.idle_mode ? "idle" : "busy", "loops", hm_json_u64(st.loops),
+			"sleeps", hm_json_u64(st.sleeps), "wakeups", hm_json_u64(st.wakeups),
+			"attaches", hm_json_u64(st.attaches), "deaths", hm_json_u64(st.deaths),
+			"detaches", hm_json_u64(st.detaches), "reclaims", hm_json_u64(st.reclaims),
+			"reclaim_ns", hm_json_u64(st.reclaim_ns));
+	ops = json_object();
+	if (out == NULL || ops == NULL) {
+		json_decref(out);
+		json_decref(ops);
+		return NULL;
+	}
+	for (unsigned int i = 1; i < 8; i++)
+		if (strcmp(hm_service_op_name(i), "unknown") != 0)
+			json_object_set_new(ops, hm_service_op_name(i), hm_json_u64(st.ops[i]));
+	json_object_set_new(out, "errors", hm_json_u64(st.errors));
+	json_object_set_new(out, "requests", hm_json_u64(st.requests));
+	json_object_set_new(out, "failed", hm_json_u64(st.failed));
+	json_object_set_new(out, "malformed", hm_json_u64(st.malformed));
+	json_object_set_new(out, "dropped", hm_json_u64(st.dropped));
+	json_object_set_new(out, "latency_mean_ns", hm_json_u64(st.lat_mean_ns));
+	json_object_set_new(out, "latency_p50_ns", hm_json_u64(st.lat_p50_ns));
+	json_object_set_new(out, "latency_p99_ns", hm_json_u64(st.lat_p99_ns));
+	json_object_set_new(out, "latency_max_ns", hm_json_u64(st.lat_max_ns));
+	json_object_set_new(out, "ops", ops);
+	return out;
 }
 
 void
@@ -107,6 +130,9 @@ hm_service_telemetry(void)
 			      "What the service took back from dead or detached processes, "
 			      "newest first. No parameters.");
 	hm_telemetry_register("/hugemem/service", cmd_service,
-			      "The service's counters: wakeups, attaches, deaths, detaches, "
-			      "reclaims and their time, errors. No parameters.");
+			      "The service's counters: mode, loop passes and sleeps, requests "
+			      "served, failed and malformed, per operation, their latency "
+			      "(mean, p50, p99, max, ns, from the client's send to the answer), "
+			      "attaches, deaths, detaches, reclaims and their time, errors. "
+			      "No parameters.");
 }

@@ -149,15 +149,22 @@ int
 hm_test_eal_init(const char *const *args)
 {
 	char *argv[64];
-	int n = 0;
+	bool mode = false;
+	int n = 0, ret;
 
+	for (unsigned int i = 0; args[i] != NULL; i++)
+		mode |= strncmp(args[i], "--service-mode", 14) == 0;
 	argv[n++] = "hm_test";
-	while (args[n - 1] != NULL && n < 63) {
-		argv[n] = (char *)args[n - 1];
-		n++;
-	}
+	/* Tests share two CPUs: a primary's service loop sleeps when idle unless a
+	 * test asks for busy polling. */
+	if (!mode)
+		argv[n++] = "--service-mode=idle";
+	for (unsigned int i = 0; args[i] != NULL && n < 63; i++)
+		argv[n++] = (char *)args[i];
 	argv[n] = NULL;
-	return hm_eal_init(n, argv);
+	ret = hm_eal_init(n, argv);
+	/* The count of arguments parsed is of the caller's. */
+	return ret > 0 && !mode ? ret - 1 : ret;
 }
 
 int

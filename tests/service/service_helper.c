@@ -24,6 +24,20 @@
  * hold    Attaches, reserves "svc-mzp-<pid>" and sleeps until killed.
  * reattach Detaches and attaches again on the same lcore, reserves
  *         "svc-mzp-<pid>", keeps the lcore REATTACH_MS and exits 0.
+ * client  Goes through the service: a ping, DMA blocks and a memzone of
+ *         its own, taken and given back; then tries to free the block whose
+ *         address the primary left in memzone "svc-victim" and that
+ *         memzone itself, both the primary's: each must be refused with
+ *         EPERM and stay allocated.
+ * hostile Writes into its own request ring what the library never sends
+ *         (bad magic, unknown operations, out-of-range fields, names
+ *         without their NUL, addresses that are no block, more requests
+ *         than the ring holds without reading an answer), checks that
+ *         each answer is an error, then that the service still serves it.
+ * orphan  Creates the file named by $HM_TEST_READY, then allocates and frees
+ *         a DMA block every 5 ms until a call fails: it must fail with
+ *         ENOTCONN (the primary was killed), and so must the next call, at
+ *         once. Exits 0 then, or 100+ if a call hangs or fails otherwise.
  *
  * Exit status: 0, or the step that failed, with a line on stderr.
  */
@@ -38,6 +52,11 @@
 #include <unistd.h>
 
 #include <hugemem/hugemem.h>
+
+#include "hm_common.h"
+#include "memory_pvt.h"
+#include "service_msg.h"
+#include "service_pvt.h"
 
 #define HOLD_DMA    8
 #define HOLD_OBJS   48
@@ -162,6 +181,163 @@ leak(void)
 	return 0;
 }
 
+/* Through the service: a secondary's own blocks work, the primary's are refused. */
+static int
+client(void)
+{
+	const struct hm_memzone *victim = hm_memzone_lookup("svc-victim"), *mz;
+	void *blocks[8];
+	void *theirs;
+
+	if (hm_service_ping() != 0)
+		return fail(110, "hm_service_ping");
+	for (unsigned int i = 0; i < 8; i++) {
+		hm_iova_t iova = 0;
+
+		blocks[i] =
+		    hm_dma_alloc(4096u << (i % 4), 0, HM_SOCKET_ID_ANY, HM_BUDDY_ZERO, &iova);
+		if (blocks[i] == NULL || iova == 0 || iova != hm_virt2iova(blocks[i]))
+			return fail(111, "hm_dma_alloc");
+		memset(blocks[i], 0x5a, 4096);
+	}
+	for (unsigned int i = 0; i < 8; i++)
+		if (hm_dma_free(blocks[i]) != 0)
+			return fail(112, "hm_dma_free");
+	if (hm_dma_free(blocks[0]) != -EINVAL)
+		return fail(113, "a double free was not refused");
+	mz = hm_memzone_reserve("svc-client-mz", 10000, HM_SOCKET_ID_ANY, 0, 0);
+	if (mz == NULL || hm_memzone_lookup("svc-client-mz") != mz)
+		return fail(114, "hm_memzone_reserve");
+	if (hm_memzone_reserve("svc-client-mz", 10, HM_SOCKET_ID_ANY, 0, 0) != NULL ||
+	    errno != EEXIST)
+		return fail(115, "a taken memzone name was not refused");
+	if (hm_memzone_free(mz) != 0)
+		return fail(116, "hm_memzone_free");
+	if (victim == NULL)
+		return fail(117, "no memzone svc-victim");
+	theirs = *(void *const *)victim->addr;
+	if (hm_dma_free(theirs) != -EPERM)
+		return fail(118, "the primary's block was not refused");
+	if (hm_memzone_free(victim) != -EPERM)
+		return fail(119, "the primary's memzone was not refused");
+	return 0;
+}
+
+/* Send raw requests on this process's own channel; each answer must be an error. */
+static int
+hostile(void)
+{
+	struct service_shared *sh = hm_service_shared();
+	int slot = hm_shared_config_proc_slot();
+	struct svc_chan *c;
+	struct hm_svc_msg bad[12], r;
+	unsigned int n = 0, answered = 0;
+	uint64_t t0;
+
+	if (sh == NULL || slot < 0)
+		return fail(120, "no service state");
+	c = &sh->chan[slot];
+	memset(bad, 0, sizeof(bad));
+	for (unsigned int i = 0; i < 12; i++) {
+		bad[i].magic = HM_SVC_MAGIC;
+		bad[i].seq = 1000 + i;
+	}
+	bad[n++].magic = 0xdeadbeef;				       /* not a request */
+	bad[n++].op = 0;					       /* no operation */
+	bad[n].op = 999, n++;					       /* unknown one */
+	bad[n].op = HM_SVC_ALLOC, bad[n].order = 64, n++;	       /* order too big */
+	bad[n].op = HM_SVC_ALLOC, bad[n].socket = 77, n++;	       /* no such socket */
+	bad[n].op = HM_SVC_ALLOC, bad[n].pgflags = 0x1, n++;	       /* memzone's flag */
+	bad[n].op = HM_SVC_ALLOC_EXACT, bad[n].size = 1ull << 60, n++; /* absurd size */
+	bad[n].op = HM_SVC_FREE, bad[n].addr = 0x1000, n++;	       /* no block there */
+	bad[n].op = HM_SVC_FREE, bad[n].addr = 12345, n++;	       /* not a page */
+	bad[n].op = HM_SVC_MZ_RESERVE, bad[n].size = 64;	       /* name without NUL */
+	memset(bad[n].name, 'x', sizeof(bad[n].name)), n++;
+	bad[n].op = HM_SVC_MZ_FREE, bad[n].addr = 0x10000, n++;		   /* not a memzone */
+	bad[n].op = HM_SVC_MZ_RESERVE, bad[n].size = 64, bad[n].align = 3; /* bad alignment */
+	strcpy(bad[n].name, "svc-hostile"), n++;
+	/* More than the ring holds: the service must drain and answer, never block. */
+	for (unsigned int round = 0; round < 3; round++) {
+		t0 = hm_time_ns();
+		for (unsigned int i = 0; i < n;) {
+			if (hm_ring_enqueue_elem(c->req, &bad[i], sizeof(bad[i])) == 0) {
+				i++;
+				continue;
+			}
+			if (hm_time_ns() - t0 > 5000000000ull)
+				return fail(121, "the service does not take requests");
+			usleep(100);
+		}
+		atomic_fetch_add(&sh->doorbell, 1);
+		hm_futex_wake(&sh->doorbell);
+	}
+	/* Answers beyond the response ring were dropped: read what is there. */
+	t0 = hm_time_ns();
+	while (hm_time_ns() - t0 < 500000000ull) {
+		if (hm_ring_dequeue_elem(c->rsp, &r, sizeof(r)) != 0) {
+			usleep(1000);
+			continue;
+		}
+		if (r.status >= 0 || r.addr != 0) {
+			fprintf(stderr, "service_helper: request %u answered %d\n", r.seq,
+				r.status);
+			return 122;
+		}
+		answered++;
+	}
+	if (answered == 0)
+		return fail(123, "no answer at all");
+	/* Still served, the normal way. */
+	if (hm_service_ping() != 0)
+		return fail(124, "ping after the bad requests");
+	void *p = hm_dma_alloc(4096, 0, HM_SOCKET_ID_ANY, 0, NULL);
+
+	if (p == NULL || hm_dma_free(p) != 0)
+		return fail(125, "hm_dma_alloc after the bad requests");
+	printf("answered %u\n", answered);
+	return 0;
+}
+
+/* Allocate until the primary is gone: the call must fail with ENOTCONN, and fast. */
+static int
+orphan(void)
+{
+	const char *ready = getenv("HM_TEST_READY");
+	uint64_t t0;
+	void *p;
+	FILE *f;
+
+	if (ready == NULL || (f = fopen(ready, "w")) == NULL)
+		return fail(130, "HM_TEST_READY");
+	fclose(f);
+	for (;;) {
+		int ret;
+
+		p = hm_dma_alloc(4096, 0, HM_SOCKET_ID_ANY, 0, NULL);
+		if (p == NULL)
+			break;
+		ret = hm_dma_free(p);
+		if (ret == -ENOTCONN) {
+			errno = ENOTCONN;
+			break;
+		}
+		if (ret != 0)
+			return fail(131, "hm_dma_free");
+		usleep(5000);
+	}
+	if (errno != ENOTCONN)
+		return fail(132, "the failed call's errno is not ENOTCONN");
+	t0 = hm_time_ns();
+	if (hm_memzone_reserve("svc-orphan", 64, HM_SOCKET_ID_ANY, 0, 0) != NULL ||
+	    errno != ENOTCONN)
+		return fail(133, "the next call did not fail with ENOTCONN");
+	if (hm_service_ping() != -ENOTCONN)
+		return fail(134, "ping did not fail with ENOTCONN");
+	if (hm_time_ns() - t0 > 100000000ull)
+		return fail(135, "later calls wait for the dead primary");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -182,9 +358,8 @@ main(int argc, char **argv)
 		argv++;
 	}
 	if (argc != 2) {
-		fprintf(
-		    stderr,
-		    "usage: hm_test_service_helper [EAL args] -- work|leak|attach|hold|reattach\n");
+		fprintf(stderr, "usage: hm_test_service_helper [EAL args] -- "
+				"work|leak|attach|hold|reattach|client|hostile|orphan\n");
 		hm_eal_cleanup();
 		return 3;
 	}
@@ -216,6 +391,12 @@ main(int argc, char **argv)
 			nanosleep(&ts, NULL);
 			status = 0;
 		}
+	} else if (strcmp(mode, "client") == 0) {
+		status = client();
+	} else if (strcmp(mode, "hostile") == 0) {
+		status = hostile();
+	} else if (strcmp(mode, "orphan") == 0) {
+		status = orphan();
 	} else if (strcmp(mode, "hold") == 0) {
 		if (reserve_marker("svc-mzp-%d", HM_MEMZONE_PERSIST) < 0)
 			status = fail(70, "memzone");

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@
 #include "hm_common.h"
 #include "../common/hm_test.h"
 #include "memory_pvt.h"
+#include "service_msg.h"
 #include "telemetry_pvt.h"
 
 #define POOL_N	   2048u
@@ -450,6 +452,206 @@ START_TEST(process_queries_refuse_bad_arguments_and_work_before_init_as_enodev)
 }
 END_TEST
 
+/* ------------------------------------------------------- the poll loop */
+
+START_TEST(a_secondarys_blocks_and_memzones_go_through_the_service_which_checks_ownership)
+{
+	const char *prefix = hm_test_prefix("svcc");
+	struct hm_test_huge *h = primary_up("service client", prefix);
+	struct hm_service_stats before, after;
+	const struct hm_memzone *victim;
+	uint64_t free_before;
+	json_t *root, *svc;
+	void *mine;
+
+	if (h == NULL)
+		return;
+	mine = hm_dma_alloc(8192, 0, HM_SOCKET_ID_ANY, 0, NULL);
+	ck_assert_ptr_nonnull(mine);
+	victim = hm_memzone_reserve("svc-victim", 64, HM_SOCKET_ID_ANY, 0, 0);
+	ck_assert_ptr_nonnull(victim);
+	*(void **)victim->addr = mine;
+	free_before = buddy_pages_free();
+	ck_assert_int_eq(hm_service_ping(), -ENOTSUP); /* the primary has no channel */
+	ck_assert_int_eq(hm_service_stats_get(&before), 0);
+	ck_assert(before.idle_mode);
+
+	ck_assert_int_eq(hm_test_wait(spawn(prefix, 1, 1, "client"), 30000), 0);
+	wait_only_primary();
+	ck_assert_int_eq(hm_service_stats_get(&after), 0);
+	/* ping, 8 allocs, 9 frees, 2 reserves, 1 memzone free, 2 refused frees */
+	ck_assert_uint_ge(after.requests - before.requests, 23);
+	ck_assert_uint_ge(after.ops[HM_SVC_ALLOC] - before.ops[HM_SVC_ALLOC], 8);
+	ck_assert_uint_ge(after.ops[HM_SVC_MZ_RESERVE] - before.ops[HM_SVC_MZ_RESERVE], 2);
+	ck_assert_uint_ge(after.failed - before.failed, 4);
+	ck_assert_uint_eq(after.malformed, before.malformed);
+	ck_assert_uint_gt(after.lat_p50_ns, 0);
+	ck_assert_uint_ge(after.lat_p99_ns, after.lat_p50_ns);
+	ck_assert_uint_ge(after.lat_max_ns, after.lat_p99_ns);
+	/* What it was refused is still the primary's and still allocated. */
+	ck_assert_ptr_eq(hm_memzone_lookup("svc-victim"), victim);
+	ck_assert_ptr_null(hm_memzone_lookup("svc-client-mz"));
+	ck_assert_uint_eq(buddy_pages_free(), free_before);
+	ck_assert_int_eq(hm_dma_free(mine), 0);
+	ck_assert_int_eq(hm_memzone_free(victim), 0);
+
+	svc = telemetry("/hugemem/service", &root);
+	ck_assert_str_eq(json_string_value(json_object_get(svc, "mode")), "idle");
+	ck_assert_int_ge(json_integer_value(json_object_get(svc, "requests")), 23);
+	ck_assert_int_ge(json_integer_value(json_object_get(json_object_get(svc, "ops"), "alloc")),
+			 8);
+	ck_assert_int_gt(json_integer_value(json_object_get(svc, "latency_p50_ns")), 0);
+	json_decref(root);
+	ck_assert_int_eq(hm_buddy_audit(), 0);
+	hm_eal_cleanup();
+	hm_test_hugepages_put(h);
+}
+END_TEST
+
+START_TEST(malformed_requests_are_answered_with_errors_and_the_service_keeps_serving)
+{
+	const char *prefix = hm_test_prefix("svch");
+	struct hm_test_huge *h = primary_up("service hostile", prefix);
+	struct hm_service_stats before, after;
+	uint64_t free_before;
+
+	if (h == NULL)
+		return;
+	free_before = buddy_pages_free();
+	ck_assert_int_eq(hm_service_stats_get(&before), 0);
+	ck_assert_int_eq(hm_test_wait(spawn(prefix, 2, 1, "hostile"), 30000), 0);
+	wait_only_primary();
+	ck_assert_int_eq(hm_service_stats_get(&after), 0);
+	/* 3 rounds of 12, 10 of which the decoder refuses, 2 the allocator. */
+	ck_assert_uint_eq(after.malformed - before.malformed, 30);
+	ck_assert_uint_ge(after.failed - before.failed, 36);
+	/* It sent all 36 without reading: with both rings of 16, answers were dropped. */
+	ck_assert_uint_ge(after.dropped - before.dropped, 1);
+	ck_assert_int_eq(hm_buddy_audit(), 0);
+	ck_assert_uint_eq(buddy_pages_free(), free_before);
+	ck_assert_ptr_null(hm_memzone_lookup("svc-hostile"));
+	hm_eal_cleanup();
+	hm_test_hugepages_put(h);
+}
+END_TEST
+
+START_TEST(secondaries_calls_fail_with_enotconn_when_the_primary_is_killed)
+{
+	const char *prefix = hm_test_prefix("svco");
+	struct hm_test_huge *h = hm_test_hugepages_get(2048, 48, "service orphan");
+	char dir[256], sock[300], ready[] = "/tmp/hm-svc-ready-XXXXXX";
+	const char *daemon_args[9];
+	struct hm_test_args again;
+	pid_t daemon, orphan;
+	struct stat st;
+	bool up = false;
+
+	if (h == NULL)
+		return;
+	close(mkstemp(ready));
+	unlink(ready);
+	ck_assert_int_eq(setenv("HM_TEST_READY", ready, 1), 0);
+	ck_assert_int_eq(hm_runtime_dir_path(prefix, dir, sizeof(dir)), 0);
+	snprintf(sock, sizeof(sock), "%s/dpdk_telemetry.v2", dir);
+	daemon_args[0] = "--huge-dir";
+	daemon_args[1] = h->mount;
+	daemon_args[2] = "-m";
+	daemon_args[3] = "64";
+	daemon_args[4] = "--file-prefix";
+	daemon_args[5] = prefix;
+	daemon_args[6] = "--log-level";
+	daemon_args[7] = "error";
+	daemon_args[8] = NULL;
+	/* hugememd in its default, busy, mode. */
+	daemon = hm_test_spawn(hm_test_env_path("HM_TEST_HUGEMEMD"), daemon_args);
+	for (int i = 0; i < 600 && !up; i++) {
+		up = stat(sock, &st) == 0;
+		if (!up)
+			sleep_ms(50);
+	}
+	ck_assert_msg(up, "hugememd never opened %s", sock);
+	orphan = spawn(prefix, 5, 1, "orphan"); /* hugememd has lcores 0 and 1 */
+	for (int i = 0; i < 600 && stat(ready, &st) != 0; i++)
+		sleep_ms(50);
+	ck_assert_int_eq(stat(ready, &st), 0);
+	sleep_ms(100);
+	ck_assert_int_eq(kill(daemon, SIGKILL), 0);
+	ck_assert_int_eq(hm_test_wait(daemon, 5000), 128 + SIGKILL);
+	/* Well inside the client's 5 s timeout: noticed, not timed out. */
+	ck_assert_int_eq(hm_test_wait(orphan, 4000), 0);
+	unlink(ready);
+	unsetenv("HM_TEST_READY");
+	/* A new primary of the prefix clears what the dead one left. */
+	again = hm_test_huge_primary(h, "0", "32", prefix, "error", NULL);
+	ck_assert_int_ge(hm_test_eal_init(again.v), 0);
+	hm_eal_cleanup();
+	hm_test_hugepages_put(h);
+}
+END_TEST
+
+/* The decoder alone: every operation's good form passes, each bad field is named. */
+START_TEST(the_request_decoder_accepts_good_requests_and_refuses_each_bad_field)
+{
+	struct hm_svc_msg m;
+	const char *why = NULL;
+
+#define FRESH(o) (memset(&m, 0, sizeof(m)), m.magic = HM_SVC_MAGIC, m.op = (o))
+	ck_assert_int_eq(hm_svc_decode(NULL, &why), -EPROTO);
+	FRESH(HM_SVC_NOP);
+	ck_assert_int_eq(hm_svc_decode(&m, &why), 0);
+	m.magic = 0;
+	ck_assert_int_eq(hm_svc_decode(&m, &why), -EPROTO);
+	ck_assert_str_eq(why, "bad magic");
+	FRESH(HM_SVC_OP_MAX);
+	ck_assert_int_eq(hm_svc_decode(&m, NULL), -EPROTO);
+	FRESH(HM_SVC_ALLOC);
+	m.order = HM_BUDDY_MAX_ORDER;
+	m.socket = HM_SOCKET_ID_ANY;
+	m.flags = HM_BUDDY_ZERO;
+	m.pgflags = 0x2;
+	m.tag = HM_SVC_TAG_SELF;
+	ck_assert_int_eq(hm_svc_decode(&m, &why), 0);
+	m.order++;
+	ck_assert_int_eq(hm_svc_decode(&m, &why), -EINVAL);
+	m.order = 0, m.flags = 0x100;
+	ck_assert_int_eq(hm_svc_decode(&m, &why), -EINVAL);
+	ck_assert_str_eq(why, "unknown flags");
+	m.flags = 0, m.socket = HM_MAX_NUMA_NODES;
+	ck_assert_int_eq(hm_svc_decode(&m, &why), -EINVAL);
+	m.socket = 0, m.pgflags = 0x1; /* PGF_MEMZONE */
+	ck_assert_int_eq(hm_svc_decode(&m, &why), -EINVAL);
+	m.pgflags = 0, m.tag = 0x80;
+	ck_assert_int_eq(hm_svc_decode(&m, &why), -EINVAL);
+	FRESH(HM_SVC_ALLOC_EXACT);
+	ck_assert_int_eq(hm_svc_decode(&m, &why), -EINVAL); /* size 0 */
+	m.size = 12345;
+	ck_assert_int_eq(hm_svc_decode(&m, &why), 0);
+	FRESH(HM_SVC_FREE);
+	m.addr = 0x200000001000ull;
+	ck_assert_int_eq(hm_svc_decode(&m, &why), 0);
+	m.addr += 8;
+	ck_assert_int_eq(hm_svc_decode(&m, &why), -EINVAL);
+	FRESH(HM_SVC_MZ_RESERVE);
+	m.size = 64;
+	strcpy(m.name, "ok-name");
+	ck_assert_int_eq(hm_svc_decode(&m, &why), 0);
+	m.flags = HM_MEMZONE_PERSIST;
+	ck_assert_int_eq(hm_svc_decode(&m, &why), 0);
+	m.align = 48;
+	ck_assert_int_eq(hm_svc_decode(&m, &why), -EINVAL);
+	m.align = 0, m.name[2] = '\n';
+	ck_assert_int_eq(hm_svc_decode(&m, &why), -EINVAL);
+	memset(m.name, 'a', sizeof(m.name));
+	ck_assert_int_eq(hm_svc_decode(&m, &why), -EINVAL);
+	FRESH(HM_SVC_MZ_FREE);
+	ck_assert_int_eq(hm_svc_decode(&m, &why), -EINVAL);
+#undef FRESH
+	ck_assert_str_eq(hm_service_op_name(HM_SVC_ALLOC), "alloc");
+	ck_assert_str_eq(hm_service_op_name(0), "unknown");
+	ck_assert_str_eq(hm_service_op_name(1000), "unknown");
+}
+END_TEST
+
 static Suite *
 service_suite(void)
 {
@@ -464,6 +666,12 @@ service_suite(void)
 	tcase_add_test(tc, a_secondary_that_detaches_and_attaches_again_keeps_its_lcore);
 	tcase_add_test(tc,
 		       a_secondary_killed_mid_run_gives_back_every_block_object_and_lcore_it_held);
+	tcase_add_test(tc, the_request_decoder_accepts_good_requests_and_refuses_each_bad_field);
+	tcase_add_test(
+	    tc, a_secondarys_blocks_and_memzones_go_through_the_service_which_checks_ownership);
+	tcase_add_test(tc,
+		       malformed_requests_are_answered_with_errors_and_the_service_keeps_serving);
+	tcase_add_test(tc, secondaries_calls_fail_with_enotconn_when_the_primary_is_killed);
 	suite_add_tcase(s, tc);
 	return s;
 }

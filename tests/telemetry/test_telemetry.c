@@ -398,7 +398,9 @@ START_TEST(the_greeting_and_every_documented_command_answer_valid_json_named_by_
 	ck_assert_int_lt(json_integer_value(json_object_get(data, "Free_size")), 64 << 20);
 	json_decref(data);
 	data = query(fd, "/eal/params");
-	ck_assert_str_eq(json_string_value(json_array_get(data, 1)), "-l");
+	/* hm_test_eal_init() puts --service-mode=idle first. */
+	ck_assert_str_eq(json_string_value(json_array_get(data, 1)), "--service-mode=idle");
+	ck_assert_str_eq(json_string_value(json_array_get(data, 2)), "-l");
 	ck_assert_str_eq(json_string_value(json_array_get(data, json_array_size(data) - 1)),
 			 "emerg");
 	json_decref(data);

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A secondary's side of its channel: hm_dma_alloc(), hm_memzone_reserve()
+ * and the other calls that change buddy state become requests to the
+ * primary's service loop (installed with hm_buddy_set_remote()).
+ *
+ * One request is in flight per process: a mutex orders the process's
+ * threads, and each request carries a sequence number that its response
+ * echoes. The wait spins, then yields, then naps, and every millisecond
+ * of it checks the primary: when the primary has exited (its pidfd turns
+ * readable) or stopped its service, the call fails with ENOTCONN, and so
+ * does every later one, at once. A request unanswered after the timeout
+ * fails with ETIMEDOUT; its late response is recognised by its sequence
+ * number and dropped. A block the service allocated for a request given
+ * up on stays the process's own, and goes back when the process detaches
+ * or dies.
+ */
+
+#include <errno.h>
+#include <linux/futex.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buddy_pvt.h"
+#include "hm_common.h"
+#include "memory_pvt.h"
+#include "service_msg.h"
+#include "service_pvt.h"
+
+#define CLIENT_TIMEOUT_NS (5ull * 1000000000ull)
+#define CHECK_EVERY_NS	  1000000ull /* look at the primary this often while waiting */
+#define SPINS		  256	     /* then yield */
+#define YIELDS		  64	     /* then nap */
+
+static struct {
+	pthread_mutex_t lock;
+	struct service_shared *sh;
+	struct svc_chan *chan;
+	int slot;
+	uint32_t seq;
+	int32_t primary;
+	int pidfd; /* the primary's, -1 if pidfd_open failed: then kill(pid, 0) */
+	bool gone; /* the primary exited: every call fails */
+	bool ready;
+} cl = {.lock = PTHREAD_MUTEX_INITIALIZER, .pidfd = -1};
+
+void
+hm_futex_wait(_Atomic uint32_t *addr, uint32_t val, uint64_t timeout_ns)
+{
+	struct timespec ts = {.tv_sec = (time_t)(timeout_ns / 1000000000ull),
+			      .tv_nsec = (long)(timeout_ns % 1000000000ull)};
+
+	/* Shared, not private: the word is in memory other processes map. */
+	syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAIT, val, &ts, NULL, 0);
+}
+
+void
+hm_futex_wake(_Atomic uint32_t *addr)
+{
+	syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+static bool
+primary_gone(void)
+{
+	if (cl.gone)
+		return true;
+	if (atomic_load(&cl.sh->running_pid) != cl.primary)
+		cl.gone = true; /* it stopped its service, or a new primary runs */
+	else if (cl.pidfd >= 0) {
+		struct pollfd p = {.fd = cl.pidfd, .events = POLLIN};
+
+		cl.gone = poll(&p, 1, 0) > 0;
+	} else {
+		cl.gone = !hm_pid_alive(cl.primary);
+	}
+	if (cl.gone)
+		HM_LOG(ERR, SERVICE,
+		       "the primary (pid %d) has exited or stopped its service: calls that need it "
+		       "fail with ENOTCONN from now on",
+		       cl.primary);
+	return cl.gone;
+}
+
+/* One step of a wait. @return 0 to go on, or -ETIMEDOUT/-ENOTCONN. */
+static int
+wait_step(unsigned int *spins, uint64_t *next_check, uint64_t deadline)
+{
+	uint64_t now;
+
+	(*spins)++;
+	if (*spins < SPINS) {
+		hm_ring_pause();
+		return 0;
+	}
+	if (*spins < SPINS + YIELDS)
+		sched_yield();
+	else
+		nanosleep(&(struct timespec){.tv_nsec = 20000}, NULL);
+	now = hm_time_ns();
+	if (now < *next_check)
+		return 0;
+	*next_check = now + CHECK_EVERY_NS;
+	if (primary_gone())
+		return -ENOTCONN;
+	if (now > deadline) {
+		HM_LOG(ERR, SERVICE, "slot %d: no answer from the service in %llu ms", cl.slot,
+		       CLIENT_TIMEOUT_NS / 1000000ull);
+		return -ETIMEDOUT;
+	}
+	return 0;
+}
+
+/* Send m and wait for its answer, which replaces it. @return 0 or -errno of the transport. */
+static int
+call(struct hm_svc_msg *m)
+{
+	unsigned int spins = 0;
+	uint64_t next_check, deadline;
+	int ret = 0;
+
+	pthread_mutex_lock(&cl.lock);
+	if (cl.gone) {
+		ret = -ENOTCONN;
+		goto out;
+	}
+	m->magic = HM_SVC_MAGIC;
+	m->seq = ++cl.seq;
+	m->status = 0;
+	m->sent_ns = hm_time_ns();
+	next_check = m->sent_ns + CHECK_EVERY_NS;
+	deadline = m->sent_ns + CLIENT_TIMEOUT_NS;
+	while (hm_ring_enqueue_elem(cl.chan->req, m, sizeof(*m)) != 0)
+		if ((ret = wait_step(&spins, &next_check, deadline)) != 0)
+			goto out;
+	/* Pairs with the loop's fence between `sleeping` and its last look at the rings. */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&cl.sh->sleeping, memory_order_relaxed)) {
+		atomic_fetch_add(&cl.sh->doorbell, 1);
+		hm_futex_wake(&cl.sh->doorbell);
+	}
+	spins = 0;
+	for (;;) {
+		struct hm_svc_msg r;
+
+		while (hm_ring_dequeue_elem(cl.chan->rsp, &r, sizeof(r)) == 0)
+			if (r.seq == m->seq) {
+				*m = r;
+				goto out;
+			}
+		if ((ret = wait_step(&spins, &next_check, deadline)) != 0)
+			goto out;
+	}
+out:
+	pthread_mutex_unlock(&cl.lock);
+	return ret;
+}
+
+/* errno of a failed call: the transport's, or the service's answer. */
+static int
+result(int transport, const struct hm_svc_msg *m)
+{
+	return transport != 0 ? transport : m->status;
+}
+
+static void *
+remote_alloc(unsigned int order, int socket, unsigned int flags, int owner, unsigned int pgflags)
+{
+	struct hm_svc_msg m = {.op = HM_SVC_ALLOC,
+			       .order = order,
+			       .socket = socket,
+			       .flags = flags,
+			       .pgflags = pgflags,
+			       .tag = owner == HM_OWNER_NONE ? 0 : HM_SVC_TAG_SELF};
+	int ret = result(call(&m), &m);
+
+	if (ret != 0) {
+		errno = -ret;
+		return NULL;
+	}
+	return (void *)(uintptr_t)m.addr;
+}
+
+static void *
+remote_alloc_exact(size_t size, int socket, unsigned int flags, int owner, unsigned int pgflags)
+{
+	struct hm_svc_msg m = {.op = HM_SVC_ALLOC_EXACT,
+			       .size = size,
+			       .socket = socket,
+			       .flags = flags & ~HM_BUDDY_ZERO,
+			       .pgflags = pgflags,
+			       .tag = owner == HM_OWNER_NONE ? 0 : HM_SVC_TAG_SELF};
+	int ret = result(call(&m), &m);
+
+	if (ret != 0) {
+		errno = -ret;
+		return NULL;
+	}
+	return (void *)(uintptr_t)m.addr;
+}
+
+static int
+remote_free(void *addr, size_t size, bool plain)
+{
+	struct hm_svc_msg m = {.op = HM_SVC_FREE,
+			       .addr = (uint64_t)(uintptr_t)addr,
+			       .size = size,
+			       .tag = plain ? HM_SVC_TAG_PLAIN : 0};
+
+	if (addr == NULL || (uintptr_t)addr % HM_BUDDY_PAGE_SIZE != 0) {
+		HM_LOG(ERR, SERVICE, "free %p: not the start of a block", addr);
+		return -EINVAL;
+	}
+	return result(call(&m), &m);
+}
+
+static const struct hm_memzone *
+remote_mz_reserve(const char *name, size_t len, int socket, unsigned int flags, size_t align)
+{
+	struct hm_svc_msg m = {.op = HM_SVC_MZ_RESERVE,
+			       .size = len,
+			       .align = align,
+			       .socket = socket,
+			       .flags = flags,
+			       .tag = HM_SVC_TAG_SELF};
+	int ret;
+
+	/* hm_memzone_reserve() checked the name: 1 to 31 characters. */
+	memcpy(m.name, name, strlen(name) + 1);
+	ret = result(call(&m), &m);
+	if (ret != 0) {
+		HM_LOG(ERR, SERVICE, "memzone %s: the service refused it: %s", name,
+		       strerror(-ret));
+		errno = -ret;
+		return NULL;
+	}
+	return (const struct hm_memzone *)(uintptr_t)m.addr;
+}
+
+static int
+remote_mz_free(const struct hm_memzone *mz)
+{
+	struct hm_svc_msg m = {.op = HM_SVC_MZ_FREE, .addr = (uint64_t)(uintptr_t)mz};
+
+	if (mz == NULL)
+		return -EINVAL;
+	return result(call(&m), &m);
+}
+
+static const struct hm_buddy_remote remote_ops = {
+    .alloc = remote_alloc,
+    .alloc_exact = remote_alloc_exact,
+    .free = remote_free,
+    .mz_reserve = remote_mz_reserve,
+    .mz_free = remote_mz_free,
+};
+
+int
+hm_service_client_init(struct service_shared *sh)
+{
+	int32_t primary = atomic_load(&sh->running_pid);
+	int slot = hm_shared_config_proc_slot();
+
+	if (primary == 0) {
+		HM_LOG(INFO, SERVICE,
+		       "the primary runs no service: this process changes the "
+		       "allocators' state itself");
+		return 0;
+	}
+	if (slot < 0 || slot >= HM_MAX_PROCS || sh->chan[slot].req == NULL) {
+		HM_LOG(ERR, SERVICE, "no channel for process slot %d", slot);
+		return -EPROTO;
+	}
+	cl.sh = sh;
+	cl.chan = &sh->chan[slot];
+	cl.slot = slot;
+	cl.primary = primary;
+	cl.gone = false;
+	cl.pidfd = (int)syscall(SYS_pidfd_open, (pid_t)primary, 0);
+	/* Answers to a process that had the slot before were dropped at its reclaim. */
+	cl.ready = true;
+	hm_buddy_set_remote(&remote_ops);
+	return 0;
+}
+
+void
+hm_service_client_cleanup(void)
+{
+	/* The remote stays installed until the buddy's cleanup: the cleanups of
+	 * the subsystems above still give blocks back. */
+	if (cl.pidfd >= 0)
+		close(cl.pidfd);
+	cl.pidfd = -1;
+}
+
+int
+hm_service_ping(void)
+{
+	struct hm_svc_msg m = {.op = HM_SVC_NOP};
+
+	if (!cl.ready || hm_buddy_get_remote() != &remote_ops)
+		return -ENOTSUP;
+	return result(call(&m), &m);
+}
