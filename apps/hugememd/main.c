@@ -100,6 +100,7 @@ static const struct eal_option eal_options[] = {
     {"no-telemetry", EAL_ARG_NONE, "telemetry", false, true},
     {"telemetry-group", EAL_ARG_REQUIRED, "telemetry-group", false, true},
     {"slab-debug", EAL_ARG_OPTIONAL, "slab-debug", false, true},
+    {"service-mode", EAL_ARG_REQUIRED, "service-mode", false, true},
     {"h", EAL_ARG_NONE, "help", false, false},
     {"help", EAL_ARG_NONE, "help", false, false},
     {"v", EAL_ARG_NONE, "version", false, false},
