@@ -340,9 +340,12 @@ watch(uint64_t now)
 
 /*
  * Idle mode, nothing to do for a while: sleep on the doorbell until a
- * client rings it, or SLEEP_NS. A client rings only when it sees
- * `sleeping`; the fence on each side makes sure that either the client
- * sees it or this thread sees the client's request in its last look.
+ * client rings it, or SLEEP_NS. Every client bumps the doorbell after its
+ * enqueue and wakes the loop if it sees `sleeping`. All seq_cst: either
+ * the client's bump comes before this thread's read of the bell, and then
+ * its request is visible to pending(); or after, and then futex_wait()
+ * finds the word changed and returns at once. A client that read
+ * `sleeping` as 0 bumped before this thread set it, so the first case.
  */
 static void
 idle_sleep(void)
@@ -350,14 +353,13 @@ idle_sleep(void)
 	struct service_shared *sh = svc.sh;
 	uint32_t bell;
 
-	atomic_store_explicit(&sh->sleeping, 1, memory_order_relaxed);
-	atomic_thread_fence(memory_order_seq_cst);
+	atomic_store(&sh->sleeping, 1);
 	bell = atomic_load(&sh->doorbell);
 	if (!pending() && !atomic_load(&svc.stop)) {
 		hm_futex_wait(&sh->doorbell, bell, SLEEP_NS);
 		atomic_fetch_add_explicit(&sh->sleeps, 1, memory_order_relaxed);
 	}
-	atomic_store_explicit(&sh->sleeping, 0, memory_order_relaxed);
+	atomic_store(&sh->sleeping, 0);
 }
 
 static void *

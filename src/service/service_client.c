@@ -138,12 +138,10 @@ call(struct hm_svc_msg *m)
 	while (hm_ring_enqueue_elem(cl.chan->req, m, sizeof(*m)) != 0)
 		if ((ret = wait_step(&spins, &next_check, deadline)) != 0)
 			goto out;
-	/* Pairs with the loop's fence between `sleeping` and its last look at the rings. */
-	atomic_thread_fence(memory_order_seq_cst);
-	if (atomic_load_explicit(&cl.sh->sleeping, memory_order_relaxed)) {
-		atomic_fetch_add(&cl.sh->doorbell, 1);
+	/* See idle_sleep() in service.c for why this cannot lose a wake-up. */
+	atomic_fetch_add(&cl.sh->doorbell, 1);
+	if (atomic_load(&cl.sh->sleeping))
 		hm_futex_wake(&cl.sh->doorbell);
-	}
 	spins = 0;
 	for (;;) {
 		struct hm_svc_msg r;
