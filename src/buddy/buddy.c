@@ -112,7 +112,7 @@ add_to_free_area(struct hm_zone *z, uint32_t idx, unsigned int order)
 	struct hm_page *p = &buddy->pages[idx];
 
 	page_set_state(p, PG_FREE);
-	p->order = (uint8_t)order;
+	atomic_store_explicit(&p->order, (uint8_t)order, memory_order_relaxed);
 	atomic_store_explicit(&p->owner, -1, memory_order_relaxed);
 	list_add(buddy->pages, &z->area[order].head, idx);
 	z->area[order].nr_free++;
@@ -228,7 +228,8 @@ pcp_refill(struct hm_zone *z, struct hm_pcp_list *l, unsigned int order, unsigne
 
 		if (idx == HM_PAGE_NIL)
 			break;
-		buddy->pages[idx].order = (uint8_t)order;
+		atomic_store_explicit(&buddy->pages[idx].order, (uint8_t)order,
+				      memory_order_relaxed);
 		page_set_state(&buddy->pages[idx], PG_PCP);
 		list_add(buddy->pages, &l->head, idx);
 		pcp_count_add(l, 1);
@@ -394,8 +395,15 @@ buddy_alloc(unsigned int order, int socket, unsigned int flags, const struct blo
 		errno = EINVAL;
 		return NULL;
 	}
-	if (remote != NULL)
-		return remote->alloc(order, socket, flags, tag->owner, tag->pgflags);
+	if (remote != NULL) {
+		/* Zeroing is the caller's work, not the service loop's, which serves everyone. */
+		void *va =
+		    remote->alloc(order, socket, flags & ~HM_BUDDY_ZERO, tag->owner, tag->pgflags);
+
+		if (va != NULL && (flags & HM_BUDDY_ZERO))
+			memset(va, 0, (size_t)HM_BUDDY_PAGE_SIZE << order);
+		return va;
+	}
 	if (socket == HM_SOCKET_ID_ANY)
 		socket = (int)hm_socket_id();
 	n = zonelist(socket, flags, zones, fallback);
@@ -453,7 +461,8 @@ try_zones(const unsigned int *zones, const bool *fallback, unsigned int n, unsig
 		idx = zone_alloc(z, order, flags, fallback[i]);
 		if (idx == HM_PAGE_NIL)
 			continue;
-		buddy->pages[idx].order = (uint8_t)order;
+		atomic_store_explicit(&buddy->pages[idx].order, (uint8_t)order,
+				      memory_order_relaxed);
 		atomic_store_explicit(&buddy->pages[idx].owner, tag->owner, memory_order_relaxed);
 		atomic_store_explicit(&buddy->pages[idx].flags, tag->pgflags, memory_order_relaxed);
 		/* Release: whoever sees ALLOC (a free, a reclaim) sees order, owner and flags. */
@@ -599,8 +608,12 @@ hm_buddy_alloc_exact_tagged(size_t size, int socket, unsigned int flags, int own
 		errno = size == 0 ? EINVAL : E2BIG;
 		return NULL;
 	}
-	if (remote != NULL)
-		return remote->alloc_exact(size, socket, flags, owner, pgflags);
+	if (remote != NULL) {
+		va = remote->alloc_exact(size, socket, flags & ~HM_BUDDY_ZERO, owner, pgflags);
+		if (va != NULL && (flags & HM_BUDDY_ZERO))
+			memset(va, 0, size);
+		return va;
+	}
 	va = hm_buddy_alloc_tagged(order, socket, flags & ~HM_BUDDY_ZERO, owner, pgflags);
 	if (va == NULL)
 		return NULL;
@@ -611,7 +624,8 @@ hm_buddy_alloc_exact_tagged(size_t size, int socket, unsigned int flags, int own
 		const uint32_t half = 1u << (order - 1);
 
 		order--;
-		buddy->pages[idx].order = (uint8_t)order;
+		atomic_store_explicit(&buddy->pages[idx].order, (uint8_t)order,
+				      memory_order_relaxed);
 		if (keep <= half) {
 			free_one_block(z, idx + half, order);
 			continue;
@@ -619,7 +633,8 @@ hm_buddy_alloc_exact_tagged(size_t size, int socket, unsigned int flags, int own
 		/* The lower half stays whole; the upper one becomes a block of its own. */
 		idx += half;
 		keep -= half;
-		buddy->pages[idx].order = (uint8_t)order;
+		atomic_store_explicit(&buddy->pages[idx].order, (uint8_t)order,
+				      memory_order_relaxed);
 		atomic_store_explicit(&buddy->pages[idx].owner, owner, memory_order_relaxed);
 		atomic_store_explicit(&buddy->pages[idx].flags, (uint8_t)pgflags,
 				      memory_order_relaxed);
@@ -781,9 +796,11 @@ hm_buddy_owner_usage(int owner, struct hm_buddy_reclaimed *out)
 	struct hm_buddy_reclaimed r = {0};
 
 	if (buddy != NULL && owner >= 0) {
+		hm_mutex_lock_shared(&buddy->mz_lock, "memzone table");
 		for (unsigned int i = 0; i < HM_MAX_MEMZONES; i++)
 			if (buddy->memzones[i].used && buddy->memzones[i].owner == owner)
 				r.memzones++;
+		pthread_mutex_unlock(&buddy->mz_lock);
 		for (uint32_t idx = 0; idx < buddy->nr_pages; idx++) {
 			const struct hm_page *p = &buddy->pages[idx];
 

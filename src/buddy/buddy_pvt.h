@@ -57,7 +57,7 @@ struct hm_page {
 	uint32_t run;	       /* contiguous run of this page, HM_PAGE_NIL for holes */
 	_Atomic int32_t owner; /* process slot of an allocated head, -1 if none */
 	_Atomic uint8_t state; /* enum hm_page_state, for heads: see page_state() */
-	uint8_t order;	       /* block order, for heads */
+	_Atomic uint8_t order; /* block order, for heads: atomic for lock-free readers */
 	uint8_t zone;	       /* zone index, every page of a run */
 	_Atomic uint8_t flags; /* PGF_*, for allocated heads */
 	uint32_t pad2;

@@ -45,8 +45,15 @@ hm_memzone_reserve(const char *name, size_t len, int socket, unsigned int flags,
 	}
 	const struct hm_buddy_remote *remote = hm_buddy_get_remote();
 
-	if (remote != NULL)
-		return remote->mz_reserve(name, len, socket, flags, align);
+	if (remote != NULL) {
+		const struct hm_memzone *mz =
+		    remote->mz_reserve(name, len, socket, flags & ~HM_BUDDY_ZERO, align);
+
+		/* The caller zeroes, not the service loop. */
+		if (mz != NULL && (flags & HM_BUDDY_ZERO))
+			memset(mz->addr, 0, len);
+		return mz;
+	}
 	return hm_memzone_reserve_as(name, len, socket, flags, align,
 				     (flags & HM_MEMZONE_PERSIST) ? HM_OWNER_NONE
 								  : hm_shared_config_proc_slot());

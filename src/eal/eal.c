@@ -137,6 +137,7 @@ hm_eal_init(int argc, char **argv)
 		HM_LOG(ERR, EAL, "already initialised in this process");
 		return -EALREADY;
 	}
+	hm_numa_warm();
 	args_keep(argc, argv); /* before the parser moves argv[0] */
 	consumed = hm_eal_parse_args(argc, argv, &eal.cfg);
 	if (consumed < 0) {

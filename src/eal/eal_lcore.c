@@ -69,6 +69,27 @@ hm_socket_id(void)
 	return (unsigned int)socket;
 }
 
+void
+hm_numa_warm(void)
+{
+#ifdef HM_HAVE_NUMA
+	/*
+	 * libnuma fills its cache of each node's CPUs on first use, without a
+	 * lock: fill it now, before this process has a second thread, so that
+	 * hm_socket_id() in any thread later only reads it.
+	 */
+	if (numa_available() >= 0) {
+		struct bitmask *mask = numa_allocate_cpumask();
+
+		for (int node = 0; mask != NULL && node <= numa_max_node(); node++)
+			numa_node_to_cpus(node, mask);
+		if (mask != NULL)
+			numa_free_cpumask(mask);
+	}
+#endif
+	(void)hm_socket_id();
+}
+
 unsigned int
 hm_get_main_lcore(void)
 {

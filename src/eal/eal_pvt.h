@@ -78,6 +78,9 @@ struct hm_eal_config {
 	bool service_idle;   /* --service-mode=idle: the loop sleeps when there is no work */
 };
 
+/* eal_lcore.c: fill libnuma's lazy caches before there are threads. */
+void hm_numa_warm(void);
+
 /* eal_options.c */
 void hm_eal_config_defaults(struct hm_eal_config *cfg);
 int hm_eal_parse_args(int argc, char **argv, struct hm_eal_config *cfg);

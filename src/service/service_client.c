@@ -159,6 +159,13 @@ out:
 	return ret;
 }
 
+/* HM_SOCKET_ID_ANY means the caller's socket, not the service thread's. */
+static int
+own_socket(int socket)
+{
+	return socket == HM_SOCKET_ID_ANY ? (int)hm_socket_id() : socket;
+}
+
 /* errno of a failed call: the transport's, or the service's answer. */
 static int
 result(int transport, const struct hm_svc_msg *m)
@@ -171,7 +178,7 @@ remote_alloc(unsigned int order, int socket, unsigned int flags, int owner, unsi
 {
 	struct hm_svc_msg m = {.op = HM_SVC_ALLOC,
 			       .order = order,
-			       .socket = socket,
+			       .socket = own_socket(socket),
 			       .flags = flags,
 			       .pgflags = pgflags,
 			       .tag = owner == HM_OWNER_NONE ? 0 : HM_SVC_TAG_SELF};
@@ -189,7 +196,7 @@ remote_alloc_exact(size_t size, int socket, unsigned int flags, int owner, unsig
 {
 	struct hm_svc_msg m = {.op = HM_SVC_ALLOC_EXACT,
 			       .size = size,
-			       .socket = socket,
+			       .socket = own_socket(socket),
 			       .flags = flags & ~HM_BUDDY_ZERO,
 			       .pgflags = pgflags,
 			       .tag = owner == HM_OWNER_NONE ? 0 : HM_SVC_TAG_SELF};
@@ -223,7 +230,7 @@ remote_mz_reserve(const char *name, size_t len, int socket, unsigned int flags, 
 	struct hm_svc_msg m = {.op = HM_SVC_MZ_RESERVE,
 			       .size = len,
 			       .align = align,
-			       .socket = socket,
+			       .socket = own_socket(socket),
 			       .flags = flags,
 			       .tag = HM_SVC_TAG_SELF};
 	int ret;
