@@ -5,12 +5,17 @@
 /*
  * hugemem-bench's private interface between main.c (children, rounds,
  * options) and the sections that live in files of their own: the ring
- * section (bench_ring.c) and the mempool section (bench_mempool.c).
+ * section (bench_ring.c), the mempool section (bench_mempool.c) and the
+ * service section (bench_service.c).
  *
  * A section's child calls bench_*_measure() once its EAL is up, with the
  * EAL's lcore launcher; the result is plain data that travels to the parent
  * in struct child_result. The parent hands every round's result of both
  * EALs to bench_*_print(), which prints the table from the medians.
+ *
+ * The service section's child also starts client processes: this
+ * executable again, with BENCH_SERVICE_CLIENT_OPT as its first argument,
+ * which main() hands to bench_service_client_main() before anything else.
  */
 
 #include <stdbool.h>
@@ -23,6 +28,17 @@
 #define BENCH_RING_NB_ROWS 22
 /* The mempool section's rows: the table in bench_mempool.c has this many. */
 #define BENCH_MEMPOOL_NB_ROWS 12
+
+/* The service section's rows, on each side. */
+enum bench_service_rows {
+	BENCH_SERVICE_IN_PROCESS, /* hugemem only: the loop in the primary itself */
+	BENCH_SERVICE_ONE_CLIENT, /* 1 secondary */
+	BENCH_SERVICE_CLIENTS,	  /* 3 secondaries at once */
+	BENCH_SERVICE_NB_ROWS,
+};
+
+/* The hidden first argument of a service client (see bench_service.c). */
+#define BENCH_SERVICE_CLIENT_OPT "--service-client"
 
 /* The two libraries compared; the sections write one loop for both. */
 enum bench_lib {
@@ -63,6 +79,23 @@ struct bench_mempool_result {
 	struct bench_row row[BENCH_MEMPOOL_NB_ROWS];
 };
 
+/* One row of the service section in one round: K processes' calls together. */
+struct bench_service_row {
+	uint32_t clients; /* processes that ran the loop; 0: the row did not run */
+	uint32_t pad;
+	uint64_t iterations;   /* of all of them, two calls each */
+	uint64_t window_ns;    /* the window common to them */
+	uint64_t requests;     /* calls completed in that window, all processes */
+	uint32_t median_ns[2]; /* [0]: the first call (alloc), [1]: the second (free) */
+	uint32_t p99_ns[2];
+};
+
+struct bench_service_result {
+	uint32_t ran; /* the section ran in this child */
+	uint32_t pad;
+	struct bench_service_row row[BENCH_SERVICE_NB_ROWS];
+};
+
 /*
  * Time every ring row on this child's EAL. @return 0, or -1 with the first
  * failure (a wrong object, a count that did not come back) in err.
@@ -75,6 +108,22 @@ int bench_mempool_measure(enum bench_lib lib, bench_launch_fn *launch,
 			  struct bench_mempool_result *out, char *err, size_t len);
 
 /*
+ * The service section in the child that is the primary of prefix: the loop
+ * in the primary (hugemem only), then 1 and 3 client processes. @return 0;
+ * -1 with the first failure in err; 1 (DPDK only): DPDK's side could not
+ * run, and err says why.
+ */
+int bench_service_measure(enum bench_lib lib, const char *prefix, struct bench_service_result *out,
+			  char *err, size_t len);
+
+/*
+ * A service client: argv[1] is BENCH_SERVICE_CLIENT_OPT. Runs as a
+ * secondary of the prefix it is given and reports on fd 3. @return the
+ * process's exit status.
+ */
+int bench_service_client_main(int argc, char **argv);
+
+/*
  * Print a section's table from the results of every round: hm[i] and
  * dpdk[i] are round i's, NULL where that child has no result.
  */
@@ -82,6 +131,10 @@ void bench_ring_print(const struct bench_ring_result *const *hm,
 		      const struct bench_ring_result *const *dpdk, unsigned int rounds);
 void bench_mempool_print(const struct bench_mempool_result *const *hm,
 			 const struct bench_mempool_result *const *dpdk, unsigned int rounds);
+/* dpdk_skipped: why DPDK's rows did not run ("skipped: ..."), or "". */
+void bench_service_print(const struct bench_service_result *const *hm,
+			 const struct bench_service_result *const *dpdk, unsigned int rounds,
+			 const char *dpdk_skipped);
 
 /* ------------------------------------------------ shared by the sections */
 

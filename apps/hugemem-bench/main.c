@@ -49,6 +49,18 @@
  *            called through dlsym() on their handle, so neither replaces
  *            glibc's malloc in the process; one that does not load is
  *            shown as skipped, with dlerror()'s reason.
+ *   service  round trip (median and p99 of each call) and requests per
+ *            second of a SECONDARY process's request to its primary, from
+ *            1 and from 3 secondaries at once: hm_dma_alloc(4096) and
+ *            hm_dma_free() against DPDK's own secondary-to-primary channel,
+ *            rte_mp_request_sync(), twice an iteration, to an action the
+ *            DPDK primary registered that answers at once. The child is
+ *            the primary; its clients are this executable run again (a
+ *            hidden first argument), secondaries on lcores 1..3 of CPU 0,
+ *            which warm up, start their timed loops together and report
+ *            every latency over a socketpair. A reference row runs the
+ *            same loop in the hugemem primary itself: the call with no
+ *            other process. See the top comment of bench_service.c.
  *
  * Why the comparison is fair
  *   - Same memory: both EALs get "-l 0 --socket-mem <mem> --huge-dir <dir>
@@ -102,6 +114,19 @@
  *     costs time in proportion to --mem (about 4 us a pair with 1 GiB, ten
  *     times less with --mem 64). It is what rte_malloc() does on a quiet
  *     heap; the batches rows pay it once a batch.
+ *   - The service section compares a real allocation with an empty
+ *     message: DPDK's secondaries get their DMA memory from rte_malloc()
+ *     on their own (under the heap's lock in shared memory), and the
+ *     channel to the primary they have is rte_mp, a Unix datagram socket
+ *     served by a control thread, which is what is timed. hm_dma_alloc()
+ *     is timed as it is in a secondary, whatever path it takes in the
+ *     build (the ratio to the primary's own call shows whether it waited
+ *     on another process). The clients share CPU 0 with the primary's
+ *     lcore, so with 3 of them each one's figures include waiting for the
+ *     CPU, on both sides; both services run off that CPU (hugemem's
+ *     service thread off the lcores' CPUs, DPDK's multi-process threads
+ *     as control threads on the CPUs no lcore uses). A DPDK client that
+ *     cannot run makes DPDK's rows skipped, with the reason, not a failure.
  *   - jemalloc's library keeps 2.6 KiB of thread-local storage of the
  *     initial-exec model, which dlopen() can place only in glibc's static
  *     TLS surplus, 512 bytes by default. When the slab section runs, the
@@ -130,9 +155,10 @@
  *            bench_mempool.c for what is timed and checked.
  *
  * Sections: --sections picks the tables (init, lookups, alloc, slab, ring,
- * mempool; all by default) and so the children that run. The order of the
- * children rotates over the kinds those sections need, so that with one
- * section's two children hugemem and DPDK swap places every round.
+ * mempool, service; all by default) and so the children that run. The
+ * order of the children rotates over the kinds those sections need, so
+ * that with one section's two children hugemem and DPDK swap places every
+ * round.
  *
  * Exit: 0 on success or SKIPPED (no usable hugepages), 1 on a failure, 2 on a
  * bad option, 130 when interrupted.
@@ -249,17 +275,19 @@ static volatile sig_atomic_t interrupted;
 /* ------------------------------------------------------------- the kinds */
 
 enum bench_kind {
-	KIND_HM,	  /* hm_eal_init() */
-	KIND_DPDK,	  /* rte_eal_init() --socket-mem, dynamic memory */
-	KIND_DPDK_LEGACY, /* rte_eal_init() --socket-mem --legacy-mem */
-	KIND_DPDK_BASE,	  /* rte_eal_init() without --socket-mem: the non-memory cost */
-	KIND_HM_ALLOC,	  /* hm_eal_init(), then the allocator sections */
-	KIND_DPDK_ALLOC,  /* rte_eal_init() --socket-limit, then the allocator sections */
-	KIND_HM_SLAB,	  /* hm_eal_init() -l 0-1, then hm_kmalloc() and hm_slab_alloc() */
-	KIND_DPDK_SLAB,	  /* rte_eal_init() -l 0-1, then rte_malloc() */
-	KIND_MALLOC_SLAB, /* no EAL: glibc, jemalloc and mimalloc on pinned pthreads */
-	KIND_HM_QUEUES,	  /* hm_eal_init() -l 0-1, then hm_ring and hm_mempool */
-	KIND_DPDK_QUEUES, /* rte_eal_init() -l 0-1, then rte_ring and rte_mempool */
+	KIND_HM,	   /* hm_eal_init() */
+	KIND_DPDK,	   /* rte_eal_init() --socket-mem, dynamic memory */
+	KIND_DPDK_LEGACY,  /* rte_eal_init() --socket-mem --legacy-mem */
+	KIND_DPDK_BASE,	   /* rte_eal_init() without --socket-mem: the non-memory cost */
+	KIND_HM_ALLOC,	   /* hm_eal_init(), then the allocator sections */
+	KIND_DPDK_ALLOC,   /* rte_eal_init() --socket-limit, then the allocator sections */
+	KIND_HM_SLAB,	   /* hm_eal_init() -l 0-1, then hm_kmalloc() and hm_slab_alloc() */
+	KIND_DPDK_SLAB,	   /* rte_eal_init() -l 0-1, then rte_malloc() */
+	KIND_MALLOC_SLAB,  /* no EAL: glibc, jemalloc and mimalloc on pinned pthreads */
+	KIND_HM_QUEUES,	   /* hm_eal_init() -l 0-1, then hm_ring and hm_mempool */
+	KIND_DPDK_QUEUES,  /* rte_eal_init() -l 0-1, then rte_ring and rte_mempool */
+	KIND_HM_SERVICE,   /* hm_eal_init() primary, then secondaries' hm_dma_alloc() */
+	KIND_DPDK_SERVICE, /* rte_eal_init() primary, then secondaries' rte_mp_request_sync() */
 	NB_KINDS,
 };
 
@@ -271,6 +299,7 @@ enum section {
 	SECTION_SLAB,
 	SECTION_RING,
 	SECTION_MEMPOOL,
+	SECTION_SERVICE,
 	NB_SECTIONS,
 };
 
@@ -283,6 +312,7 @@ static const char *const section_names[NB_SECTIONS] = {
     [SECTION_SLAB] = "slab",	   /* kmalloc and slab caches against malloc()s */
     [SECTION_RING] = "ring",	   /* bench_ring.c */
     [SECTION_MEMPOOL] = "mempool", /* bench_mempool.c */
+    [SECTION_SERVICE] = "service", /* bench_service.c */
 };
 
 enum lookup_method {
@@ -306,6 +336,7 @@ struct kind_desc {
 
 	bool slab;	    /* run the slab section instead of the lookups */
 	bool queues;	    /* run the ring and mempool sections asked for */
+	bool service;	    /* be the primary of the service section's clients */
 	bool no_eal;	    /* initialise no EAL at all (the malloc()-like peers) */
 	const char *lcores; /* the EALs' -l; NULL: "0" */
 	uint32_t sections;  /* bit mask of the enum section that need this child */
@@ -378,6 +409,17 @@ static const struct kind_desc kinds[NB_KINDS] = {
 			  .queues = true,
 			  .lcores = "0-1",
 			  .sections = 1u << SECTION_RING | 1u << SECTION_MEMPOOL},
+    [KIND_HM_SERVICE] = {.label = "hugemem service",
+			 .tag = "hmsvc",
+			 .is_hm = true,
+			 .socket_mem = true,
+			 .service = true,
+			 .sections = 1u << SECTION_SERVICE},
+    [KIND_DPDK_SERVICE] = {.label = "DPDK multi-process channel",
+			   .tag = "dpdksvc",
+			   .socket_mem = true,
+			   .service = true,
+			   .sections = 1u << SECTION_SERVICE},
 };
 
 static const char *const lookup_labels[NB_LOOKUPS] = {
@@ -551,6 +593,9 @@ struct child_result {
 	/* Ring and mempool children only. */
 	struct bench_ring_result ring;
 	struct bench_mempool_result mempool;
+
+	/* Service children only. */
+	struct bench_service_result service;
 };
 
 struct bench_opts {
@@ -2245,6 +2290,23 @@ measure_queues(const struct kind_desc *k, uint32_t sections, const struct eal_op
 		result_fail(r, CHILD_ERROR, "%s", err);
 }
 
+/* ------------------------------------------------------------- service */
+
+/*
+ * A service child, the primary of prefix: its clients and their rows, in
+ * bench_service.c. DPDK's side that cannot run is skipped, not a failure.
+ */
+static void
+measure_service(const struct kind_desc *k, const char *prefix, struct child_result *r)
+{
+	enum bench_lib lib = k->is_hm ? BENCH_LIB_HM : BENCH_LIB_DPDK;
+	char err[sizeof(r->error)] = "";
+	int ret = bench_service_measure(lib, prefix, &r->service, err, sizeof(err));
+
+	if (ret != 0)
+		result_fail(r, ret > 0 ? CHILD_SKIPPED : CHILD_ERROR, "%s", err);
+}
+
 /* ------------------------------------------------------------- a child */
 
 /* argv for an EAL, built in storage the EAL may rearrange. */
@@ -2413,7 +2475,8 @@ run_child(enum bench_kind kind, unsigned int round, const struct bench_opts *o, 
 	ret = ops->init(args.argc, args.argv);
 	r->init_ns = now_ns() - t0;
 	if (ret < 0) {
-		result_fail(r, CHILD_INIT_FAILED,
+		/* The service section's DPDK side is skipped when it cannot run. */
+		result_fail(r, k->service && !k->is_hm ? CHILD_SKIPPED : CHILD_INIT_FAILED,
 			    "%s with prefix %s failed: %s (see its log above)",
 			    k->is_hm ? "hm_eal_init" : "rte_eal_init", prefix, strerror(-ret));
 		/* A failed init must leave nothing; count what it left anyway. */
@@ -2424,6 +2487,8 @@ run_child(enum bench_kind kind, unsigned int round, const struct bench_opts *o, 
 		measure_slab(kind, round, ops, r);
 	else if (k->queues)
 		measure_queues(k, o->sections, ops, r);
+	else if (k->service)
+		measure_service(k, prefix, r);
 	else
 		measure_eal(k, ops, r);
 
@@ -3285,13 +3350,14 @@ usage(FILE *f)
 		"with the fragmentation each leaves after a long random trace, and\n"
 		"hm_kmalloc()/hm_slab_alloc() against glibc malloc, jemalloc, mimalloc and\n"
 		"rte_malloc() on 1 and 2 lcores, and hm_ring/hm_mempool against rte_ring and\n"
-		"rte_mempool (ring_mp_mc); each EAL in a child process of its own; prints\n"
-		"medians, bests and ratios.\n"
+		"rte_mempool (ring_mp_mc), and a secondary's hm_dma_alloc() round trip against\n"
+		"DPDK's rte_mp_request_sync() from 1 and 3 secondaries; each EAL in a child\n"
+		"process of its own; prints medians, bests and ratios.\n"
 		"  --rounds N       rounds; each runs every kind of child once (default %d)\n"
 		"  --huge-dir DIR   hugetlbfs mount with 2 MiB pages (default %s)\n"
 		"  --mem MB         memory per EAL in MiB, a multiple of 2 (default %d)\n"
 		"  --sections LIST  tables to measure, comma-separated: init, lookups, alloc,\n"
-		"                   slab, ring, mempool, or all (default all)\n"
+		"                   slab, ring, mempool, service, or all (default all)\n"
 		"  -h, --help       this help\n",
 		DEFAULT_ROUNDS, DEFAULT_HUGE_DIR, DEFAULT_MEM_MB);
 }
@@ -3391,8 +3457,9 @@ parse_options(int argc, char **argv, struct bench_opts *o)
 		case 's':
 			if (parse_sections(optarg, &o->sections) < 0) {
 				fprintf(stderr,
-					BENCH ": --sections %s: expected a comma-separated list of "
-					      "init, lookups, alloc, slab, ring, mempool or all\n",
+					BENCH ": --sections %s: expected a comma-separated list "
+					      "of init, lookups, alloc, slab, ring, mempool, "
+					      "service or all\n",
 					optarg);
 				return -EINVAL;
 			}
@@ -3664,6 +3731,22 @@ print_queue_tables(const struct bench_results *br, uint32_t sections)
 		bench_mempool_print(hm_mp, dpdk_mp, br->rounds);
 }
 
+/* The service table, from bench_service.c. */
+static void
+print_service_table(const struct bench_results *br)
+{
+	const struct bench_service_result *hm[MAX_ROUNDS], *dpdk[MAX_ROUNDS];
+
+	for (unsigned int i = 0; i < br->rounds; i++) {
+		const struct child_result *h = result_at(br, i, KIND_HM_SERVICE);
+		const struct child_result *d = result_at(br, i, KIND_DPDK_SERVICE);
+
+		hm[i] = h != NULL ? &h->service : NULL;
+		dpdk[i] = d != NULL ? &d->service : NULL;
+	}
+	bench_service_print(hm, dpdk, br->rounds, br->skipped[KIND_DPDK_SERVICE]);
+}
+
 static void
 print_summary(const struct bench_results *br, const struct bench_opts *o)
 {
@@ -3686,6 +3769,8 @@ print_summary(const struct bench_results *br, const struct bench_opts *o)
 		print_slab_table(br);
 	if (o->sections & (1u << SECTION_RING | 1u << SECTION_MEMPOOL))
 		print_queue_tables(br, o->sections);
+	if (o->sections & 1u << SECTION_SERVICE)
+		print_service_table(br);
 	for (unsigned int i = 0; i < br->rounds; i++) {
 		const struct child_result *r = result_at(br, i, KIND_HM);
 
@@ -3713,6 +3798,10 @@ main(int argc, char **argv)
 	unsigned int swept;
 	int ret;
 
+	/* A client of the service section, started by its child: nothing else of main(). */
+	if (argc > 1 && strcmp(argv[1], BENCH_SERVICE_CLIENT_OPT) == 0)
+		return bench_service_client_main(argc, argv);
+
 	ret = parse_options(argc, argv, &o);
 	if (ret != 0)
 		return ret > 0 ? 0 : 2;
@@ -3739,8 +3828,8 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 
 	printf(BENCH ": hugemem %s vs %s, %u MiB of 2 MiB pages from %s per EAL, IOVA as PA,\n"
-		     "  lcore 0 (slab, ring, mempool: 0-1), %u rounds of one child per kind, "
-		     "order rotated\n  each round; sections:",
+		     "  lcore 0 (slab, ring, mempool: 0-1; service clients: 1-3 on CPU 0), %u "
+		     "rounds of one\n  child per kind, order rotated each round; sections:",
 	       hm_version(), rte_version(), o.mem_mb, o.huge_dir, o.rounds);
 	for (unsigned int i = 0; i < NB_SECTIONS; i++)
 		if (o.sections & 1u << i)
