@@ -138,17 +138,23 @@ hm_buddy_info(char *buf, size_t len)
 	if (b == NULL)
 		return -ENODEV;
 	for (unsigned int zi = 0; zi < HM_BUDDY_NR_ZONES; zi++) {
-		const struct hm_zone *z = &b->zones[zi];
+		struct hm_zone *z = &b->zones[zi];
+		uint64_t nr_free[HM_BUDDY_NR_ORDERS];
 		int w;
 
 		if (!z->present)
 			continue;
+		/* A snapshot under the lock: the service thread may be allocating. */
+		hm_mutex_lock_shared(&z->lock, "zone");
+		for (unsigned int o = 0; o < HM_BUDDY_NR_ORDERS; o++)
+			nr_free[o] = z->area[o].nr_free;
+		pthread_mutex_unlock(&z->lock);
 		w = snprintf(n < len ? buf + n : NULL, n < len ? len - n : 0, "Node %d, zone %8s",
 			     z->socket_id, hm_zone_name(z->type));
 		n += (size_t)w;
 		for (unsigned int o = 0; o < HM_BUDDY_NR_ORDERS; o++) {
 			w = snprintf(n < len ? buf + n : NULL, n < len ? len - n : 0, " %6" PRIu64,
-				     z->area[o].nr_free);
+				     nr_free[o]);
 			n += (size_t)w;
 		}
 		w = snprintf(n < len ? buf + n : NULL, n < len ? len - n : 0, "\n");
