@@ -173,40 +173,38 @@ result(int transport, const struct hm_svc_msg *m)
 	return transport != 0 ? transport : m->status;
 }
 
+/* Send an allocation; the address it was answered, or NULL with errno. */
 static void *
-remote_alloc(unsigned int order, int socket, unsigned int flags, int owner, unsigned int pgflags)
+alloc_call(struct hm_svc_msg *m, int socket, unsigned int flags, int owner, unsigned int pgflags)
 {
-	struct hm_svc_msg m = {.op = HM_SVC_ALLOC,
-			       .order = order,
-			       .socket = own_socket(socket),
-			       .flags = flags,
-			       .pgflags = pgflags,
-			       .tag = owner == HM_OWNER_NONE ? 0 : HM_SVC_TAG_SELF};
-	int ret = result(call(&m), &m);
+	int ret;
 
+	m->socket = own_socket(socket);
+	m->flags = flags;
+	m->pgflags = pgflags;
+	m->tag = owner == HM_OWNER_NONE ? 0 : HM_SVC_TAG_SELF;
+	ret = result(call(m), m);
 	if (ret != 0) {
 		errno = -ret;
 		return NULL;
 	}
-	return (void *)(uintptr_t)m.addr;
+	return (void *)(uintptr_t)m->addr;
+}
+
+static void *
+remote_alloc(unsigned int order, int socket, unsigned int flags, int owner, unsigned int pgflags)
+{
+	struct hm_svc_msg m = {.op = HM_SVC_ALLOC, .order = order};
+
+	return alloc_call(&m, socket, flags, owner, pgflags);
 }
 
 static void *
 remote_alloc_exact(size_t size, int socket, unsigned int flags, int owner, unsigned int pgflags)
 {
-	struct hm_svc_msg m = {.op = HM_SVC_ALLOC_EXACT,
-			       .size = size,
-			       .socket = own_socket(socket),
-			       .flags = flags & ~HM_BUDDY_ZERO,
-			       .pgflags = pgflags,
-			       .tag = owner == HM_OWNER_NONE ? 0 : HM_SVC_TAG_SELF};
-	int ret = result(call(&m), &m);
+	struct hm_svc_msg m = {.op = HM_SVC_ALLOC_EXACT, .size = size};
 
-	if (ret != 0) {
-		errno = -ret;
-		return NULL;
-	}
-	return (void *)(uintptr_t)m.addr;
+	return alloc_call(&m, socket, flags & ~HM_BUDDY_ZERO, owner, pgflags);
 }
 
 static int
