@@ -237,8 +237,53 @@ ctl_close(struct ctl_conn *c)
 	c->buf = NULL;
 }
 
+static json_t *query_one(struct ctl_conn *c, const char *cmd, const char *param);
+
+/* The lists the primary answers a page at a time ("/cmd,FIRST"); memsegs pages its own way. */
+static bool
+paged(const char *cmd)
+{
+	static const char *const lists[] = {"/hugemem/rings", "/mempool/list", "/hugemem/mempools",
+					    "/hugemem/slabinfo", "/hugemem/procs"};
+
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		if (strcmp(cmd, lists[i]) == 0)
+			return true;
+	return false;
+}
+
 json_t *
 ctl_query(struct ctl_conn *c, const char *cmd, const char *param)
+{
+	json_t *all = query_one(c, cmd, param);
+
+	if (param != NULL || all == NULL || !paged(cmd) || !json_is_array(all))
+		return all;
+	/* The next pages until an empty one; a bound in case a primary ignores FIRST. */
+	for (unsigned int round = 0; round < 4096 && json_array_size(all) != 0; round++) {
+		char first[24];
+		json_t *page;
+
+		snprintf(first, sizeof(first), "%zu", json_array_size(all));
+		page = query_one(c, cmd, first);
+		if (page == NULL) {
+			json_decref(all);
+			return NULL;
+		}
+		/* Empty: the end. The first entry again: a primary that does not page. */
+		if (!json_is_array(page) || json_array_size(page) == 0 ||
+		    json_equal(json_array_get(page, 0), json_array_get(all, 0))) {
+			json_decref(page);
+			break;
+		}
+		json_array_extend(all, page);
+		json_decref(page);
+	}
+	return all;
+}
+
+static json_t *
+query_one(struct ctl_conn *c, const char *cmd, const char *param)
 {
 	char req[REQUEST_MAX + 1];
 	json_t *reply, *data;

@@ -111,12 +111,16 @@ cmd_pools(const char *cmd, const char *params)
 void
 hm_mempool_telemetry(void)
 {
-	hm_telemetry_register("/mempool/list", cmd_list,
-			      "Returns the mempool names. Takes no parameters");
+	hm_telemetry_register_list("/mempool/list", cmd_list,
+				   "Returns the mempool names, 256 a reply. Parameter: the first "
+				   "(default 0); an empty list past the last",
+				   256);
 	hm_telemetry_register(
 	    "/mempool/info", cmd_info,
 	    "Returns a mempool's sizes, counts and statistics. Parameter: its name");
-	hm_telemetry_register("/hugemem/mempools", cmd_pools,
-			      "Returns every mempool's sizes, counts and statistics. Takes no "
-			      "parameters");
+	hm_telemetry_register_list("/hugemem/mempools", cmd_pools,
+				   "Returns every mempool's sizes, counts and statistics, 16 a "
+				   "reply. Parameter: the first (default 0); an empty list past "
+				   "the last",
+				   16);
 }

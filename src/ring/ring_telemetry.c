@@ -32,7 +32,9 @@ cmd_rings(const char *cmd, const char *params)
 void
 hm_ring_telemetry(void)
 {
-	hm_telemetry_register("/hugemem/rings", cmd_rings,
-			      "Returns every named ring: modes, slots, capacity, element size and "
-			      "fill. Takes no parameters");
+	hm_telemetry_register_list("/hugemem/rings", cmd_rings,
+				   "Returns every named ring: modes, slots, capacity, element size "
+				   "and fill, 64 a reply. Parameter: the first (default 0); an "
+				   "empty list past the last",
+				   64);
 }

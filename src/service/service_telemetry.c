@@ -123,9 +123,11 @@ cmd_service(const char *cmd, const char *params)
 void
 hm_service_telemetry(void)
 {
-	hm_telemetry_register("/hugemem/procs", cmd_procs,
-			      "The process table: pid, type, state, lcores and what each holds. "
-			      "No parameters.");
+	hm_telemetry_register_list("/hugemem/procs", cmd_procs,
+				   "The process table: pid, type, state, lcores and what each "
+				   "holds, 16 a reply. Parameter: the first (default 0); an empty "
+				   "list past the last",
+				   16);
 	hm_telemetry_register("/hugemem/reclaims", cmd_reclaims,
 			      "What the service took back from dead or detached processes, "
 			      "newest first. No parameters.");

@@ -124,9 +124,11 @@ cmd_kmalloc(const char *cmd, const char *params)
 void
 hm_slab_telemetry(void)
 {
-	hm_telemetry_register("/hugemem/slabinfo", cmd_slabinfo,
-			      "Returns the /proc/slabinfo columns of every slab cache. Takes no "
-			      "parameters");
+	hm_telemetry_register_list("/hugemem/slabinfo", cmd_slabinfo,
+				   "Returns the /proc/slabinfo columns of every slab cache, 32 a "
+				   "reply. Parameter: the first (default 0); an empty list past "
+				   "the last",
+				   32);
 	hm_telemetry_register(
 	    "/hugemem/slab", cmd_slab,
 	    "Returns a slab cache's geometry and statistics. Parameter: its name");

@@ -17,6 +17,7 @@ struct tel_cmd {
 	char name[HM_TELEMETRY_MAX_CMD_LEN + 1];
 	hm_telemetry_cb_t *fn;
 	const char *help;
+	unsigned int per_page; /* a list paged by the core; 0: not paged */
 };
 
 static struct {
@@ -71,6 +72,13 @@ cmd_find(const char *name)
 int
 hm_telemetry_register(const char *cmd, hm_telemetry_cb_t *fn, const char *help)
 {
+	return hm_telemetry_register_list(cmd, fn, help, 0);
+}
+
+int
+hm_telemetry_register_list(const char *cmd, hm_telemetry_cb_t *fn, const char *help,
+			   unsigned int per_page)
+{
 	struct tel_cmd *c;
 	int ret = 0;
 
@@ -88,6 +96,7 @@ hm_telemetry_register(const char *cmd, hm_telemetry_cb_t *fn, const char *help)
 	}
 	c->fn = fn;
 	c->help = help;
+	c->per_page = per_page;
 out:
 	pthread_mutex_unlock(&reg.lock);
 	return ret;
@@ -197,6 +206,39 @@ reply_of(const char *key, json_t *data)
 	return out;
 }
 
+/*
+ * One page of a paged list: the entries from `first` (the request's
+ * parameter, decimal, default 0), per_page at most. A page past the end is
+ * null; the page at the end is empty, which tells a client it has all.
+ */
+static json_t *
+page_of(const struct tel_cmd *c, const char *cmd, const char *params)
+{
+	unsigned long first = 0;
+	json_t *all, *page;
+
+	if (params != NULL) {
+		char *end;
+
+		if (params[0] < '0' || params[0] > '9' || strlen(params) > 9)
+			return NULL;
+		first = strtoul(params, &end, 10);
+		if (*end != '\0')
+			return NULL;
+	}
+	all = c->fn(cmd, NULL);
+	if (all == NULL || !json_is_array(all) || first > json_array_size(all)) {
+		json_decref(all);
+		return NULL;
+	}
+	page = json_array();
+	for (size_t i = first; page != NULL && i < json_array_size(all) && i < first + c->per_page;
+	     i++)
+		json_array_append(page, json_array_get(all, i));
+	json_decref(all);
+	return page;
+}
+
 char *
 hm_telemetry_handle(const char *req, size_t len)
 {
@@ -228,7 +270,7 @@ hm_telemetry_handle(const char *req, size_t len)
 		return reply_of(buf, NULL); /* no command has that name */
 	pthread_mutex_lock(&reg.lock);
 	c = cmd_find(buf);
-	data = c != NULL ? c->fn(buf, params) : NULL;
+	data = c == NULL ? NULL : c->per_page != 0 ? page_of(c, buf, params) : c->fn(buf, params);
 	pthread_mutex_unlock(&reg.lock);
 	out = reply_of(buf, data);
 	return out;

@@ -54,6 +54,16 @@ typedef json_t *(hm_telemetry_cb_t)(const char *cmd, const char *params);
 int hm_telemetry_register(const char *cmd, hm_telemetry_cb_t *fn, const char *help);
 
 /**
+ * hm_telemetry_register() for a command whose reply is a list that can
+ * outgrow max_output_len: the core calls fn with no parameters and answers
+ * per_page entries from the request's parameter, a decimal index (default
+ * 0). "/cmd,N" past the end is null; at the end, an empty list. The help
+ * should say so.
+ */
+int hm_telemetry_register_list(const char *cmd, hm_telemetry_cb_t *fn, const char *help,
+			       unsigned int per_page);
+
+/**
  * Answer one request of len bytes (not NUL-terminated).
  *
  * @return the reply as a NUL-terminated string to free(), or NULL without

@@ -636,6 +636,9 @@ fake_data(const char *cmd, const char *param)
 				 "max_output_len", REPLY_MAX);
 	if (strcmp(cmd, "/hugemem/memsegs") == 0)
 		return fake_memsegs(param);
+	/* A paged list of one entry: "/hugemem/procs,1" is its empty end. */
+	if (strcmp(cmd, "/hugemem/procs") == 0 && fake.has_procs && param != NULL)
+		return strcmp(param, "1") == 0 ? json_array() : json_null();
 	if (strcmp(cmd, "/hugemem/procs") == 0 && fake.has_procs)
 		return json_pack("[{s:i, s:i, s:s, s:s, s:[i,i,i,i], s:I, s:i, s:{s:i, s:i}, s:s}]",
 				 "slot", 0, "pid", 4242, "type", "primary", "state", "live",

@@ -60,18 +60,18 @@ static const struct documented documented[] = {
     {.cmd = "/eal/heap_info", .source = "/eal/heap_list", .example = "0"},
     {.cmd = "/eal/memzone_list"},
     {.cmd = "/eal/memzone_info", .source = "/eal/memzone_list", .example = "py_zone"},
-    {.cmd = "/mempool/list"},
+    {.cmd = "/mempool/list", .fixed = "0", .optional = true, .example = "0"},
     {.cmd = "/mempool/info", .source = "/mempool/list", .example = "py_pool"},
-    {.cmd = "/hugemem/mempools"},
-    {.cmd = "/hugemem/rings"},
+    {.cmd = "/hugemem/mempools", .fixed = "0", .optional = true, .example = "0"},
+    {.cmd = "/hugemem/rings", .fixed = "0", .optional = true, .example = "0"},
     {.cmd = "/hugemem/memsegs", .fixed = "0", .optional = true, .example = "0"},
-    {.cmd = "/hugemem/slabinfo"},
+    {.cmd = "/hugemem/slabinfo", .fixed = "0", .optional = true, .example = "0"},
     {.cmd = "/hugemem/slab", .source = "/hugemem/slabinfo", .field = "name", .example = "py_slab"},
     {.cmd = "/hugemem/kmalloc"},
     {.cmd = "/hugemem/buddyinfo"},
     {.cmd = "/hugemem/frag"},
     {.cmd = "/hugemem/zones"},
-    {.cmd = "/hugemem/procs"},
+    {.cmd = "/hugemem/procs", .fixed = "0", .optional = true, .example = "0"},
     {.cmd = "/hugemem/reclaims"},
     {.cmd = "/hugemem/service"},
 };
@@ -759,6 +759,65 @@ START_TEST(no_socket_with_no_telemetry_but_every_command_is_registered)
 }
 END_TEST
 
+/* The data of one request through the decoder, parsed; NULL-safe to decref. */
+static json_t *
+handle(const char *req, json_t **root)
+{
+	char *reply = hm_telemetry_handle(req, strlen(req));
+	char key[64];
+
+	ck_assert_ptr_nonnull(reply);
+	*root = json_loads(reply, 0, NULL);
+	ck_assert_msg(*root != NULL, "no JSON: %s", reply);
+	ck_assert_uint_lt(strlen(reply), HM_TELEMETRY_MAX_OUTPUT);
+	free(reply);
+	snprintf(key, sizeof(key), "%.*s", (int)strcspn(req, ","), req);
+	return json_object_get(*root, key);
+}
+
+START_TEST(long_lists_come_a_page_at_a_time)
+{
+	struct hm_ring *rings[150];
+	json_t *root, *page;
+	char req[64], name[HM_RING_NAMESIZE];
+	size_t seen = 0, total = 0;
+
+	init_primary("--no-telemetry");
+	for (unsigned int i = 0; i < HM_DIM(rings); i++) {
+		snprintf(name, sizeof(name), "page-%u", i);
+		rings[i] = hm_ring_create(name, 64, HM_SOCKET_ID_ANY, 0);
+		ck_assert_ptr_nonnull(rings[i]);
+	}
+	/* 150 rings with all their fields do not fit one reply: 64, 64, 22, then none. */
+	for (unsigned int p = 0; p < 4; p++) {
+		snprintf(req, sizeof(req), "/hugemem/rings,%zu", total);
+		page = handle(p == 0 ? "/hugemem/rings" : req, &root);
+		ck_assert(json_is_array(page));
+		ck_assert_uint_eq(json_array_size(page), p < 2 ? 64 : p == 2 ? 22 : 0);
+		for (size_t i = 0; i < json_array_size(page); i++)
+			seen += strncmp(json_string_value(
+					    json_object_get(json_array_get(page, i), "name")),
+					"page-", 5) == 0;
+		total += json_array_size(page);
+		json_decref(root);
+	}
+	ck_assert_uint_eq(seen, HM_DIM(rings));
+	/* Past the end, or not an index: null. */
+	snprintf(req, sizeof(req), "/hugemem/rings,%zu", total + 1);
+	ck_assert(json_is_null(handle(req, &root)));
+	json_decref(root);
+	ck_assert(json_is_null(handle("/hugemem/rings,-1", &root)));
+	json_decref(root);
+	ck_assert(json_is_null(handle("/hugemem/rings,1x", &root)));
+	json_decref(root);
+	ck_assert(json_is_null(handle("/hugemem/rings,99999999999", &root)));
+	json_decref(root);
+	for (unsigned int i = 0; i < HM_DIM(rings); i++)
+		ck_assert_int_eq(hm_ring_free(rings[i]), 0);
+	hm_eal_cleanup();
+}
+END_TEST
+
 static int
 remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -984,6 +1043,7 @@ telemetry_suite(void)
 	tcase_add_test(tc,
 		       clients_in_parallel_each_get_their_own_replies_beside_one_that_never_reads);
 	tcase_add_test(tc, no_socket_with_no_telemetry_but_every_command_is_registered);
+	tcase_add_test(tc, long_lists_come_a_page_at_a_time);
 	tcase_add_test(tc, requests_are_ascii_whatever_the_locale);
 	tcase_add_test(tc, dpdk_telemetry_py_unmodified_answers_every_documented_command);
 	suite_add_tcase(s, tc);
