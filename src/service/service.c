@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The service thread of the primary: it watches the secondaries of the
- * process table and takes back what a dead or detached one held. See
+ * The service threads of the primary. hm-service is the poll-mode loop
+ * over the request rings (service_serve.c answers them). hm-watch watches
+ * the secondaries of the process table and takes back what a dead or
+ * detached one held. They are two threads because a reclaim may wait for
+ * a lock that a live secondary holds while it waits for an answer. See
  * service_pvt.h for the detection and include/hugemem/service.h for what
  * a reclaim covers.
  *
  * Order of a reclaim, and why:
- *  1. The slot is marked RECLAIMING (telemetry shows it).
+ *  1. The slot is marked RECLAIMING (telemetry shows it), and the watcher
+ *     waits until the loop is not inside the slot's requests: the loop
+ *     serves LIVE slots only, so nothing is allocated for the slot after.
  *  2. Each lcore the process still owns is drained: its mempool caches go
  *     to the rings, its slab arrays to the depots, its buddy page lists to
  *     the free lists. Nobody else touches those caches meanwhile: the lcore
@@ -24,6 +29,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,7 +44,6 @@
 #include "service_pvt.h"
 
 #define SCAN_MS	    100
-#define WATCH_NS    1000000ull	/* pidfds are polled this often when there is no work */
 #define SERVE_BURST 32		/* requests of one slot per pass */
 #define IDLE_SPINS  4096	/* idle mode: empty passes before it sleeps */
 #define SLEEP_NS    10000000ull /* idle mode: the longest sleep */
@@ -46,16 +51,18 @@
 static struct {
 	struct service_shared *sh;
 	struct hm_shared_config *mc;
-	pthread_t thread;
+	pthread_t thread;	/* the loop: serves the request rings */
+	pthread_t watch_thread; /* the watcher: pidfds, reclaims */
 	bool started;
+	int stop_fd; /* wakes the watcher to stop */
 	_Atomic bool stop;
-	unsigned int rr;    /* the slot a pass starts at */
-	uint64_t next_scan; /* hm_time_ns() of the next scan() */
+	_Atomic bool serving[HM_MAX_PROCS]; /* the loop is answering a slot's requests */
+	unsigned int rr;		    /* the slot a pass starts at */
 	int pidfd[HM_MAX_PROCS];
 	int32_t pid[HM_MAX_PROCS]; /* what pidfd[i] watches */
 	uint32_t gen[HM_MAX_PROCS];
 	bool open_failed[HM_MAX_PROCS]; /* logged once per registration */
-} svc;
+} svc = {.stop_fd = -1};
 
 struct service_shared *
 hm_service_shared(void)
@@ -135,6 +142,10 @@ reclaim(unsigned int slot, bool died, uint64_t t0)
 	gen = atomic_load(&ps->gen);
 	snprintf(r.cause, sizeof(r.cause), "%s", died ? "died" : "detached");
 	atomic_store(&ps->state, HM_PROC_RECLAIMING);
+	/* The loop serves only LIVE slots and says when it is in one: wait it out,
+	 * so that nothing is allocated for the slot after its blocks are counted. */
+	while (atomic_load(&svc.serving[slot]))
+		usleep(20);
 
 	/*
 	 * A dead process's lcores: every id still naming its pid (the bitmap
@@ -277,7 +288,11 @@ serve_all(void)
 		if (atomic_load_explicit(&svc.mc->procs[i].state, memory_order_acquire) !=
 		    HM_PROC_LIVE)
 			continue;
-		total += hm_service_serve(svc.sh, i, SERVE_BURST);
+		/* Against reclaim(): it marks the slot first, then waits for serving to clear. */
+		atomic_store(&svc.serving[i], true);
+		if (atomic_load(&svc.mc->procs[i].state) == HM_PROC_LIVE)
+			total += hm_service_serve(svc.sh, i, SERVE_BURST);
+		atomic_store(&svc.serving[i], false);
 	}
 	svc.rr = (svc.rr + 1) % HM_MAX_PROCS;
 	return total;
@@ -295,47 +310,56 @@ pending(void)
 }
 
 /*
- * The pidfds, without blocking: reclaim the processes that died; and every
- * SCAN_MS, a scan for new and detached ones. A syscall, so not on every pass.
+ * The watcher thread: a scan every SCAN_MS for new and detached
+ * secondaries, and poll() on their pidfds in between, so a death is seen
+ * at once. It runs apart from the loop because a reclaim takes the
+ * allocators' locks, which a live secondary may hold while it waits for
+ * the loop to answer it: the loop must go on serving meanwhile.
  */
-static void
-watch(uint64_t now)
+static void *
+watch_main(void *arg)
 {
-	struct pollfd fds[HM_MAX_PROCS];
-	unsigned int slot_of[HM_MAX_PROCS];
-	unsigned int n = 0;
-	int r;
+	struct pollfd fds[1 + HM_MAX_PROCS];
+	unsigned int slot_of[1 + HM_MAX_PROCS];
 
-	if (now >= svc.next_scan) {
+	(void)arg;
+	for (;;) {
+		unsigned int n = 0;
+		int r;
+
 		scan();
-		svc.next_scan = now + SCAN_MS * 1000000ull;
-	}
-	for (unsigned int i = 0; i < HM_MAX_PROCS; i++)
-		if (svc.pidfd[i] >= 0) {
-			fds[n].fd = svc.pidfd[i];
-			fds[n].events = POLLIN;
-			fds[n].revents = 0;
-			slot_of[n++] = i;
+		fds[n].fd = svc.stop_fd;
+		fds[n++].events = POLLIN;
+		for (unsigned int i = 0; i < HM_MAX_PROCS; i++)
+			if (svc.pidfd[i] >= 0) {
+				fds[n].fd = svc.pidfd[i];
+				fds[n].events = POLLIN;
+				slot_of[n++] = i;
+			}
+		r = poll(fds, n, SCAN_MS);
+		atomic_fetch_add_explicit(&svc.sh->wakeups, 1, memory_order_relaxed);
+		if (r < 0) {
+			if (errno != EINTR) {
+				atomic_fetch_add(&svc.sh->errors, 1);
+				usleep(SCAN_MS * 1000);
+			}
+			continue;
 		}
-	if (n == 0)
-		return;
-	r = poll(fds, n, 0);
-	if (r < 0) {
-		if (errno != EINTR)
-			atomic_fetch_add(&svc.sh->errors, 1);
-		return;
-	}
-	for (unsigned int k = 0; k < n && r > 0; k++)
-		if (fds[k].revents != 0) {
-			/* Still the process we watch: a freed slot closes its fd first.
-			 * One that detached before it exited did not die. */
-			unsigned int s = slot_of[k];
-			uint32_t state =
-			    atomic_load_explicit(&svc.mc->procs[s].state, memory_order_acquire);
+		if (fds[0].revents != 0)
+			break;
+		for (unsigned int k = 1; k < n && r > 0; k++)
+			if (fds[k].revents != 0) {
+				/* Still the process we watch: a freed slot closes its fd
+				 * first. One that detached before it exited did not die. */
+				unsigned int s = slot_of[k];
+				uint32_t state = atomic_load_explicit(&svc.mc->procs[s].state,
+								      memory_order_acquire);
 
-			reclaim(s, state != HM_PROC_DETACHED, hm_time_ns());
-			r--;
-		}
+				reclaim(s, state != HM_PROC_DETACHED, hm_time_ns());
+				r--;
+			}
+	}
+	return NULL;
 }
 
 /*
@@ -365,33 +389,23 @@ idle_sleep(void)
 static void *
 service_main(void *arg)
 {
-	uint64_t next_watch = 0;
 	unsigned int idle = 0;
 
 	(void)arg;
 	while (!atomic_load_explicit(&svc.stop, memory_order_acquire)) {
 		unsigned int served = serve_all();
-		uint64_t now;
 
 		atomic_fetch_add_explicit(&svc.sh->loops, 1, memory_order_relaxed);
 		if (served != 0) {
 			idle = 0;
 			continue;
 		}
-		/* The clock and the pidfds are looked at only when a pass found nothing. */
-		now = hm_time_ns();
-		if (now >= next_watch) {
-			watch(now);
-			next_watch = now + WATCH_NS;
-		}
 		if (!svc.sh->idle_mode || ++idle < IDLE_SPINS) {
 			hm_ring_pause();
 			continue;
 		}
 		idle_sleep();
-		atomic_fetch_add_explicit(&svc.sh->wakeups, 1, memory_order_relaxed);
 		idle = 0;
-		next_watch = 0;
 	}
 	return NULL;
 }
@@ -564,12 +578,30 @@ service_start(const struct hm_eal_config *cfg)
 	int ret;
 
 	atomic_store(&svc.stop, false);
-	ret = pthread_create(&svc.thread, NULL, service_main, NULL);
+	svc.stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (svc.stop_fd < 0) {
+		ret = -errno;
+		HM_LOG(ERR, SERVICE, "eventfd: %s", strerror(errno));
+		return ret;
+	}
+	ret = pthread_create(&svc.watch_thread, NULL, watch_main, NULL);
+	if (ret == 0) {
+		ret = pthread_create(&svc.thread, NULL, service_main, NULL);
+		if (ret != 0) {
+			uint64_t one = 1;
+
+			if (write(svc.stop_fd, &one, sizeof(one)) == sizeof(one))
+				pthread_join(svc.watch_thread, NULL);
+		}
+	}
 	if (ret != 0) {
-		HM_LOG(ERR, SERVICE, "cannot start the service thread: %s", strerror(ret));
+		HM_LOG(ERR, SERVICE, "cannot start the service threads: %s", strerror(ret));
+		close(svc.stop_fd);
+		svc.stop_fd = -1;
 		return -ret;
 	}
 	pthread_setname_np(svc.thread, "hm-service");
+	pthread_setname_np(svc.watch_thread, "hm-watch");
 	place_thread(cfg);
 	svc.started = true;
 	atomic_store(&svc.sh->running_pid, (int32_t)getpid());
@@ -591,7 +623,6 @@ hm_service_init(const struct hm_eal_config *cfg, enum hm_proc_type type)
 		svc.open_failed[i] = false;
 	}
 	svc.rr = 0;
-	svc.next_scan = 0;
 	if (type != HM_PROC_PRIMARY) {
 		svc.sh = hm_shared_state_get(HM_SUBSYS_SERVICE);
 		if (svc.sh == NULL) {
@@ -635,13 +666,21 @@ hm_service_cleanup(enum hm_proc_type type)
 	if (type != HM_PROC_PRIMARY)
 		hm_service_client_cleanup();
 	if (svc.started) {
+		uint64_t one = 1;
+
 		atomic_store_explicit(&svc.stop, true, memory_order_release);
 		atomic_fetch_add(&svc.sh->doorbell, 1);
 		hm_futex_wake(&svc.sh->doorbell);
+		if (write(svc.stop_fd, &one, sizeof(one)) != sizeof(one))
+			HM_LOG(ERR, SERVICE, "cannot wake the watcher: %s", strerror(errno));
 		pthread_join(svc.thread, NULL);
+		pthread_join(svc.watch_thread, NULL);
 		atomic_store(&svc.sh->running_pid, 0);
 		svc.started = false;
 	}
+	if (svc.stop_fd >= 0)
+		close(svc.stop_fd);
+	svc.stop_fd = -1;
 	for (unsigned int i = 0; i < HM_MAX_PROCS; i++)
 		forget(i);
 	svc.sh = NULL;

@@ -34,6 +34,10 @@
  *         without their NUL, addresses that are no block, more requests
  *         than the ring holds without reading an answer), checks that
  *         each answer is an error, then that the service still serves it.
+ * walker  Inside an hm_mempool_walk() callback, so holding the pool table's
+ *         lock, reserves "svc-walk-<pid>" (the primary then kills another
+ *         secondary, whose reclaim needs that lock), waits WALK_MS and
+ *         allocates a DMA block: the service must answer within 2 s.
  * orphan  Creates the file named by $HM_TEST_READY, then allocates and frees
  *         a DMA block every 5 ms until a call fails: it must fail with
  *         ENOTCONN (the primary was killed), and so must the next call, at
@@ -64,6 +68,7 @@
 #define SLAB_BURST  8
 #define LEAK_OBJS   5
 #define REATTACH_MS 1500
+#define WALK_MS	    300
 
 static uint64_t
 stamp(unsigned int round)
@@ -298,6 +303,37 @@ hostile(void)
 	return 0;
 }
 
+/* hm_mempool_walk() callback: the service must serve while we hold the table lock. */
+static int
+walk_cb(struct hm_mempool *mp, void *arg)
+{
+	int *status = arg;
+	struct timespec ts = {0, WALK_MS * 1000000L};
+	uint64_t t0;
+	void *p;
+
+	(void)mp;
+	if (*status != -1)
+		return 0;
+	if (reserve_marker("svc-walk-%d", 0) < 0) {
+		*status = fail(140, "marker memzone");
+		return 1;
+	}
+	nanosleep(&ts, NULL);
+	t0 = hm_time_ns();
+	p = hm_dma_alloc(4096, 0, HM_SOCKET_ID_ANY, 0, NULL);
+	if (p == NULL) {
+		*status = fail(141, "hm_dma_alloc under the pool table lock");
+		return 1;
+	}
+	if (hm_time_ns() - t0 > 2000000000ull) {
+		*status = fail(142, "the service answered only after 2 s");
+		return 1;
+	}
+	*status = hm_dma_free(p) == 0 ? 0 : fail(143, "hm_dma_free");
+	return 1;
+}
+
 /* Allocate until the primary is gone: the call must fail with ENOTCONN, and fast. */
 static int
 orphan(void)
@@ -395,6 +431,11 @@ main(int argc, char **argv)
 		status = client();
 	} else if (strcmp(mode, "hostile") == 0) {
 		status = hostile();
+	} else if (strcmp(mode, "walker") == 0) {
+		status = -1;
+		hm_mempool_walk(walk_cb, &status);
+		if (status == -1)
+			status = fail(144, "no mempool to walk");
 	} else if (strcmp(mode, "orphan") == 0) {
 		status = orphan();
 	} else if (strcmp(mode, "hold") == 0) {

@@ -589,6 +589,40 @@ START_TEST(secondaries_calls_fail_with_enotconn_when_the_primary_is_killed)
 }
 END_TEST
 
+/*
+ * A reclaim needs the allocators' locks; a live secondary may hold one while
+ * it waits for the service to answer it. The loop must answer meanwhile.
+ */
+START_TEST(the_service_answers_a_secondary_that_holds_a_lock_a_reclaim_waits_for)
+{
+	const char *prefix = hm_test_prefix("svcw");
+	struct hm_test_huge *h = primary_up("service walker", prefix);
+	struct hm_reclaim_info r;
+	struct hm_mempool *mp;
+	pid_t holder, walker;
+
+	if (h == NULL)
+		return;
+	mp = hm_mempool_create("svc-walked", 64, 64, 0, 0, NULL, NULL, HM_SOCKET_ID_ANY, 0);
+	ck_assert_ptr_nonnull(mp);
+	holder = spawn(prefix, 3, 1, "hold");
+	ck_assert(wait_memzone("svc-mzp-%d", holder, 20000));
+	walker = spawn(prefix, 4, 0, "walker");
+	ck_assert(wait_memzone("svc-walk-%d", walker, 20000));
+	/* The walker holds the pool table now; the holder's reclaim will wait for it. */
+	ck_assert_int_eq(kill(holder, SIGKILL), 0);
+	ck_assert_int_eq(hm_test_wait(walker, 30000), 0);
+	ck_assert_int_ge(wait_reclaim(holder, 5000, &r), 0);
+	ck_assert_int_eq(hm_test_wait(holder, 5000), 128 + SIGKILL);
+	wait_only_primary();
+	free_memzone("svc-mzp-%d", holder);
+	ck_assert_int_eq(hm_buddy_audit(), 0);
+	ck_assert_int_eq(hm_mempool_free(mp), 0);
+	hm_eal_cleanup();
+	hm_test_hugepages_put(h);
+}
+END_TEST
+
 /* The decoder alone: every operation's good form passes, each bad field is named. */
 START_TEST(the_request_decoder_accepts_good_requests_and_refuses_each_bad_field)
 {
@@ -672,6 +706,7 @@ service_suite(void)
 	tcase_add_test(tc,
 		       malformed_requests_are_answered_with_errors_and_the_service_keeps_serving);
 	tcase_add_test(tc, secondaries_calls_fail_with_enotconn_when_the_primary_is_killed);
+	tcase_add_test(tc, the_service_answers_a_secondary_that_holds_a_lock_a_reclaim_waits_for);
 	suite_add_tcase(s, tc);
 	return s;
 }
