@@ -296,9 +296,11 @@ hm_service_client_cleanup(void)
 {
 	/* The remote stays installed until the buddy's cleanup: the cleanups of
 	 * the subsystems above still give blocks back. */
+	pthread_mutex_lock(&cl.lock); /* not under a thread's call() */
 	if (cl.pidfd >= 0)
 		close(cl.pidfd);
 	cl.pidfd = -1;
+	pthread_mutex_unlock(&cl.lock);
 }
 
 int

@@ -61,6 +61,18 @@ check_alloc(const struct hm_svc_msg *m, const char **why, uint32_t flags_allowed
 		return bad(why, "page flags a client may not set");
 	if (m->tag & ~(uint32_t)HM_SVC_TAG_SELF)
 		return bad(why, "unknown tag bits");
+	/*
+	 * A block is the sender's (plain DMA memory or a large kmalloc), or a
+	 * shared structure's that nobody owns: exactly one kind of those. A block
+	 * of nobody's without a kind could never be freed nor reclaimed.
+	 */
+	if (m->tag & HM_SVC_TAG_SELF) {
+		if (m->pgflags != 0 && m->pgflags != PGF_KMALLOC)
+			return bad(why, "a block of the sender's with a shared structure's kind");
+	} else if (m->op != HM_SVC_MZ_RESERVE && m->pgflags != PGF_SLAB && m->pgflags != PGF_RING &&
+		   m->pgflags != PGF_MEMPOOL) {
+		return bad(why, "a block of nobody's that is no slab, ring or mempool");
+	}
 	return 0;
 }
 

@@ -48,6 +48,13 @@ check_common(const struct hm_svc_msg *m, uint32_t flags_allowed)
 		broken(m, "page flags a client may not set");
 	if (m->tag & ~(uint32_t)HM_SVC_TAG_SELF)
 		broken(m, "unknown tag bits");
+	/* Every block can go back: the sender's is reclaimed with it, nobody's is a kind's. */
+	if (m->op != HM_SVC_MZ_RESERVE && (m->tag & HM_SVC_TAG_SELF) && m->pgflags != 0 &&
+	    m->pgflags != PGF_KMALLOC)
+		broken(m, "a block of the sender's with a shared kind");
+	if (m->op != HM_SVC_MZ_RESERVE && !(m->tag & HM_SVC_TAG_SELF) &&
+	    __builtin_popcount(m->pgflags & (PGF_SLAB | PGF_RING | PGF_MEMPOOL)) != 1)
+		broken(m, "a block of nobody's that no free could take");
 }
 
 static void

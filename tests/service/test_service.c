@@ -642,8 +642,8 @@ START_TEST(the_request_decoder_accepts_good_requests_and_refuses_each_bad_field)
 	m.order = HM_BUDDY_MAX_ORDER;
 	m.socket = HM_SOCKET_ID_ANY;
 	m.flags = HM_BUDDY_ZERO;
-	m.pgflags = 0x2;
-	m.tag = HM_SVC_TAG_SELF;
+	m.pgflags = 0x2; /* PGF_SLAB: nobody's */
+	m.tag = 0;
 	ck_assert_int_eq(hm_svc_decode(&m, &why), 0);
 	m.order++;
 	ck_assert_int_eq(hm_svc_decode(&m, &why), -EINVAL);
@@ -656,7 +656,21 @@ START_TEST(the_request_decoder_accepts_good_requests_and_refuses_each_bad_field)
 	ck_assert_int_eq(hm_svc_decode(&m, &why), -EINVAL);
 	m.pgflags = 0, m.tag = 0x80;
 	ck_assert_int_eq(hm_svc_decode(&m, &why), -EINVAL);
+	/* Nobody's blocks are a shared structure's, one kind; the sender's are not. */
+	m.tag = 0, m.pgflags = 0x10;
+	ck_assert_int_eq(hm_svc_decode(&m, &why), 0);
+	m.pgflags = 0;
+	ck_assert_int_eq(hm_svc_decode(&m, &why), -EINVAL);
+	m.pgflags = 0x4; /* PGF_KMALLOC */
+	ck_assert_int_eq(hm_svc_decode(&m, &why), -EINVAL);
+	m.pgflags = 0x18;
+	ck_assert_int_eq(hm_svc_decode(&m, &why), -EINVAL);
+	m.tag = HM_SVC_TAG_SELF, m.pgflags = 0x4;
+	ck_assert_int_eq(hm_svc_decode(&m, &why), 0);
+	m.pgflags = 0x8; /* PGF_RING */
+	ck_assert_int_eq(hm_svc_decode(&m, &why), -EINVAL);
 	FRESH(HM_SVC_ALLOC_EXACT);
+	m.tag = HM_SVC_TAG_SELF;
 	ck_assert_int_eq(hm_svc_decode(&m, &why), -EINVAL); /* size 0 */
 	m.size = 12345;
 	ck_assert_int_eq(hm_svc_decode(&m, &why), 0);
