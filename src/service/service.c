@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
@@ -46,6 +47,7 @@
 #define SCAN_MS	    100
 #define SERVE_BURST 32		/* requests of one slot per pass */
 #define IDLE_SPINS  4096	/* idle mode: empty passes before it sleeps */
+#define YIELD_EVERY 64		/* empty passes between two sched_yield() */
 #define SLEEP_NS    10000000ull /* idle mode: the longest sleep */
 
 static struct {
@@ -400,8 +402,17 @@ service_main(void *arg)
 			idle = 0;
 			continue;
 		}
-		if (!svc.sh->idle_mode || ++idle < IDLE_SPINS) {
-			hm_ring_pause();
+		idle++;
+		if (!svc.sh->idle_mode || idle < IDLE_SPINS) {
+			/*
+			 * Nothing to do for a while: let a thread that shares this CPU
+			 * run, a client waiting for its answer above all. Without
+			 * others runnable, sched_yield() returns at once.
+			 */
+			if (idle % YIELD_EVERY == 0)
+				sched_yield();
+			else
+				hm_ring_pause();
 			continue;
 		}
 		idle_sleep();
