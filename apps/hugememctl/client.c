@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "hm_runtime_path.h"
 
 #define REQUEST_MAX 1024 /* bytes of a request the server takes */
 #define OUTPUT_MIN  16384
@@ -28,7 +29,6 @@
 int
 ctl_runtime_dir(const char *prefix, char *buf, size_t len)
 {
-	const char *base = getenv("RUNTIME_DIRECTORY");
 	int n;
 
 	if (prefix[0] == '/') {
@@ -36,17 +36,7 @@ ctl_runtime_dir(const char *prefix, char *buf, size_t len)
 		n = snprintf(buf, len, "%s", prefix);
 		return (n < 0 || (size_t)n >= len) ? -ENAMETOOLONG : 0;
 	}
-	if (base == NULL || base[0] != '/') {
-		if (geteuid() == 0)
-			base = "/var/run";
-		else {
-			base = getenv("XDG_RUNTIME_DIR");
-			if (base == NULL || base[0] != '/')
-				base = "/tmp";
-		}
-	}
-	n = snprintf(buf, len, "%s/hugemem/%s", base, prefix);
-	return (n < 0 || (size_t)n >= len) ? -ENAMETOOLONG : 0;
+	return hm_runtime_dir_path(prefix, buf, len);
 }
 
 /*

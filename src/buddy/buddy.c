@@ -704,24 +704,23 @@ may_free(uint32_t idx, void *addr, bool plain, int owner)
 int
 hm_buddy_free_as(void *addr, size_t size, bool plain, int owner)
 {
-	uint64_t left = size == 0 ? 1 : (size + HM_BUDDY_PAGE_SIZE - 1) / HM_BUDDY_PAGE_SIZE;
-	char *va = addr;
-
 	if (buddy == NULL)
 		return -ENODEV;
-	/* Check every block first: a refused request frees nothing. */
+	/* Pass 0 checks every block, pass 1 frees them: a refused request frees nothing. */
 	for (int pass = 0; pass < 2; pass++) {
-		va = addr;
-		left = size == 0 ? 1 : (size + HM_BUDDY_PAGE_SIZE - 1) / HM_BUDDY_PAGE_SIZE;
-		while (left > 0) {
+		uint64_t left =
+		    (size + HM_BUDDY_PAGE_SIZE - 1) / HM_BUDDY_PAGE_SIZE; /* 0: one block */
+		char *va = addr;
+
+		do {
 			uint32_t idx = allocated_head(va, "service free");
 			uint64_t pages;
 			int ret;
 
 			if (idx == HM_PAGE_NIL)
 				return -EINVAL;
-			pages = size == 0 ? 1 : 1ull << buddy->pages[idx].order;
-			if (pages > left) {
+			pages = 1ull << buddy->pages[idx].order;
+			if (size != 0 && pages > left) {
 				HM_LOG(ERR, BUDDY,
 				       "free %p: a block of %" PRIu64 " pages passes the end",
 				       (void *)va, pages);
@@ -732,18 +731,15 @@ hm_buddy_free_as(void *addr, size_t size, bool plain, int owner)
 				if (ret != 0)
 					return ret;
 			} else {
-				pages = 1ull << buddy->pages[idx].order;
 				if (!claim_for_free(idx))
 					return -EINVAL;
 				atomic_store_explicit(&buddy->pages[idx].flags, 0,
 						      memory_order_relaxed);
 				free_block(idx, true);
-				if (size == 0)
-					break;
 			}
 			va += pages * HM_BUDDY_PAGE_SIZE;
-			left -= pages;
-		}
+			left = size == 0 ? 0 : left - pages;
+		} while (left > 0);
 	}
 	return 0;
 }

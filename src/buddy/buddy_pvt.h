@@ -78,6 +78,8 @@ struct hm_page {
 
 /* Owner of a block that belongs to no process (slabs, caches' own metadata). */
 #define HM_OWNER_NONE (-1)
+/* hm_memzone_free_as() for a local call: whoever owns it. */
+#define HM_OWNER_ANY (-2)
 
 struct hm_free_area {
 	uint32_t head;

@@ -148,10 +148,10 @@ hm_memzone_free(const struct hm_memzone *mz)
 
 	if (remote != NULL && hm_buddy_get() != NULL)
 		return remote->mz_free(mz);
-	return hm_memzone_free_as(mz, -2);
+	return hm_memzone_free_as(mz, HM_OWNER_ANY);
 }
 
-/* owner -2: any (a local call); else the sender's slot, which must own it or none must. */
+/* owner HM_OWNER_ANY: a local call; else the sender's slot, which must own it or none must. */
 int
 hm_memzone_free_as(const struct hm_memzone *mz, int owner)
 {
@@ -175,7 +175,7 @@ hm_memzone_free_as(const struct hm_memzone *mz, int owner)
 		HM_LOG(ERR, MZ, "free %p: the memzone is already free", (const void *)mz);
 		return -EINVAL;
 	}
-	if (owner != -2 && slot->owner != owner && slot->owner != HM_OWNER_NONE) {
+	if (owner != HM_OWNER_ANY && slot->owner != owner && slot->owner != HM_OWNER_NONE) {
 		pthread_mutex_unlock(&b->mz_lock);
 		HM_LOG(ERR, MZ, "free %s for slot %d: the memzone belongs to slot %d",
 		       slot->mz.name, owner, slot->owner);

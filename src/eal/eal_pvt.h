@@ -20,6 +20,7 @@
 #include <hugemem/eal.h>
 
 #include "hm_common.h"
+#include "hm_runtime_path.h"
 
 #define HM_FILE_PREFIX_MAX 48
 #define HM_DEFAULT_PREFIX  "hugemem"
@@ -99,7 +100,6 @@ int hm_lcore_threads_start(const struct hm_eal_config *cfg);
 void hm_lcore_threads_stop(void);
 
 /* eal_runtime.c: runtime directory, the primary lock, process type */
-int hm_runtime_dir_path(const char *prefix, char *buf, size_t len);
 int hm_runtime_open(const struct hm_eal_config *cfg, enum hm_proc_type *type);
 void hm_runtime_close(bool primary_exit);
 

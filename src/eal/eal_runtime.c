@@ -39,25 +39,6 @@ static struct {
 	char config[PATH_MAX];
 } rt = {.fd = -1};
 
-int
-hm_runtime_dir_path(const char *prefix, char *buf, size_t len)
-{
-	const char *base = getenv("RUNTIME_DIRECTORY");
-	int n;
-
-	if (base == NULL || base[0] != '/') {
-		if (geteuid() == 0)
-			base = "/var/run";
-		else {
-			base = getenv("XDG_RUNTIME_DIR");
-			if (base == NULL || base[0] != '/')
-				base = "/tmp";
-		}
-	}
-	n = snprintf(buf, len, "%s/hugemem/%s", base, prefix);
-	return (n < 0 || (size_t)n >= len) ? -ENAMETOOLONG : 0;
-}
-
 /* mkdir that accepts an existing directory only if it is ours and not a link. */
 static int
 make_private_dir(const char *path, bool *created)

@@ -46,7 +46,6 @@ static struct {
 	int32_t primary;
 	int pidfd; /* the primary's, -1 if pidfd_open failed: then kill(pid, 0) */
 	bool gone; /* the primary exited: every call fails */
-	bool ready;
 } cl = {.lock = PTHREAD_MUTEX_INITIALIZER, .pidfd = -1};
 
 void
@@ -286,7 +285,6 @@ hm_service_client_init(struct service_shared *sh)
 	cl.gone = false;
 	cl.pidfd = (int)syscall(SYS_pidfd_open, (pid_t)primary, 0);
 	/* Answers to a process that had the slot before were dropped at its reclaim. */
-	cl.ready = true;
 	hm_buddy_set_remote(&remote_ops);
 	return 0;
 }
@@ -308,7 +306,7 @@ hm_service_ping(void)
 {
 	struct hm_svc_msg m = {.op = HM_SVC_NOP};
 
-	if (!cl.ready || hm_buddy_get_remote() != &remote_ops)
+	if (hm_buddy_get_remote() != &remote_ops)
 		return -ENOTSUP;
 	return result(call(&m), &m);
 }

@@ -25,6 +25,8 @@
 
 #include <hugemem/buddy.h>
 
+#include "buddy_pvt.h"
+
 #define HM_SVC_MAGIC	 0x684d5356u /* "hMSV" */
 #define HM_SVC_RING_SIZE 16	     /* requests in flight per slot, at most */
 #define HM_SVC_NAMESIZE	 HM_MEMZONE_NAMESIZE
@@ -45,7 +47,7 @@ enum hm_svc_op {
 #define HM_SVC_TAG_ALL	 (HM_SVC_TAG_SELF | HM_SVC_TAG_PLAIN)
 
 /* The PGF_* kinds a client may tag a block with (never PGF_MEMZONE). */
-#define HM_SVC_PGF_ALLOWED 0x1eu
+#define HM_SVC_PGF_ALLOWED (PGF_OWNED & ~PGF_MEMZONE)
 
 struct hm_svc_msg {
 	uint32_t magic;
