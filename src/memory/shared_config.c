@@ -43,39 +43,62 @@ static struct {
 	bool lcores_claimed[HM_MAX_LCORE];
 } self = {.slot = -1};
 
-bool
-hm_pid_alive(int32_t pid)
-{
-	if (pid <= 0)
-		return false;
-	return kill(pid, 0) == 0 || errno == EPERM;
-}
-
-uint64_t
-hm_proc_start_time(int32_t pid)
+/*
+ * Fields 3 (state) and 22 (start time) of /proc/PID/stat.
+ * @return 0, or -1 when the process is gone or the line cannot be read.
+ */
+static int
+proc_stat(int32_t pid, char *state, unsigned long long *start)
 {
 	char path[64], buf[1024], *p;
-	unsigned long long start = 0;
 	FILE *f;
 	int field;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	f = fopen(path, "r");
 	if (f == NULL)
-		return 0;
+		return -1;
 	if (fgets(buf, sizeof(buf), f) == NULL) {
 		fclose(f);
-		return 0;
+		return -1;
 	}
 	fclose(f);
 	/* Field 2 (comm) may hold spaces: count fields after its closing ')'. */
 	p = strrchr(buf, ')');
-	if (p == NULL)
-		return 0;
+	if (p == NULL || p[1] != ' ' || p[2] == '\0')
+		return -1;
+	*state = p[2];
 	for (field = 2; *p != '\0' && field < 22; p++)
 		if (*p == ' ')
 			field++;
-	if (sscanf(p, "%llu", &start) != 1)
+	if (sscanf(p, "%llu", start) != 1)
+		return -1;
+	return 0;
+}
+
+bool
+hm_pid_alive(int32_t pid)
+{
+	unsigned long long start;
+	char state;
+
+	if (pid <= 0)
+		return false;
+	if (kill(pid, 0) != 0 && errno != EPERM)
+		return false;
+	/* A zombie (or a task being reaped) still answers kill(): it is dead all the same. */
+	if (proc_stat(pid, &state, &start) == 0 && (state == 'Z' || state == 'X'))
+		return false;
+	return true;
+}
+
+uint64_t
+hm_proc_start_time(int32_t pid)
+{
+	unsigned long long start;
+	char state;
+
+	if (proc_stat(pid, &state, &start) != 0)
 		return 0;
 	return start;
 }

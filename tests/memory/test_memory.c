@@ -19,12 +19,14 @@
 #include <linux/capability.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <hugemem/hugemem.h>
 
 #include "../common/hm_test.h"
 #include "eal_pvt.h"
+#include "memory_pvt.h"
 #include "pattern.h"
 
 static bool
@@ -548,6 +550,31 @@ START_TEST(huge_unlink_always_removes_files_and_refuses_secondaries)
 }
 END_TEST
 
+/* A process that has exited but was not waited for is dead to every liveness check. */
+START_TEST(an_exited_unreaped_process_is_not_alive)
+{
+	pid_t child = fork();
+	uint64_t start;
+
+	ck_assert_int_ge(child, 0);
+	if (child == 0)
+		_exit(0);
+	/* Wait until the child is a zombie, without reaping it. */
+	ck_assert_int_eq(waitid(P_PID, (id_t)child, &(siginfo_t){0}, WEXITED | WNOWAIT), 0);
+	ck_assert_int_eq(kill(child, 0), 0); /* the kernel still knows the pid */
+	ck_assert(!hm_pid_alive(child));
+	ck_assert(hm_pid_alive((int32_t)getpid()));
+	start = hm_proc_start_time((int32_t)getpid());
+	ck_assert_uint_gt(start, 0);
+	ck_assert_uint_eq(hm_proc_start_time((int32_t)getpid()), start);
+	ck_assert(!hm_pid_alive(0));
+	ck_assert(!hm_pid_alive(-1));
+	ck_assert_int_eq(waitpid(child, NULL, 0), child);
+	ck_assert(!hm_pid_alive(child));
+	ck_assert_uint_eq(hm_proc_start_time(child), 0);
+}
+END_TEST
+
 static Suite *
 memory_suite(void)
 {
@@ -571,6 +598,7 @@ memory_suite(void)
 	suite_add_tcase(s, huge);
 
 	tcase_set_timeout(procs, 300);
+	tcase_add_test(procs, an_exited_unreaped_process_is_not_alive);
 	tcase_add_test(procs, a_secondary_process_sees_what_the_primary_wrote);
 	tcase_add_test(procs, a_secondary_asking_for_a_used_lcore_is_refused);
 	tcase_add_test(procs, a_second_primary_with_the_same_prefix_is_refused);
