@@ -10,7 +10,8 @@
  * sharing a terminal never interleave.
  *
  * The level table is process-wide and written only by hm_eal_init() (before
- * any lcore thread exists) or hm_log_set_level().
+ * any lcore thread exists) or hm_log_set_level(). A thread can mute its own
+ * messages of level ERR and below (hm_log_mute_thread()).
  */
 
 #include <errno.h>
@@ -29,6 +30,8 @@ static struct {
 	struct hm_log_pattern patterns[HM_LOG_PATTERNS_MAX];
 	regex_t regex[HM_LOG_PATTERNS_MAX];
 } log_state = {.level = HM_LOG_NOTICE};
+
+static __thread bool log_muted;
 
 static const char *const level_names[] = {
     [HM_LOG_EMERG] = "emerg", [HM_LOG_ALERT] = "alert",	    [HM_LOG_CRIT] = "crit",
@@ -118,6 +121,8 @@ hm_vlog(enum hm_log_level level, const char *subsys, const char *fmt, va_list ap
 
 	if (subsys == NULL)
 		subsys = "app";
+	if (log_muted && level >= HM_LOG_ERR)
+		return;
 	if (!hm_log_enabled(level, subsys))
 		return;
 	n = snprintf(line, sizeof(line), "hugemem: %s: ", subsys);
@@ -145,6 +150,12 @@ hm_log(enum hm_log_level level, const char *subsys, const char *fmt, ...)
 	va_start(ap, fmt);
 	hm_vlog(level, subsys, fmt, ap);
 	va_end(ap);
+}
+
+void
+hm_log_mute_thread(bool on)
+{
+	log_muted = on;
 }
 
 int

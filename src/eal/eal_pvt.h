@@ -94,6 +94,12 @@ int hm_eal_parse_lcores(const char *arg, struct hm_eal_config *cfg);
 /* eal_log.c */
 int hm_log_parse_level_name(const char *s);
 int hm_log_apply(const struct hm_eal_config *cfg);
+/*
+ * While on, this thread's messages of level ERR and below (ERR, WARNING,
+ * NOTICE...) are dropped: the service mutes what the allocators say about a
+ * request it will count and summarise itself.
+ */
+void hm_log_mute_thread(bool on);
 
 /* eal_lcore.c */
 int hm_lcore_threads_start(const struct hm_eal_config *cfg);

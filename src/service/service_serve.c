@@ -14,7 +14,10 @@
  *    client gave up on it, or never reads) and counts it.
  * A malformed request is answered -EPROTO or -EINVAL and counted; its log
  * line is printed for the 1st, 2nd, 4th, 8th... bad request of a slot only,
- * so a hostile client cannot flood the log.
+ * so a hostile client cannot flood the log. The same goes for well-formed
+ * requests the allocators refuse (a free of another slot's block, say): what
+ * the allocator logs about the 1st, 2nd, 4th... refusal of a slot is
+ * printed, the rest is muted and counted.
  */
 
 #include <errno.h>
@@ -118,7 +121,17 @@ hm_service_serve(struct service_shared *sh, unsigned int slot, unsigned int burs
 			m.status = (int16_t)ret;
 			m.addr = 0;
 		} else {
+			uint64_t failed = atomic_load_explicit(&c->failed, memory_order_relaxed);
+
+			/* Were it refused, would this one be the 1st, 2nd, 4th...? Then say so. */
+			hm_log_mute_thread(!power_of_two(failed + 1));
 			execute(slot, &m);
+			hm_log_mute_thread(false);
+			if (m.status != 0 && failed + 1 >= 4 && power_of_two(failed + 1))
+				HM_LOG(ERR, SERVICE,
+				       "slot %u: %" PRIu64 " requests refused so far (op %u: %s); "
+				       "only the 1st, 2nd, 4th... are logged",
+				       slot, failed + 1, m.op, strerror(-m.status));
 			atomic_fetch_add_explicit(&sh->ops[m.op], 1, memory_order_relaxed);
 		}
 		if (m.status != 0) {

@@ -508,19 +508,40 @@ START_TEST(a_secondarys_blocks_and_memzones_go_through_the_service_which_checks_
 }
 END_TEST
 
+static unsigned int
+count_lines(const char *log, const char *needle)
+{
+	unsigned int n = 0;
+
+	for (const char *p = log; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
 START_TEST(malformed_requests_are_answered_with_errors_and_the_service_keeps_serving)
 {
 	const char *prefix = hm_test_prefix("svch");
 	struct hm_test_huge *h = primary_up("service hostile", prefix);
 	struct hm_service_stats before, after;
+	struct hm_test_capture cap;
+	static char log[65536];
 	uint64_t free_before;
 
 	if (h == NULL)
 		return;
 	free_before = buddy_pages_free();
 	ck_assert_int_eq(hm_service_stats_get(&before), 0);
+	hm_test_log_capture_start(&cap);
 	ck_assert_int_eq(hm_test_wait(spawn(prefix, 2, 1, "hostile"), 30000), 0);
 	wait_only_primary();
+	hm_test_log_capture_stop(&cap, log, sizeof(log));
+	/*
+	 * The allocator refused 6 well-formed requests, the 8th, 11th, 20th, 23rd,
+	 * 32nd and 35th failures of the slot: only the 8th's and 32nd's lines show.
+	 */
+	ck_assert_uint_eq(
+	    count_lines(log, "hugemem: buddy:") + count_lines(log, "hugemem: memzone:"), 2);
+	ck_assert_uint_eq(count_lines(log, "32 requests refused so far"), 1);
 	ck_assert_int_eq(hm_service_stats_get(&after), 0);
 	/* 3 rounds of 12, 10 of which the decoder refuses, 2 the allocator. */
 	ck_assert_uint_eq(after.malformed - before.malformed, 30);
