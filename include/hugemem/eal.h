@@ -100,7 +100,14 @@ int hm_eal_init(int argc, char **argv);
  * Release everything hm_eal_init() set up: worker threads, mappings, and (in
  * the primary) the hugepage files and the runtime directory.
  *
- * @return 0, or -EALREADY if the EAL is not initialised.
+ * A child of fork() is not attached on its own: it shares its parent's
+ * process slot and lcores, so it must neither clean up nor call anything
+ * that goes through the service (those calls fail with ENOTSUP). It may
+ * use what it inherited that needs no service (mempool gets and puts on a
+ * non-lcore thread, rings, VA to IOVA), at its own risk, and exit.
+ *
+ * @return 0, or -EALREADY if the EAL is not initialised, -ECHILD in a child
+ *   of fork() of the process that initialised it (nothing is done).
  */
 int hm_eal_cleanup(void);
 

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "eal_pvt.h"
 
@@ -27,6 +28,7 @@
 
 static struct {
 	bool initialized;
+	pid_t pid; /* the process that ran hm_eal_init() */
 	struct hm_eal_config cfg;
 	enum hm_proc_type proc_type;
 	enum hm_iova_mode iova_mode;
@@ -179,6 +181,7 @@ hm_eal_init(int argc, char **argv)
 		return ret;
 	}
 	eal.initialized = true;
+	eal.pid = getpid();
 	HM_LOG(INFO, EAL, "%s process of prefix %s is up: %u lcores, main lcore %u",
 	       eal.proc_type == HM_PROC_PRIMARY ? "primary" : "secondary", eal.cfg.file_prefix,
 	       eal.cfg.lcore_count, eal.cfg.main_lcore);
@@ -190,6 +193,14 @@ hm_eal_cleanup(void)
 {
 	if (!eal.initialized)
 		return -EALREADY;
+	if (getpid() != eal.pid) {
+		/* A fork()'s child would detach its parent, or tear down its primary's files. */
+		HM_LOG(ERR, EAL,
+		       "pid %d is a fork() of process %d, which attached: only that process may "
+		       "clean up",
+		       (int)getpid(), (int)eal.pid);
+		return -ECHILD;
+	}
 	hm_lcore_threads_stop();
 	subsystems_down(eal.nb_subsys_up);
 	eal.nb_subsys_up = 0;

@@ -9,11 +9,17 @@
  * echoes. The wait spins, then yields, then naps, and every millisecond
  * of it checks the primary: when the primary has exited (its pidfd turns
  * readable) or stopped its service, the call fails with ENOTCONN, and so
- * does every later one, at once. A request unanswered after the timeout
- * fails with ETIMEDOUT; its late response is recognised by its sequence
- * number and dropped. A block the service allocated for a request given
- * up on stays the process's own, and goes back when the process detaches
- * or dies.
+ * does every later one, at once.
+ *
+ * A request unanswered after the timeout fails with ETIMEDOUT, but it may
+ * still run: it is kept (the last ABANDONED_MAX of them), and when its late
+ * answer turns up during a later call, what it allocated is given back (a
+ * block is freed, a memzone freed) before that call returns, so a caller
+ * told ETIMEDOUT holds nothing. A late answer to a free given up on is only
+ * logged: the block is gone, as the caller feared.
+ *
+ * A child of fork() shares its parent's slot and channel; it must not
+ * speak on them. Its calls fail with ENOTSUP.
  */
 
 #include <errno.h>
@@ -36,6 +42,7 @@
 #define CHECK_EVERY_NS	  1000000ull /* look at the primary this often while waiting */
 #define SPINS		  256	     /* then yield */
 #define YIELDS		  64	     /* then nap */
+#define ABANDONED_MAX	  8	     /* requests given up on, remembered for their late answers */
 
 static struct {
 	pthread_mutex_t lock;
@@ -44,9 +51,29 @@ static struct {
 	int slot;
 	uint32_t seq;
 	int32_t primary;
-	int pidfd; /* the primary's, -1 if pidfd_open failed: then kill(pid, 0) */
-	bool gone; /* the primary exited: every call fails */
+	int pidfd;	     /* the primary's, -1 if pidfd_open failed: then kill(pid, 0) */
+	bool gone;	     /* the primary exited: every call fails */
+	_Atomic bool forked; /* this is a child of fork() of the attached process */
+	int32_t pid;	     /* the attached process */
+	unsigned int nb_abandoned;
+	struct hm_svc_msg abandoned[ABANDONED_MAX]; /* oldest first */
+	unsigned int nb_undo;
+	struct hm_svc_msg undo[ABANDONED_MAX]; /* late successful answers to undo */
 } cl = {.lock = PTHREAD_MUTEX_INITIALIZER, .pidfd = -1};
+
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void
+child_after_fork(void)
+{
+	atomic_store(&cl.forked, true);
+}
+
+static void
+atfork_register(void)
+{
+	pthread_atfork(NULL, NULL, child_after_fork);
+}
 
 void
 hm_futex_wait(_Atomic uint32_t *addr, uint32_t val, uint64_t timeout_ns)
@@ -115,19 +142,96 @@ wait_step(unsigned int *spins, uint64_t *next_check, uint64_t deadline)
 	return 0;
 }
 
-/* Send m and wait for its answer, which replaces it. @return 0 or -errno of the transport. */
+/* Remember a request given up on, whose answer may still come. */
+static void
+abandon(const struct hm_svc_msg *m)
+{
+	if (cl.nb_abandoned == ABANDONED_MAX) {
+		HM_LOG(ERR, SERVICE,
+		       "slot %d: request %u (%s) is forgotten: %u later ones were given up on too",
+		       cl.slot, cl.abandoned[0].seq, hm_svc_op_name(cl.abandoned[0].op),
+		       ABANDONED_MAX);
+		memmove(&cl.abandoned[0], &cl.abandoned[1],
+			(ABANDONED_MAX - 1) * sizeof(cl.abandoned[0]));
+		cl.nb_abandoned--;
+	}
+	cl.abandoned[cl.nb_abandoned++] = *m;
+}
+
+/* A response that is not the one waited for: a late answer, or nothing of ours. */
+static void
+late_answer(const struct hm_svc_msg *r)
+{
+	struct hm_svc_msg req;
+	unsigned int i;
+
+	for (i = 0; i < cl.nb_abandoned && cl.abandoned[i].seq != r->seq; i++)
+		;
+	if (i == cl.nb_abandoned)
+		return; /* a stale answer of a forgotten request, or not ours */
+	req = cl.abandoned[i];
+	memmove(&cl.abandoned[i], &cl.abandoned[i + 1],
+		(cl.nb_abandoned - i - 1) * sizeof(cl.abandoned[0]));
+	cl.nb_abandoned--;
+	if (r->status != 0)
+		return;
+	switch (req.op) {
+	case HM_SVC_ALLOC:
+	case HM_SVC_ALLOC_EXACT:
+	case HM_SVC_MZ_RESERVE:
+		if (r->addr != 0 && cl.nb_undo < ABANDONED_MAX) {
+			cl.undo[cl.nb_undo] = req;
+			cl.undo[cl.nb_undo++].addr = r->addr;
+		}
+		break;
+	case HM_SVC_FREE:
+	case HM_SVC_MZ_FREE:
+		HM_LOG(NOTICE, SERVICE, "slot %d: the %s of %#" PRIx64 " given up on ran after all",
+		       cl.slot, hm_svc_op_name(req.op), req.addr);
+		break;
+	default:
+		break;
+	}
+}
+
+static int call_locked(struct hm_svc_msg *m);
+
+/* Give back what requests given up on allocated after all. */
+static void
+undo_late_allocations(void)
+{
+	while (cl.nb_undo > 0 && !cl.gone) {
+		struct hm_svc_msg was = cl.undo[--cl.nb_undo];
+		struct hm_svc_msg m = {.addr = was.addr};
+		int ret;
+
+		if (was.op == HM_SVC_MZ_RESERVE) {
+			m.op = HM_SVC_MZ_FREE;
+		} else {
+			m.op = HM_SVC_FREE;
+			m.size = was.op == HM_SVC_ALLOC_EXACT ? was.size : 0;
+		}
+		ret = call_locked(&m);
+		if (ret == 0)
+			ret = m.status;
+		hm_log(ret == 0 ? HM_LOG_NOTICE : HM_LOG_ERR, SERVICE,
+		       "slot %d: the late answer to request %u (%s) gave %#" PRIx64
+		       "; given back: %s",
+		       cl.slot, was.seq, hm_svc_op_name(was.op), was.addr,
+		       ret == 0 ? "done" : strerror(-ret));
+	}
+}
+
+/* Send m and wait for its answer, which replaces it; under cl.lock. */
 static int
-call(struct hm_svc_msg *m)
+call_locked(struct hm_svc_msg *m)
 {
 	unsigned int spins = 0;
 	uint64_t next_check, deadline;
-	int ret = 0;
+	int ret;
 
-	pthread_mutex_lock(&cl.lock);
-	if (cl.gone) {
-		ret = -ENOTCONN;
-		goto out;
-	}
+	if (cl.gone)
+		return -ENOTCONN;
 	m->magic = HM_SVC_MAGIC;
 	m->seq = ++cl.seq;
 	m->status = 0;
@@ -136,7 +240,7 @@ call(struct hm_svc_msg *m)
 	deadline = m->sent_ns + CLIENT_TIMEOUT_NS;
 	while (hm_ring_enqueue_elem(cl.chan->req, m, sizeof(*m)) != 0)
 		if ((ret = wait_step(&spins, &next_check, deadline)) != 0)
-			goto out;
+			return ret;
 	/* See idle_sleep() in service.c for why this cannot lose a wake-up. */
 	atomic_fetch_add(&cl.sh->doorbell, 1);
 	if (atomic_load(&cl.sh->sleeping))
@@ -145,15 +249,38 @@ call(struct hm_svc_msg *m)
 	for (;;) {
 		struct hm_svc_msg r;
 
-		while (hm_ring_dequeue_elem(cl.chan->rsp, &r, sizeof(r)) == 0)
+		while (hm_ring_dequeue_elem(cl.chan->rsp, &r, sizeof(r)) == 0) {
 			if (r.seq == m->seq) {
 				*m = r;
-				goto out;
+				return 0;
 			}
-		if ((ret = wait_step(&spins, &next_check, deadline)) != 0)
-			goto out;
+			late_answer(&r);
+		}
+		if ((ret = wait_step(&spins, &next_check, deadline)) != 0) {
+			if (ret == -ETIMEDOUT)
+				abandon(m);
+			return ret;
+		}
 	}
-out:
+}
+
+/* Send m and wait for its answer, which replaces it. @return 0 or -errno of the transport. */
+static int
+call(struct hm_svc_msg *m)
+{
+	int ret;
+
+	if (atomic_load_explicit(&cl.forked, memory_order_relaxed)) {
+		/* Not even the lock: a thread of the parent may have held it at fork(). */
+		HM_LOG(ERR, SERVICE,
+		       "pid %d is a fork() of the attached process %d: it has no channel "
+		       "to the service of its own",
+		       (int)getpid(), cl.pid);
+		return -ENOTSUP;
+	}
+	pthread_mutex_lock(&cl.lock);
+	ret = call_locked(m);
+	undo_late_allocations();
 	pthread_mutex_unlock(&cl.lock);
 	return ret;
 }
@@ -283,6 +410,11 @@ hm_service_client_init(struct service_shared *sh)
 	cl.slot = slot;
 	cl.primary = primary;
 	cl.gone = false;
+	cl.pid = (int32_t)getpid();
+	cl.nb_abandoned = 0;
+	cl.nb_undo = 0;
+	atomic_store(&cl.forked, false);
+	pthread_once(&atfork_once, atfork_register);
 	cl.pidfd = (int)syscall(SYS_pidfd_open, (pid_t)primary, 0);
 	/* Answers to a process that had the slot before were dropped at its reclaim. */
 	hm_buddy_set_remote(&remote_ops);

@@ -11,7 +11,8 @@
  * and single consumer each, of HM_SVC_RING_SIZE elements of one struct
  * hm_svc_msg. A client sends one request at a time (a mutex per process)
  * and waits for the response carrying its seq; a response with another
- * seq is a late answer to a request it gave up on, and is dropped.
+ * seq is a late answer to a request it gave up on, whose allocation the
+ * client gives back (see service_client.c).
  *
  * The service copies a request out of the ring before it looks at it, so
  * the sender cannot change it while it is checked: hm_svc_decode() reads

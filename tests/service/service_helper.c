@@ -43,6 +43,17 @@
  *         ENOTCONN (the primary was killed), and so must the next call, at
  *         once. Exits 0 then, or 100+ if a call hangs or fails otherwise.
  *
+ * late    Sets the int in memzone "svc-late-flag" to 3, then waits until it
+ *         turns 1 (the
+ *         primary then holds the memzone table for LATE_HOLD_MS), then
+ *         reserves memzone "svc-late-<pid>" and allocates a DMA block: both
+ *         must fail with ETIMEDOUT. Once the primary lets go, the service
+ *         runs both after all; a ping must then give both back, so that the
+ *         process table shows it holding what it held before.
+ * fork    Forks: the child's calls through the service must fail with
+ *         ENOTSUP at once and its hm_eal_cleanup() with -ECHILD; the
+ *         parent's calls must still work after the child exited.
+ *
  * Exit status: 0, or the step that failed, with a line on stderr.
  */
 
@@ -53,6 +64,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <hugemem/hugemem.h>
@@ -374,6 +386,100 @@ orphan(void)
 	return 0;
 }
 
+struct holdings {
+	int32_t pid;
+	uint32_t dma_blocks, memzones;
+};
+
+static int
+holdings_cb(const struct hm_proc_info *p, void *arg)
+{
+	struct holdings *h = arg;
+
+	if (p->pid != h->pid)
+		return 0;
+	h->dma_blocks = p->dma_blocks;
+	h->memzones = p->memzones;
+	return 1;
+}
+
+static struct holdings
+holdings(void)
+{
+	struct holdings h = {.pid = (int32_t)getpid(), .dma_blocks = ~0u, .memzones = ~0u};
+
+	hm_proc_walk(holdings_cb, &h);
+	return h;
+}
+
+/* Two requests time out while the primary holds the memzone table; their late answers are undone.
+ */
+static int
+late(void)
+{
+	const struct hm_memzone *flag = hm_memzone_lookup("svc-late-flag");
+	struct holdings before = holdings(), after;
+	char name[HM_MEMZONE_NAMESIZE];
+	void *p;
+
+	if (flag == NULL || before.dma_blocks == ~0u)
+		return fail(150, "memzone svc-late-flag or the process table");
+	atomic_store((_Atomic int *)flag->addr, 3); /* ready */
+	while (atomic_load((_Atomic int *)flag->addr) != 1)
+		usleep(1000);
+	snprintf(name, sizeof(name), "svc-late-%d", (int)getpid());
+	if (hm_memzone_reserve(name, 4096, HM_SOCKET_ID_ANY, 0, 0) != NULL || errno != ETIMEDOUT)
+		return fail(151, "the memzone reserve did not time out");
+	p = hm_dma_alloc(65536, 0, HM_SOCKET_ID_ANY, 0, NULL);
+	if (p != NULL || errno != ETIMEDOUT)
+		return fail(152, "the DMA allocation did not time out");
+	/* The primary lets go now: the late answers come in ahead of the ping's. */
+	while (atomic_load((_Atomic int *)flag->addr) != 2)
+		usleep(1000);
+	if (hm_service_ping() != 0)
+		return fail(153, "ping after the late answers");
+	after = holdings();
+	if (after.dma_blocks != before.dma_blocks || after.memzones != before.memzones) {
+		fprintf(stderr, "late: holds %u blocks and %u memzones, had %u and %u\n",
+			after.dma_blocks, after.memzones, before.dma_blocks, before.memzones);
+		return 154;
+	}
+	if (hm_memzone_lookup(name) != NULL)
+		return fail(155, "the late memzone is still there");
+	return 0;
+}
+
+/* A child of fork() must not speak on its parent's channel. */
+static int
+forked(void)
+{
+	pid_t child = fork();
+	int st;
+	void *p;
+
+	if (child < 0)
+		return fail(160, "fork");
+	if (child == 0) {
+		uint64_t t0 = hm_time_ns();
+
+		if (hm_dma_alloc(4096, 0, HM_SOCKET_ID_ANY, 0, NULL) != NULL || errno != ENOTSUP)
+			_exit(fail(161, "the child's DMA allocation did not fail with ENOTSUP"));
+		if (hm_service_ping() != -ENOTSUP)
+			_exit(fail(162, "the child's ping did not fail with ENOTSUP"));
+		if (hm_time_ns() - t0 > 100000000ull)
+			_exit(fail(163, "the child's calls waited"));
+		if (hm_eal_cleanup() != -ECHILD)
+			_exit(fail(164, "the child's hm_eal_cleanup() did not refuse"));
+		_exit(0);
+	}
+	if (waitpid(child, &st, 0) != child || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return fail(165, "the child failed");
+	p = hm_dma_alloc(4096, 0, HM_SOCKET_ID_ANY, 0, NULL);
+	if (p == NULL || hm_dma_free(p) != 0 || hm_service_ping() != 0)
+		return fail(166, "the parent's calls after the child");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -395,7 +501,7 @@ main(int argc, char **argv)
 	}
 	if (argc != 2) {
 		fprintf(stderr, "usage: hm_test_service_helper [EAL args] -- "
-				"work|leak|attach|hold|reattach|client|hostile|orphan\n");
+				"work|leak|attach|hold|reattach|client|hostile|orphan|late|fork\n");
 		hm_eal_cleanup();
 		return 3;
 	}
@@ -438,6 +544,10 @@ main(int argc, char **argv)
 			status = fail(144, "no mempool to walk");
 	} else if (strcmp(mode, "orphan") == 0) {
 		status = orphan();
+	} else if (strcmp(mode, "late") == 0) {
+		status = late();
+	} else if (strcmp(mode, "fork") == 0) {
+		status = forked();
 	} else if (strcmp(mode, "hold") == 0) {
 		if (reserve_marker("svc-mzp-%d", HM_MEMZONE_PERSIST) < 0)
 			status = fail(70, "memzone");

@@ -645,6 +645,68 @@ START_TEST(the_service_answers_a_secondary_that_holds_a_lock_a_reclaim_waits_for
 END_TEST
 
 /* The decoder alone: every operation's good form passes, each bad field is named. */
+#define LATE_HOLD_MS 11500 /* past two client timeouts of 5 s */
+
+/* hm_memzone_walk() callback: hold the memzone table so that the service waits on it. */
+static int
+hold_memzones_cb(const struct hm_memzone *mz, void *arg)
+{
+	_Atomic int *flag = arg;
+
+	(void)mz;
+	atomic_store(flag, 1);
+	sleep_ms(LATE_HOLD_MS);
+	return 1;
+}
+
+START_TEST(what_requests_that_timed_out_allocated_after_all_is_given_back)
+{
+	const char *prefix = hm_test_prefix("svcl");
+	struct hm_test_huge *h = primary_up("service late answers", prefix);
+	const struct hm_memzone *flag;
+	uint64_t free_before;
+	pid_t late;
+
+	if (h == NULL)
+		return;
+	flag = hm_memzone_reserve("svc-late-flag", 64, HM_SOCKET_ID_ANY, HM_BUDDY_ZERO, 0);
+	ck_assert_ptr_nonnull(flag);
+	free_before = buddy_pages_free();
+	late = spawn(prefix, 2, 1, "late");
+	/* Let it attach and find the flag (both need the memzone table), then hold the table. */
+	for (unsigned int t = 0; t < 20000 && atomic_load((_Atomic int *)flag->addr) != 3; t += 5)
+		sleep_ms(5);
+	ck_assert_int_eq(atomic_load((_Atomic int *)flag->addr), 3);
+	hm_memzone_walk(hold_memzones_cb, flag->addr);
+	atomic_store((_Atomic int *)flag->addr, 2);
+	ck_assert_int_eq(hm_test_wait(late, 30000), 0);
+	wait_only_primary();
+	ck_assert_int_eq(hm_buddy_audit(), 0);
+	ck_assert_uint_eq(buddy_pages_free(), free_before);
+	ck_assert_int_eq(hm_memzone_free(flag), 0);
+	hm_eal_cleanup();
+	hm_test_hugepages_put(h);
+}
+END_TEST
+
+START_TEST(a_forked_child_of_a_secondary_cannot_use_its_parents_channel)
+{
+	const char *prefix = hm_test_prefix("svcf");
+	struct hm_test_huge *h = primary_up("service fork", prefix);
+	uint64_t free_before;
+
+	if (h == NULL)
+		return;
+	free_before = buddy_pages_free();
+	ck_assert_int_eq(hm_test_wait(spawn(prefix, 2, 1, "fork"), 30000), 0);
+	wait_only_primary();
+	ck_assert_int_eq(hm_buddy_audit(), 0);
+	ck_assert_uint_eq(buddy_pages_free(), free_before);
+	hm_eal_cleanup();
+	hm_test_hugepages_put(h);
+}
+END_TEST
+
 START_TEST(the_request_decoder_accepts_good_requests_and_refuses_each_bad_field)
 {
 	struct hm_svc_msg m;
@@ -742,6 +804,8 @@ service_suite(void)
 		       malformed_requests_are_answered_with_errors_and_the_service_keeps_serving);
 	tcase_add_test(tc, secondaries_calls_fail_with_enotconn_when_the_primary_is_killed);
 	tcase_add_test(tc, the_service_answers_a_secondary_that_holds_a_lock_a_reclaim_waits_for);
+	tcase_add_test(tc, what_requests_that_timed_out_allocated_after_all_is_given_back);
+	tcase_add_test(tc, a_forked_child_of_a_secondary_cannot_use_its_parents_channel);
 	suite_add_tcase(s, tc);
 	return s;
 }
