@@ -50,6 +50,11 @@
  *         must fail with ETIMEDOUT. Once the primary lets go, the service
  *         runs both after all; a ping must then give both back, so that the
  *         process table shows it holding what it held before.
+ * doorbell Against a primary in idle mode: DOORBELL_TRIES times, waits
+ *         until the service loop has gone to sleep on its doorbell, lets it
+ *         sleep a millisecond, then pings. A lost wake-up would leave the
+ *         ping waiting for the rest of the 10 ms nap: the median round
+ *         trip must stay under DOORBELL_MEDIAN_NS.
  * fork    Forks: the child's calls through the service must fail with
  *         ENOTSUP at once and its hm_eal_cleanup() with -ECHILD; the
  *         parent's calls must still work after the child exited.
@@ -58,6 +63,7 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -74,13 +80,15 @@
 #include "service_msg.h"
 #include "service_pvt.h"
 
-#define HOLD_DMA    8
-#define HOLD_OBJS   48
-#define OBJ_BURST   16
-#define SLAB_BURST  8
-#define LEAK_OBJS   5
-#define REATTACH_MS 1500
-#define WALK_MS	    300
+#define HOLD_DMA	   8
+#define HOLD_OBJS	   48
+#define OBJ_BURST	   16
+#define SLAB_BURST	   8
+#define LEAK_OBJS	   5
+#define REATTACH_MS	   1500
+#define WALK_MS		   300
+#define DOORBELL_TRIES	   11
+#define DOORBELL_MEDIAN_NS 4000000ull
 
 static uint64_t
 stamp(unsigned int round)
@@ -449,6 +457,44 @@ late(void)
 	return 0;
 }
 
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* A sleeping service loop wakes up for a request at once. */
+static int
+doorbell(void)
+{
+	struct service_shared *sh = hm_service_shared();
+	uint64_t rtt[DOORBELL_TRIES];
+
+	if (sh == NULL || !sh->idle_mode)
+		return fail(170, "no service in idle mode");
+	for (unsigned int i = 0; i < DOORBELL_TRIES; i++) {
+		uint64_t t0 = hm_time_ns();
+
+		while (atomic_load(&sh->sleeping) == 0)
+			if (hm_time_ns() - t0 > 5000000000ull)
+				return fail(171, "the service loop never went to sleep");
+		usleep(1000);
+		t0 = hm_time_ns();
+		if (hm_service_ping() != 0)
+			return fail(172, "ping");
+		rtt[i] = hm_time_ns() - t0;
+	}
+	qsort(rtt, DOORBELL_TRIES, sizeof(rtt[0]), cmp_u64);
+	printf("doorbell: round trips to a sleeping loop: min %" PRIu64 " ns, median %" PRIu64
+	       " ns, max %" PRIu64 " ns\n",
+	       rtt[0], rtt[DOORBELL_TRIES / 2], rtt[DOORBELL_TRIES - 1]);
+	if (rtt[DOORBELL_TRIES / 2] >= DOORBELL_MEDIAN_NS)
+		return fail(173, "the doorbell did not wake the loop");
+	return 0;
+}
+
 /* A child of fork() must not speak on its parent's channel. */
 static int
 forked(void)
@@ -500,8 +546,10 @@ main(int argc, char **argv)
 		argv++;
 	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: hm_test_service_helper [EAL args] -- "
-				"work|leak|attach|hold|reattach|client|hostile|orphan|late|fork\n");
+		fprintf(
+		    stderr,
+		    "usage: hm_test_service_helper [EAL args] -- "
+		    "work|leak|attach|hold|reattach|client|hostile|orphan|late|doorbell|fork\n");
 		hm_eal_cleanup();
 		return 3;
 	}
@@ -546,6 +594,8 @@ main(int argc, char **argv)
 		status = orphan();
 	} else if (strcmp(mode, "late") == 0) {
 		status = late();
+	} else if (strcmp(mode, "doorbell") == 0) {
+		status = doorbell();
 	} else if (strcmp(mode, "fork") == 0) {
 		status = forked();
 	} else if (strcmp(mode, "hold") == 0) {

@@ -689,6 +689,25 @@ START_TEST(what_requests_that_timed_out_allocated_after_all_is_given_back)
 }
 END_TEST
 
+START_TEST(a_request_wakes_a_sleeping_idle_mode_loop_at_once)
+{
+	const char *prefix = hm_test_prefix("svcb");
+	struct hm_test_huge *h = primary_up("service doorbell", prefix);
+	struct hm_service_stats before, after;
+
+	if (h == NULL)
+		return;
+	ck_assert_int_eq(hm_service_stats_get(&before), 0);
+	ck_assert_int_eq(hm_test_wait(spawn(prefix, 2, 1, "doorbell"), 60000), 0);
+	wait_only_primary();
+	ck_assert_int_eq(hm_service_stats_get(&after), 0);
+	ck_assert(after.idle_mode);
+	ck_assert_uint_ge(after.sleeps - before.sleeps, 11);
+	hm_eal_cleanup();
+	hm_test_hugepages_put(h);
+}
+END_TEST
+
 START_TEST(a_forked_child_of_a_secondary_cannot_use_its_parents_channel)
 {
 	const char *prefix = hm_test_prefix("svcf");
@@ -806,6 +825,7 @@ service_suite(void)
 	tcase_add_test(tc, the_service_answers_a_secondary_that_holds_a_lock_a_reclaim_waits_for);
 	tcase_add_test(tc, what_requests_that_timed_out_allocated_after_all_is_given_back);
 	tcase_add_test(tc, a_forked_child_of_a_secondary_cannot_use_its_parents_channel);
+	tcase_add_test(tc, a_request_wakes_a_sleeping_idle_mode_loop_at_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
