@@ -485,6 +485,7 @@ static const struct ctl_col proc_cols[] = {
     {.key = "dma_blocks", .header = "dma_blocks"},
     {.key = "memzones", .header = "memzones"},
     {.key = "mempool_objs", .header = "mempool_objs"},
+    {.key = "slab_objs", .header = "slab_objs"},
     {0},
 };
 

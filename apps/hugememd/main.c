@@ -316,6 +316,7 @@ static const struct flag_name slab_flags[] = {
     {"red_zone", HM_SLAB_RED_ZONE},
     {"consistency", HM_SLAB_CONSISTENCY},
     {"debug", HM_SLAB_DEBUG},
+    {"owned", HM_SLAB_OWNED},
     {NULL, 0},
 };
 

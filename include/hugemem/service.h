@@ -38,6 +38,7 @@ struct hm_proc_info {
 	uint32_t dma_blocks;   /**< buddy blocks it owns (memzones apart) */
 	uint32_t memzones;     /**< memzones it owns */
 	uint64_t mempool_objs; /**< objects of HM_MEMPOOL_OWNED pools it holds */
+	uint64_t slab_objs;    /**< objects of HM_SLAB_OWNED caches it holds */
 };
 
 /**
@@ -64,6 +65,7 @@ struct hm_reclaim_info {
 	uint32_t memzones;	 /**< memzones freed */
 	uint64_t dma_pages;	 /**< 4 KiB pages of those blocks and memzones */
 	uint64_t mempool_objs;	 /**< HM_MEMPOOL_OWNED objects it held, put back */
+	uint64_t slab_objs;	 /**< HM_SLAB_OWNED objects it held, freed */
 	uint64_t mempool_cached; /**< objects in its lcores' mempool caches */
 	uint64_t slab_cached;	 /**< objects in its lcores' slab array caches */
 	uint64_t pcp_pages;	 /**< pages in its lcores' buddy page lists */

@@ -70,6 +70,13 @@ extern "C" {
 #define HM_SLAB_POISON	      0x2u /**< poison free objects, check on allocation */
 #define HM_SLAB_RED_ZONE      0x4u /**< guard bytes after each object, checked on free */
 #define HM_SLAB_CONSISTENCY   0x8u /**< per-object state: double and invalid frees */
+/**
+ * Remember which process holds each object: the service gives back what a
+ * dead or detached process held, and a second free is refused. Costs a
+ * word per object and the inline paths (an owned cache takes the
+ * out-of-line ones, still through the lcore's array cache).
+ */
+#define HM_SLAB_OWNED 0x10u
 /** Every debugging aid. */
 #define HM_SLAB_DEBUG (HM_SLAB_POISON | HM_SLAB_RED_ZONE | HM_SLAB_CONSISTENCY)
 
@@ -236,6 +243,23 @@ int hm_slab_audit(void);
  * @return the objects moved.
  */
 uint64_t hm_slab_drain_lcore(unsigned int lcore_id);
+
+/**
+ * Make an object of an HM_SLAB_OWNED cache this process's, after another
+ * process handed it over, so that it stays when the giver dies.
+ * @return 0, or -EINVAL (not an allocated object of an owned cache).
+ */
+int hm_slab_obj_adopt(void *obj);
+
+/**
+ * Free every object of every HM_SLAB_OWNED cache that the process of owner
+ * tag `owner` holds. The service calls it when that process is gone.
+ * @return the objects freed.
+ */
+uint64_t hm_slab_reclaim_owner(uint64_t owner);
+
+/** @return the objects of HM_SLAB_OWNED caches that owner tag `owner` holds; a snapshot. */
+uint64_t hm_slab_owner_count(uint64_t owner);
 
 /* ------------------------------------------------------------------ kmalloc */
 

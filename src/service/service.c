@@ -167,6 +167,7 @@ reclaim(unsigned int slot, bool died, uint64_t t0)
 		drained[l] = true;
 	}
 	r.mempool_objs = hm_mempool_reclaim_owner(hm_proc_tag_of(slot, gen));
+	r.slab_objs = hm_slab_reclaim_owner(hm_proc_tag_of(slot, gen));
 	hm_buddy_reclaim_owner((int)slot, &b);
 	r.dma_blocks = b.blocks;
 	r.memzones = b.memzones;
@@ -187,14 +188,14 @@ reclaim(unsigned int slot, bool died, uint64_t t0)
 	atomic_fetch_add(died ? &svc.sh->deaths : &svc.sh->detaches, 1);
 	atomic_fetch_add(&svc.sh->reclaims, 1);
 	atomic_fetch_add(&svc.sh->reclaim_ns, r.duration_ns);
-	if (died || r.dma_blocks != 0 || r.memzones != 0 || r.mempool_objs != 0)
+	if (died || r.dma_blocks != 0 || r.memzones != 0 || r.mempool_objs != 0 || r.slab_objs != 0)
 		hm_log(died ? HM_LOG_WARNING : HM_LOG_INFO, SERVICE,
 		       "process %d (slot %u) %s: took back %u lcores, %u blocks and %u memzones "
-		       "(%" PRIu64 " pages), %" PRIu64 " mempool objects it held, %" PRIu64
-		       " mempool and %" PRIu64 " slab objects cached, %" PRIu64
-		       " cached pages, in %" PRIu64 " us",
+		       "(%" PRIu64 " pages), %" PRIu64 " mempool and %" PRIu64
+		       " slab objects it held, %" PRIu64 " mempool and %" PRIu64
+		       " slab objects cached, %" PRIu64 " cached pages, in %" PRIu64 " us",
 		       r.pid, slot, r.cause, r.nb_lcores, r.dma_blocks, r.memzones, r.dma_pages,
-		       r.mempool_objs, r.mempool_cached, r.slab_cached, r.pcp_pages,
+		       r.mempool_objs, r.slab_objs, r.mempool_cached, r.slab_cached, r.pcp_pages,
 		       r.duration_ns / 1000);
 }
 
@@ -467,6 +468,7 @@ hm_proc_walk(int (*fn)(const struct hm_proc_info *p, void *arg), void *arg)
 		p.dma_blocks = b.blocks;
 		p.memzones = b.memzones;
 		p.mempool_objs = hm_mempool_owner_count(hm_proc_tag_of(i, atomic_load(&ps->gen)));
+		p.slab_objs = hm_slab_owner_count(hm_proc_tag_of(i, atomic_load(&ps->gen)));
 		ret = fn(&p, arg);
 		if (ret != 0)
 			return ret;

@@ -26,7 +26,7 @@
 
 #include "slab_pvt.h"
 
-#define CACHE_FLAGS (HM_SLAB_HWCACHE_ALIGN | HM_SLAB_DEBUG_ANY)
+#define CACHE_FLAGS (HM_SLAB_HWCACHE_ALIGN | HM_SLAB_DEBUG_ANY | HM_SLAB_OWNED)
 #define REAP_BATCH  8
 
 struct slab_local hm_slab_local;
@@ -34,6 +34,15 @@ struct slab_local hm_slab_local;
 #define L (&hm_slab_local)
 
 /* --------------------------------------------------------------- helpers */
+
+/* What an owned cache's object records as its holder: never 0, which means free. */
+static uint64_t
+owner_tag(void)
+{
+	uint64_t tag = hm_shared_config_proc_tag();
+
+	return tag != 0 ? tag : UINT64_MAX;
+}
 
 static bool
 socket_has_memory(unsigned int s)
@@ -171,6 +180,13 @@ cache_layout(struct hm_slab_cache *c, size_t size, size_t align, unsigned int fl
 		c->track_offset = c->fp_offset + 8;
 		c->buffer_size = (uint32_t)HM_ALIGN_CEIL(c->obj_offset + c->track_offset + 16, a);
 	}
+	/* An owned cache's owner word comes after everything else of the buffer. */
+	c->owner_offset = 0;
+	if (flags & HM_SLAB_OWNED) {
+		c->owner_offset = !c->debug ? (ctor ? size8 + 8 : size8) : c->track_offset + 16;
+		c->buffer_size = (uint32_t)HM_ALIGN_CEIL(c->obj_offset + c->owner_offset + 8, a);
+	}
+	c->no_inline = c->debug || c->owner_offset != 0;
 	for (c->order = 0; c->order <= SLAB_MAX_ORDER; c->order++) {
 		uint64_t slab = (uint64_t)HM_BUDDY_PAGE_SIZE << c->order;
 		uint64_t num = slab / c->buffer_size;
@@ -379,6 +395,8 @@ cache_grow(struct hm_slab_cache *c, int socket, unsigned int flags, const void *
 		obj = va + s->s_mem + c->obj_offset + (uint64_t)i * c->buffer_size;
 		if (c->debug)
 			slab_debug_init_object(c, obj);
+		if (c->owner_offset != 0) /* the block is not zeroed: free means no owner */
+			atomic_init(obj_owner(c, obj), 0);
 		if (c->has_ctor)
 			L->fn[c->id].ctor(obj);
 		*obj_fp(c, obj) = freelist;
@@ -729,6 +747,8 @@ hm_slab_alloc_slow(struct hm_slab_cache *c, unsigned int flags, int socket, cons
 		atomic_fetch_add_explicit(&c->alloc_failures, 1, memory_order_relaxed);
 		return NULL;
 	}
+	if (c->owner_offset != 0)
+		atomic_store_explicit(obj_owner(c, obj), owner_tag(), memory_order_release);
 	if (flags & HM_BUDDY_ZERO)
 		memset(obj, 0, c->size);
 	return obj;
@@ -819,6 +839,12 @@ hm_slab_free_slow(void *obj, const void *caller, bool kfree)
 	c = &st->caches[s->cache];
 	if (hm_unlikely(slab_obj_index(c, s, obj) < 0)) {
 		slab_debug_report(c, obj, caller, "invalid free: not the start of an object");
+		return -EINVAL;
+	}
+	/* Whoever swaps the owner for 0 frees the object: this call, or a reclaim. */
+	if (c->owner_offset != 0 &&
+	    atomic_exchange_explicit(obj_owner(c, obj), 0, memory_order_acq_rel) == 0) {
+		slab_debug_report(c, obj, caller, "double free: the object has no owner");
 		return -EINVAL;
 	}
 	if (hm_unlikely(c->debug || lcore >= HM_MAX_LCORE))
@@ -1165,6 +1191,137 @@ hm_slab_drain_lcore(unsigned int lcore)
 			n += drain_lcore_cache(&L->st->caches[i], lcore);
 	pthread_mutex_unlock(&L->st->lock);
 	return n;
+}
+
+/* ---------------------------------------------------------------- owners */
+
+/*
+ * Take from owner up to max of its objects of node n's slabs into out[], or
+ * with out NULL only count them. Node lock held; the objects taken stay on
+ * their slabs' counts until freed. @return how many.
+ */
+static uint64_t
+node_owned(struct hm_slab_cache *c, struct slab_node *n, uint64_t owner, void **out, uint64_t max)
+{
+	static const unsigned int lists[] = {SLAB_LIST_FULL, SLAB_LIST_PARTIAL};
+	uint64_t nb = 0;
+
+	for (unsigned int l = 0; l < HM_DIM(lists) && nb < max; l++)
+		for (uint32_t idx = *node_list(n, lists[l]); idx != HM_PAGE_NIL && nb < max;
+		     idx = slab_page(idx)->next) {
+			uint8_t *first = slab_first_obj(c, slab_page(idx));
+
+			for (uint32_t k = 0; k < c->num && nb < max; k++) {
+				void *obj = first + (uint64_t)k * c->buffer_size;
+				uint64_t want = owner;
+
+				if (atomic_load_explicit(obj_owner(c, obj), memory_order_relaxed) !=
+				    owner)
+					continue;
+				if (out == NULL)
+					nb++;
+				else if (atomic_compare_exchange_strong(obj_owner(c, obj), &want,
+									0))
+					out[nb++] = obj;
+			}
+		}
+	return nb;
+}
+
+static uint64_t
+cache_reclaim_owner(struct hm_slab_cache *c, uint64_t owner)
+{
+	uint64_t total = 0;
+
+	for (unsigned int node = 0; node < SLAB_NODES; node++) {
+		struct slab_node *n = &c->node[node];
+		void *batch[64];
+		uint64_t nb;
+
+		do {
+			hm_mutex_lock_shared(&n->lock, "slab node");
+			nb = node_owned(c, n, owner, batch, HM_DIM(batch));
+			pthread_mutex_unlock(&n->lock);
+			for (uint64_t i = 0; i < nb; i++)
+				if (free_direct(c, slab_of(batch[i]), batch[i], NULL) == 0)
+					total++;
+		} while (nb == HM_DIM(batch));
+	}
+	if (total != 0)
+		HM_LOG(INFO, SLAB, "cache %s: %" PRIu64 " objects of a gone process freed", c->name,
+		       total);
+	return total;
+}
+
+static uint64_t
+cache_owner_count(struct hm_slab_cache *c, uint64_t owner)
+{
+	uint64_t count = 0;
+
+	for (unsigned int node = 0; node < SLAB_NODES; node++) {
+		hm_mutex_lock_shared(&c->node[node].lock, "slab node");
+		count += node_owned(c, &c->node[node], owner, NULL, UINT64_MAX);
+		pthread_mutex_unlock(&c->node[node].lock);
+	}
+	return count;
+}
+
+/* The sum of fn over every owned cache, under the table lock. */
+static uint64_t
+owned_caches_sum(uint64_t (*fn)(struct hm_slab_cache *c, uint64_t owner), uint64_t owner)
+{
+	uint64_t n = 0;
+
+	if (L->st == NULL || owner == 0)
+		return 0;
+	hm_mutex_lock_shared(&L->st->lock, "slab table");
+	for (unsigned int i = 0; i < HM_SLAB_MAX_CACHES; i++) {
+		struct hm_slab_cache *c = &L->st->caches[i];
+
+		if (c->magic == HM_SLAB_MAGIC && c->owner_offset != 0)
+			n += fn(c, owner);
+	}
+	pthread_mutex_unlock(&L->st->lock);
+	return n;
+}
+
+uint64_t
+hm_slab_reclaim_owner(uint64_t owner)
+{
+	return owned_caches_sum(cache_reclaim_owner, owner);
+}
+
+uint64_t
+hm_slab_owner_count(uint64_t owner)
+{
+	return owned_caches_sum(cache_owner_count, owner);
+}
+
+int
+hm_slab_obj_adopt(void *obj)
+{
+	struct hm_slab_cache *c;
+	struct hm_slab *s;
+	uint64_t was;
+
+	if (L->st == NULL || obj == NULL || (s = slab_of(obj)) == NULL ||
+	    s->cache >= HM_SLAB_MAX_CACHES) {
+		HM_LOG(ERR, SLAB, "adopt %p: not an object of a slab cache", obj);
+		return -EINVAL;
+	}
+	c = &L->st->caches[s->cache];
+	if (c->owner_offset == 0 || slab_obj_index(c, s, obj) < 0) {
+		HM_LOG(ERR, SLAB, "adopt %p: not an object of an owned cache (%s)", obj, c->name);
+		return -EINVAL;
+	}
+	was = atomic_load(obj_owner(c, obj));
+	do {
+		if (was == 0) {
+			HM_LOG(ERR, SLAB, "adopt %p (cache %s): the object is free", obj, c->name);
+			return -EINVAL;
+		}
+	} while (!atomic_compare_exchange_weak(obj_owner(c, obj), &was, owner_tag()));
+	return 0;
 }
 
 /* ------------------------------------------------------ init and cleanup */

@@ -18,7 +18,12 @@
  *   [pad][state word][object][red zone][free pointer][alloc caller][free caller]
  * where the state word (just before the object) says whether the object is
  * allocated, the red zone runs from the end of the object to the next 8-byte
- * boundary plus 8 bytes, and free objects are poisoned.
+ * boundary plus 8 bytes, and free objects are poisoned. An HM_SLAB_OWNED
+ * cache's buffer ends in one more word, the owner tag of the process that
+ * holds the object (hm_shared_config_proc_tag()), 0 while the object is
+ * free: set at allocation, swapped for 0 at free (a free that finds 0 is a
+ * double free), and taken back by the reclaim with a compare-and-swap from
+ * a dead owner's tag.
  *
  * Per cache and socket (struct slab_node): lists of full, partial and free
  * slabs, and the depot (`shared`), an array of free objects. Per cache and
@@ -35,7 +40,9 @@
  *  - a slab's free list has num - inuse objects, each on a buffer boundary;
  *  - node->free_objects is the sum of num - inuse over the node's slabs;
  *  - objects in an lcore's array cache and in a depot belong to the node's
- *    slabs and count as in use there.
+ *    slabs and count as in use there;
+ *  - in an owned cache, an object has an owner exactly when it is out of
+ *    its slab and in no array cache or depot.
  *
  * Locking: the table lock (create, destroy, lookup) comes before a node's
  * lock, which covers the node's lists, slab descriptors of its slabs, the
@@ -136,11 +143,12 @@ struct hm_slab_cache {
 	uint32_t colour;     /* colours: 0..colour-1 */
 	uint32_t limit;	     /* lcore array cache */
 	uint32_t batch;
-	uint32_t shared;      /* depot size in batches */
-	uint64_t recip;	      /* ceil(2^64 / buffer_size): offset to index by a multiply */
-	uint32_t buffer_mask; /* buffer_size - 1 if a power of two, else 0 */
-	uint32_t pad_;
-	uint8_t debug; /* every call goes the locked, checked way */
+	uint32_t shared;       /* depot size in batches */
+	uint64_t recip;	       /* ceil(2^64 / buffer_size): offset to index by a multiply */
+	uint32_t buffer_mask;  /* buffer_size - 1 if a power of two, else 0 */
+	uint32_t owner_offset; /* HM_SLAB_OWNED: from an object to its owner tag; else 0 */
+	uint8_t debug;	       /* every call goes the locked, checked way */
+	uint8_t no_inline;     /* debug or owned: the inline fast paths step aside */
 	uint8_t has_ctor;
 	uint8_t has_dtor;
 	uint8_t kmalloc;
@@ -302,6 +310,13 @@ obj_fp(const struct hm_slab_cache *c, void *obj)
 	return (void **)((uint8_t *)obj + c->fp_offset);
 }
 
+/* An owned cache's object: its owner tag. */
+static inline _Atomic uint64_t *
+obj_owner(const struct hm_slab_cache *c, const void *obj)
+{
+	return (_Atomic uint64_t *)((uintptr_t)obj + c->owner_offset);
+}
+
 static inline uint32_t
 ac_avail(const struct array_cache *ac)
 {
@@ -364,14 +379,15 @@ slab_mem_node(void)
 /*
  * Allocation from the calling lcore's array cache: no lock, no locked
  * instruction. Everything else (an empty array cache, a thread without an
- * lcore, a debug cache, a given socket) is the slow path's. c is valid.
+ * lcore, a debug or owned cache, a given socket) is the slow path's. c is
+ * valid.
  */
 static inline __attribute__((always_inline)) void *
 slab_alloc_fast(struct hm_slab_cache *c, unsigned int flags, int socket, const void *caller)
 {
 	uint8_t *region = hm_slab_region_;
 
-	if (hm_likely(region != NULL && hm_slab_region_gen_ == hm_slab_local.gen && !c->debug &&
+	if (hm_likely(region != NULL && hm_slab_region_gen_ == hm_slab_local.gen && !c->no_inline &&
 		      socket == HM_SOCKET_ID_ANY && (flags & ~HM_SLAB_ALLOC_FLAGS) == 0)) {
 		struct array_cache *ac = region_ac((uint64_t)(uintptr_t)region, c->id);
 		uint32_t avail = ac_avail(ac);
@@ -391,8 +407,8 @@ slab_alloc_fast(struct hm_slab_cache *c, unsigned int flags, int socket, const v
 
 /*
  * Free into the calling lcore's array cache when the object is a valid
- * object of this socket, the cache is not a debug cache and the array has
- * room; the slow path does the rest and every report.
+ * object of this socket, the cache is neither debug nor owned and the array
+ * has room; the slow path does the rest and every report.
  */
 static inline __attribute__((always_inline)) int
 slab_free_fast(void *obj, const void *caller, bool kfree)
@@ -410,7 +426,8 @@ slab_free_fast(void *obj, const void *caller, bool kfree)
 	if (hm_unlikely(pd == NULL || pd->cache >= HM_SLAB_MAX_CACHES))
 		return hm_slab_free_slow(obj, caller, kfree);
 	c = &st->caches[pd->cache];
-	if (hm_unlikely(c->debug || pd->node != slab_mem_node() || slab_obj_index(c, pd, obj) < 0))
+	if (hm_unlikely(c->no_inline || pd->node != slab_mem_node() ||
+			slab_obj_index(c, pd, obj) < 0))
 		return hm_slab_free_slow(obj, caller, kfree);
 	ac = region_ac((uint64_t)(uintptr_t)region, pd->cache);
 	avail = ac_avail(ac);

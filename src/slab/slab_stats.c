@@ -157,6 +157,11 @@ audit_slab(const struct hm_slab_cache *c, unsigned int node, const struct hm_sla
 		}
 		if (c->debug && slab_debug_audit_object(c, p) < 0)
 			return -EFAULT;
+		if (c->owner_offset != 0 && atomic_load(obj_owner(c, p)) != 0) {
+			HM_LOG(ERR, SLAB, "audit: cache %s: free object %p has owner %#" PRIx64,
+			       c->name, p, (uint64_t)atomic_load(obj_owner(c, p)));
+			return -EFAULT;
+		}
 		nfree++;
 		p = *obj_fp(c, p);
 	}
@@ -183,8 +188,49 @@ audit_array(const struct hm_slab_cache *c, const struct array_cache *ac, const c
 			       c->name, what, ac->entry[i]);
 			return -EFAULT;
 		}
+		if (c->owner_offset != 0 && atomic_load(obj_owner(c, ac->entry[i])) != 0) {
+			HM_LOG(ERR, SLAB, "audit: cache %s: %s holds %p, which has an owner",
+			       c->name, what, ac->entry[i]);
+			return -EFAULT;
+		}
 	}
 	return ac_avail(ac) <= ac->limit ? 0 : -EFAULT;
+}
+
+/* An owned cache: every object out of the slabs and caches, and only those, has an owner. */
+static int
+audit_owners(struct hm_slab_cache *c)
+{
+	uint64_t owned = 0, out = 0;
+
+	for (unsigned int node = 0; node < L->st->nr_sockets; node++) {
+		struct slab_node *n = &c->node[node];
+		static const unsigned int lists[] = {SLAB_LIST_FULL, SLAB_LIST_PARTIAL};
+
+		hm_mutex_lock_shared(&n->lock, "slab node");
+		out += n->nr_slabs * c->num - n->free_objects;
+		if (n->shared != NULL)
+			out -= ac_avail(n->shared);
+		for (unsigned int k = 0; k < HM_DIM(lists); k++)
+			for (uint32_t i = lists[k] == SLAB_LIST_FULL ? n->full : n->partial;
+			     i != HM_PAGE_NIL; i = slab_page(i)->next) {
+				uint8_t *first = slab_first_obj(c, slab_page(i));
+
+				for (uint32_t o = 0; o < c->num; o++)
+					owned += atomic_load(obj_owner(
+						     c, first + (uint64_t)o * c->buffer_size)) != 0;
+			}
+		pthread_mutex_unlock(&n->lock);
+	}
+	out -= hm_slab_cached_objects(c); /* the lcores' array caches and foreign-socket arrays */
+	if (owned != out) {
+		HM_LOG(ERR, SLAB,
+		       "audit: cache %s: %" PRIu64 " objects have an owner, %" PRIu64
+		       " are out of the slabs and caches",
+		       c->name, owned, out);
+		return -EFAULT;
+	}
+	return 0;
 }
 
 static int
@@ -224,6 +270,8 @@ audit_cache(struct hm_slab_cache *c, void *arg)
 	for (unsigned int l = 0; l < HM_MAX_LCORE && ret == 0; l++)
 		if (cache_ac(c, l) != NULL)
 			ret = audit_array(c, cache_ac(c, l), "an lcore array cache");
+	if (ret == 0 && c->owner_offset != 0)
+		ret = audit_owners(c);
 	return ret;
 }
 

@@ -9,11 +9,12 @@
  *         one round, "svc-mzp-<pid>" (HM_MEMZONE_PERSIST): the primary
  *         waits for that one. Then, until the int in memzone "svc-stop"
  *         turns non-zero, it keeps HOLD_DMA DMA blocks, HOLD_OBJS objects
- *         of the owned pool "svc-owned" and takes and frees SLAB_BURST
- *         objects of slab cache "svc-slab" at a time, replacing the oldest
- *         of each every round. Every block and object carries the pid and a
- *         round number, checked before it is given back: an object handed
- *         to two processes at once fails the check. At the stop it gives
+ *         of the owned pool "svc-owned" and HOLD_SLAB objects of the owned
+ *         slab cache "svc-slab", and takes and frees SLAB_BURST objects of
+ *         that cache at a time, replacing the oldest of each every round.
+ *         Every block and object carries the pid and a round number,
+ *         checked before it is given back: an object handed to two
+ *         processes at once fails the check. At the stop it gives
  *         everything back but the persistent memzone and exits 0.
  * leak    Takes a DMA block, a memzone "svc-leak-<pid>" and LEAK_OBJS
  *         objects of "svc-owned", then detaches with hm_eal_cleanup() and
@@ -84,6 +85,7 @@
 #define HOLD_OBJS	   48
 #define OBJ_BURST	   16
 #define SLAB_BURST	   8
+#define HOLD_SLAB	   6
 #define LEAK_OBJS	   5
 #define REATTACH_MS	   1500
 #define WALK_MS		   300
@@ -121,6 +123,7 @@ work(void)
 	struct hm_slab_cache *sc = hm_slab_cache_lookup("svc-slab");
 	void *dma[HOLD_DMA] = {NULL};
 	void *objs[HOLD_OBJS];
+	void *held[HOLD_SLAB] = {NULL};
 	unsigned int nobjs = 0, round;
 
 	if (stop == NULL || mp == NULL || sc == NULL)
@@ -159,6 +162,22 @@ work(void)
 			*(uint64_t *)objs[nobjs + i] = stamp(round);
 		nobjs += OBJ_BURST;
 
+		/* Slab: the oldest held object is replaced, a new one taken first. */
+		{
+			void *obj = hm_slab_alloc(sc, 0);
+			unsigned int k = round % HOLD_SLAB;
+
+			if (obj == NULL)
+				return fail(42, "hm_slab_alloc of a held object");
+			*(uint64_t *)obj = stamp(round);
+			if (held[k] != NULL) {
+				if (*(uint64_t *)held[k] != stamp(round - HOLD_SLAB))
+					return fail(43, "a held slab object changed under us");
+				if (hm_slab_free(held[k]) != 0)
+					return fail(44, "hm_slab_free of a held object");
+			}
+			held[k] = obj;
+		}
 		/* Slab: a burst allocated and freed. */
 		for (unsigned int i = 0; i < SLAB_BURST; i++) {
 			slab[i] = hm_slab_alloc(sc, 0);
@@ -169,7 +188,8 @@ work(void)
 		for (unsigned int i = 0; i < SLAB_BURST; i++) {
 			if (*(uint64_t *)slab[i] != stamp(round))
 				return fail(41, "a slab object changed under us");
-			hm_slab_free(slab[i]);
+			if (hm_slab_free(slab[i]) != 0)
+				return fail(45, "hm_slab_free");
 		}
 		if (round == HOLD_DMA && reserve_marker("svc-mzp-%d", HM_MEMZONE_PERSIST) < 0)
 			return fail(12, "persistent memzone");
@@ -179,6 +199,9 @@ work(void)
 			return fail(50, "hm_dma_free at the stop");
 	if (nobjs != 0 && hm_mempool_put_bulk(mp, objs, nobjs) != 0)
 		return fail(51, "hm_mempool_put_bulk at the stop");
+	for (unsigned int k = 0; k < HOLD_SLAB; k++)
+		if (held[k] != NULL && hm_slab_free(held[k]) != 0)
+			return fail(53, "hm_slab_free at the stop");
 	{
 		char name[HM_MEMZONE_NAMESIZE];
 

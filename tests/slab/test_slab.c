@@ -32,6 +32,7 @@
 
 #include "../common/hm_test.h"
 #include "hm_common.h"
+#include "memory_pvt.h" /* hm_shared_config_proc_tag() */
 #include "xproc.h"
 
 /* ------------------------------------------------------------- helpers */
@@ -1651,6 +1652,79 @@ START_TEST(a_debug_cache_refuses_a_double_free_and_stays_consistent)
 }
 END_TEST
 
+START_TEST(an_owned_cache_knows_who_holds_each_object_and_a_reclaim_frees_them)
+{
+	static const unsigned int variants[] = {HM_SLAB_OWNED, HM_SLAB_OWNED | HM_SLAB_DEBUG,
+						HM_SLAB_OWNED | HM_SLAB_HWCACHE_ALIGN};
+	enum { N = 300 };
+	static void *obj[N];
+	struct hm_slab_cache *plain;
+	uint64_t me;
+
+	init_no_huge("0", "64", NULL);
+	me = hm_shared_config_proc_tag();
+	ck_assert_uint_ne(me, 0);
+	plain = hm_slab_cache_create("not-owned", 64, 0, 0, NULL, NULL);
+	ck_assert_ptr_nonnull(plain);
+	for (unsigned int v = 0; v < HM_DIM(variants); v++) {
+		struct hm_slab_cache *c =
+		    hm_slab_cache_create("owned", 100, 0, variants[v], NULL, NULL);
+		void *p;
+
+		ck_assert_ptr_nonnull(c);
+		ck_assert_uint_eq(hm_slab_owner_count(me), 0);
+		for (unsigned int i = 0; i < N; i++) {
+			obj[i] = hm_slab_alloc(c, 0);
+			ck_assert_ptr_nonnull(obj[i]);
+			fill(obj[i], 100, i);
+		}
+		ck_assert_uint_eq(hm_slab_owner_count(me), N);
+		ck_assert_int_eq(hm_slab_audit(), 0);
+		/* Half back; a second free of one is refused even without debug checks. */
+		for (unsigned int i = 0; i < N / 2; i++)
+			ck_assert_int_eq(hm_slab_free(obj[i]), 0);
+		ck_assert_int_eq(hm_slab_free(obj[0]), -EINVAL);
+		ck_assert_int_eq(hm_slab_obj_adopt(obj[0]), -EINVAL); /* free: nobody's */
+		ck_assert_int_eq(hm_slab_obj_adopt(obj[N - 1]), 0);
+		ck_assert_uint_eq(hm_slab_owner_count(me), N - N / 2);
+		ck_assert_int_eq(hm_slab_audit(), 0);
+		for (unsigned int i = N / 2; i < N; i++)
+			ck_assert_uint_eq(intact(obj[i], 100, i), 100);
+
+		/* What a gone owner held comes back; its late frees are refused. */
+		ck_assert_uint_eq(hm_slab_reclaim_owner(me), N - N / 2);
+		ck_assert_uint_eq(hm_slab_owner_count(me), 0);
+		ck_assert_int_eq(hm_slab_cache_live_objects(c), 0);
+		ck_assert_int_eq(hm_slab_audit(), 0);
+		ck_assert_int_eq(hm_slab_free(obj[N - 1]), -EINVAL);
+		ck_assert_uint_eq(hm_slab_reclaim_owner(me), 0);
+
+		/* The cache serves again, and may go. */
+		p = hm_slab_alloc(c, 0);
+		ck_assert_ptr_nonnull(p);
+		ck_assert_uint_eq(hm_slab_owner_count(me), 1);
+		ck_assert_int_eq(hm_slab_free(p), 0);
+		ck_assert_int_eq(hm_slab_audit(), 0);
+		ck_assert_int_eq(hm_slab_cache_destroy(c), 0);
+	}
+	/* Adoption is for objects of owned caches only. */
+	{
+		void *q = hm_slab_alloc(plain, 0);
+		int x;
+
+		ck_assert_ptr_nonnull(q);
+		ck_assert_int_eq(hm_slab_obj_adopt(q), -EINVAL);
+		ck_assert_int_eq(hm_slab_obj_adopt(NULL), -EINVAL);
+		ck_assert_int_eq(hm_slab_obj_adopt(&x), -EINVAL);
+		ck_assert_int_eq(hm_slab_free(q), 0);
+	}
+	ck_assert_uint_eq(hm_slab_reclaim_owner(0), 0);
+	ck_assert_uint_eq(hm_slab_owner_count(0), 0);
+	ck_assert_int_eq(hm_slab_cache_destroy(plain), 0);
+	hm_eal_cleanup();
+}
+END_TEST
+
 START_TEST(a_debug_cache_reports_a_write_past_the_object_when_it_is_freed)
 {
 	static const size_t sizes[] = {100, 64, 4096};
@@ -2221,6 +2295,7 @@ slab_suite(void)
 	    tc, two_lcores_and_a_plain_thread_hammering_the_same_caches_keep_the_books_right);
 	tcase_add_test(tc, threads_racing_for_new_slabs_never_fail_while_memory_is_left);
 	tcase_add_test(tc, a_debug_cache_refuses_a_double_free_and_stays_consistent);
+	tcase_add_test(tc, an_owned_cache_knows_who_holds_each_object_and_a_reclaim_frees_them);
 	tcase_add_test(tc, a_debug_cache_reports_a_write_past_the_object_when_it_is_freed);
 	tcase_add_test(tc, a_debug_cache_reports_a_write_into_a_free_object_at_its_next_allocation);
 	tcase_add_test(tc, a_debug_cache_refuses_a_pointer_into_an_object);
