@@ -216,18 +216,27 @@ struct hm_memzone {
  * Reserve a named area of len bytes.
  * @param align  IOVA alignment, a power of two (0: 64 bytes; the block is page aligned anyway)
  * @return the memzone, or NULL with errno EINVAL (bad name, len 0, align),
- *   EEXIST (name taken), ENOSPC (table full), E2BIG, ENOMEM.
+ *   EEXIST (name taken), ENOSPC (table full), E2BIG, ENOMEM, EDEADLK (inside
+ *   hm_memzone_walk()).
  */
 const struct hm_memzone *hm_memzone_reserve(const char *name, size_t len, int socket,
 					    unsigned int flags, size_t align);
 
-/** @return the memzone of that name, or NULL (errno ENOENT or EINVAL). */
+/** @return the memzone of that name, or NULL (errno ENOENT, EINVAL, EDEADLK inside a walk). */
 const struct hm_memzone *hm_memzone_lookup(const char *name);
 
-/** Free a memzone. @return 0, or -EINVAL if mz is not a reserved memzone. */
+/**
+ * Free a memzone. @return 0, or -EINVAL if mz is not a reserved memzone,
+ * -EDEADLK inside hm_memzone_walk().
+ */
 int hm_memzone_free(const struct hm_memzone *mz);
 
-/** Call func on every memzone until it returns non-zero. @return that value or 0. */
+/**
+ * Call func on every memzone until it returns non-zero. The table is locked
+ * meanwhile: func must not reserve, free or look up memzones (those calls
+ * fail with EDEADLK inside a walk).
+ * @return func's non-zero value or 0; -ENODEV, -EINVAL (func NULL).
+ */
 int hm_memzone_walk(int (*func)(const struct hm_memzone *mz, void *arg), void *arg);
 
 #ifdef __cplusplus

@@ -3,6 +3,11 @@
  * Memzones: named, physically contiguous areas that any attached process can
  * look up by name, like DPDK's rte_memzone. Each is one buddy block; the
  * table lives in the buddy's shared state under mz_lock.
+ *
+ * hm_memzone_walk() holds mz_lock across its callbacks, as DPDK's walk holds
+ * its lock. A callback that reserved, freed or looked up a memzone would wait
+ * for that lock forever (in the primary) or make the service wait for it
+ * (in a secondary), so those calls fail with EDEADLK in a walking thread.
  */
 
 #include <ctype.h>
@@ -12,6 +17,19 @@
 #include "buddy_pvt.h"
 
 #define MZ "memzone"
+
+static __thread unsigned int walking; /* hm_memzone_walk()s this thread is inside */
+
+/* Refuse what would wait for the mz_lock this thread's walk holds. */
+static bool
+inside_walk(const char *what, const char *name)
+{
+	if (walking == 0)
+		return false;
+	HM_LOG(ERR, MZ, "%s %s: called from an hm_memzone_walk() callback, which holds the table",
+	       what, name != NULL ? name : "");
+	return true;
+}
 
 static bool
 name_ok(const char *name)
@@ -41,6 +59,10 @@ hm_memzone_reserve(const char *name, size_t len, int socket, unsigned int flags,
 		       : len == 0     ? "length is zero"
 				      : "alignment is not a power of two");
 		errno = EINVAL;
+		return NULL;
+	}
+	if (inside_walk("reserve", name)) {
+		errno = EDEADLK;
 		return NULL;
 	}
 	const struct hm_buddy_remote *remote = hm_buddy_get_remote();
@@ -131,6 +153,10 @@ hm_memzone_lookup(const char *name)
 		errno = b == NULL ? ENODEV : EINVAL;
 		return NULL;
 	}
+	if (inside_walk("lookup", name)) {
+		errno = EDEADLK;
+		return NULL;
+	}
 	hm_mutex_lock_shared(&b->mz_lock, "memzone table");
 	slot = find(b, name);
 	pthread_mutex_unlock(&b->mz_lock);
@@ -146,6 +172,8 @@ hm_memzone_free(const struct hm_memzone *mz)
 {
 	const struct hm_buddy_remote *remote = hm_buddy_get_remote();
 
+	if (mz != NULL && inside_walk("free", mz->name))
+		return -EDEADLK;
 	if (remote != NULL && hm_buddy_get() != NULL)
 		return remote->mz_free(mz);
 	return hm_memzone_free_as(mz, HM_OWNER_ANY);
@@ -199,9 +227,11 @@ hm_memzone_walk(int (*func)(const struct hm_memzone *mz, void *arg), void *arg)
 	if (func == NULL)
 		return -EINVAL;
 	hm_mutex_lock_shared(&b->mz_lock, "memzone table");
+	walking++;
 	for (unsigned int i = 0; i < HM_MAX_MEMZONES && ret == 0; i++)
 		if (b->memzones[i].used)
 			ret = func(&b->memzones[i].mz, arg);
+	walking--;
 	pthread_mutex_unlock(&b->mz_lock);
 	return ret;
 }

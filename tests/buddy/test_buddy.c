@@ -313,6 +313,22 @@ START_TEST(a_dead_owners_blocks_are_reclaimed)
 }
 END_TEST
 
+/* hm_memzone_walk() callback: every memzone call in it is refused. Returns 1 when they were. */
+static int
+reserve_in_walk(const struct hm_memzone *mz, void *arg)
+{
+	(void)arg;
+	errno = 0;
+	if (hm_memzone_reserve("in_walk", 64, 0, 0, 0) != NULL || errno != EDEADLK)
+		return -1;
+	errno = 0;
+	if (hm_memzone_lookup(mz->name) != NULL || errno != EDEADLK)
+		return -2;
+	if (hm_memzone_free(mz) != -EDEADLK)
+		return -3;
+	return 1;
+}
+
 START_TEST(memzones_are_found_by_name)
 {
 	const struct hm_memzone *mz, *again;
@@ -340,6 +356,9 @@ START_TEST(memzones_are_found_by_name)
 	ck_assert_int_eq(errno, ENOENT);
 	ck_assert_ptr_nonnull(hm_memzone_reserve("tx_ring_0", 4096, 0, 0, 0));
 	ck_assert_int_eq(hm_memzone_walk(NULL, NULL), -EINVAL);
+	/* A callback must not wait for the table its walk holds: EDEADLK, at once. */
+	ck_assert_int_eq(hm_memzone_walk(reserve_in_walk, NULL), 1);
+	ck_assert_ptr_null(hm_memzone_lookup("in_walk"));
 	for (unsigned int i = 0; i < 2; i++)
 		count += hm_memzone_lookup(i ? "tx_ring_0" : "rx_ring_0") != NULL;
 	ck_assert_uint_eq(count, 2);
