@@ -129,6 +129,12 @@ bool hm_eal_telemetry_enabled(void);
 /** @return the file prefix ("hugemem" by default). */
 const char *hm_eal_file_prefix(void);
 
+/**
+ * @return the memory channels given with -n, or 0 if none was: mempools
+ *   then spread their objects as for 4 channels.
+ */
+unsigned int hm_eal_memory_channels(void);
+
 /** @return the runtime directory of this prefix, or "" with --in-memory. */
 const char *hm_eal_runtime_dir(void);
 

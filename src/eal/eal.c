@@ -240,6 +240,12 @@ hm_eal_telemetry_enabled(void)
 	return eal.cfg.telemetry;
 }
 
+unsigned int
+hm_eal_memory_channels(void)
+{
+	return eal.cfg.nchannel;
+}
+
 const char *
 hm_eal_file_prefix(void)
 {

@@ -649,6 +649,36 @@ bad_create(const char *name, unsigned int n, unsigned int elt_size, unsigned int
 	return NULL;
 }
 
+static unsigned int
+gcd(unsigned int a, unsigned int b)
+{
+	while (b != 0) {
+		unsigned int t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/*
+ * A stride of cache lines that is odd and shares no factor with the memory
+ * channels (-n; 4 if not given): consecutive objects then start on every
+ * channel in turn, as DPDK spreads them, and the inline put check can rotate
+ * by a constant (hm_mempool_objs_valid_fast()).
+ */
+static uint32_t
+spread_stride(uint32_t stride)
+{
+	unsigned int channels = hm_eal_memory_channels(), lines = stride / 64;
+
+	if (channels == 0)
+		channels = 4;
+	while (gcd(lines, 2 * channels) != 1)
+		lines++;
+	return lines * 64;
+}
+
 /* The constants of hm_mempool_stride_index(). */
 static void
 stride_divisor(struct hm_mempool *mp)
@@ -905,13 +935,8 @@ hm_mempool_create_pkt(const char *name, unsigned int n, unsigned int elt_size,
 	mp->elt_size = elt_size;
 	mp->stride = (uint32_t)HM_ALIGN_CEIL(
 	    (uint64_t)mempool_priv(mp)->header_size + HM_ALIGN_CEIL(elt_size, align), align);
-	/*
-	 * An odd number of cache lines: consecutive objects start on different
-	 * memory channels (as DPDK spreads them), and the inline put check can
-	 * rotate by a constant (hm_mempool_objs_valid_fast()).
-	 */
-	if (align == 64 && (mp->stride / 64) % 2 == 0)
-		mp->stride += 64;
+	if (align == 64)
+		mp->stride = spread_stride(mp->stride);
 	stride_divisor(mp);
 	if (pkt != NULL) {
 		mp->pktbuf_priv_size = pkt->priv_size;

@@ -472,6 +472,45 @@ record_init(struct hm_mempool *mp, void *arg, void *obj, unsigned int idx)
 	fill(obj, INIT_SIZE, idx);
 }
 
+/* Strides in cache lines share no factor with 2 x the channels of -n (4 without it). */
+START_TEST(object_strides_spread_over_the_memory_channels_given_with_n)
+{
+	static const char *const opts[] = {NULL, "-n3", "-n1", "-n5"};
+	static const unsigned int channels[] = {4, 3, 1, 5};
+	static const unsigned int sizes[] = {1, 64, 100, 128, 1000, 2176, 4096};
+
+	for (unsigned int o = 0; o < HM_DIM(opts); o++) {
+		init_no_huge("0", "64", opts[o]);
+		ck_assert_uint_eq(hm_eal_memory_channels(), o == 0 ? 0 : channels[o]);
+		for (unsigned int i = 0; i < HM_DIM(sizes); i++) {
+			struct hm_mempool *mp = hm_mempool_create("spread", 64, sizes[i], 0, 0,
+								  NULL, NULL, HM_SOCKET_ID_ANY, 0);
+			unsigned int lines;
+
+			ck_assert_ptr_nonnull(mp);
+			ck_assert_uint_eq(mp->stride % 64, 0);
+			lines = mp->stride / 64;
+			ck_assert_uint_eq(lines % 2, 1);
+			for (unsigned int f = 3; f <= channels[o]; f += 2)
+				ck_assert_msg(channels[o] % f != 0 || lines % f != 0,
+					      "-n %u: a stride of %u lines for %u B", channels[o],
+					      lines, sizes[i]);
+			/* No more than needed: every shorter stride that holds the header and
+			 * the object shares a factor with 2 x the channels. */
+			for (unsigned int l = (64 + HM_ALIGN_CEIL(sizes[i], 64)) / 64; l < lines;
+			     l++)
+				ck_assert_msg(l % 2 == 0 || (channels[o] % 3 == 0 && l % 3 == 0) ||
+						  (channels[o] % 5 == 0 && l % 5 == 0),
+					      "-n %u: %u lines would do for %u B", channels[o], l,
+					      sizes[i]);
+			check_layout(mp);
+			ck_assert_int_eq(hm_mempool_free(mp), 0);
+		}
+		hm_eal_cleanup();
+	}
+}
+END_TEST
+
 START_TEST(obj_init_is_called_once_per_object_with_each_index_and_its_contents_survive)
 {
 	static struct init_record rec;
@@ -2892,6 +2931,7 @@ mempool_suite(void)
 	    objects_of_every_size_lie_apart_contiguous_in_iova_with_pool_and_iova_in_the_header);
 	tcase_add_test(tc,
 		       obj_init_is_called_once_per_object_with_each_index_and_its_contents_survive);
+	tcase_add_test(tc, object_strides_spread_over_the_memory_channels_given_with_n);
 	tcase_add_test(
 	    tc, one_lcore_can_get_every_object_and_a_plain_thread_only_what_is_not_in_a_cache);
 	tcase_add_test(tc, a_bulk_get_of_more_than_are_free_takes_nothing);
