@@ -9,14 +9,16 @@
  * written with one write(2), so lines of concurrent threads and processes
  * sharing a terminal never interleave.
  *
- * The level table is process-wide and written only by hm_eal_init() (before
- * any lcore thread exists) or hm_log_set_level(). A thread can mute its own
+ * The pattern table is process-wide and written only by hm_eal_init()
+ * (before any lcore thread exists); the global level is atomic, as
+ * hm_log_set_level() may change it while other threads log. A thread can mute its own
  * messages of level ERR and below (hm_log_mute_thread()).
  */
 
 #include <errno.h>
 #include <fnmatch.h>
 #include <regex.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -25,7 +27,7 @@
 #include "eal_pvt.h"
 
 static struct {
-	int level;
+	_Atomic int level; /* hm_log_set_level() may run while other threads log */
 	unsigned int nb_patterns;
 	struct hm_log_pattern patterns[HM_LOG_PATTERNS_MAX];
 	regex_t regex[HM_LOG_PATTERNS_MAX];
@@ -91,14 +93,14 @@ hm_log_apply(const struct hm_eal_config *cfg)
 		log_state.nb_patterns = i + 1;
 	}
 	if (cfg->log_level != 0)
-		log_state.level = cfg->log_level;
+		atomic_store_explicit(&log_state.level, cfg->log_level, memory_order_relaxed);
 	return 0;
 }
 
 bool
 hm_log_enabled(enum hm_log_level level, const char *subsys)
 {
-	int limit = log_state.level;
+	int limit = atomic_load_explicit(&log_state.level, memory_order_relaxed);
 	unsigned int i;
 
 	for (i = log_state.nb_patterns; i-- > 0;) {
@@ -163,12 +165,12 @@ hm_log_set_level(int level)
 {
 	if (level < HM_LOG_EMERG || level > HM_LOG_DEBUG)
 		return -EINVAL;
-	log_state.level = level;
+	atomic_store_explicit(&log_state.level, level, memory_order_relaxed);
 	return 0;
 }
 
 int
 hm_log_get_level(void)
 {
-	return log_state.level;
+	return atomic_load_explicit(&log_state.level, memory_order_relaxed);
 }
