@@ -334,6 +334,7 @@ START_TEST(configure_refuses_bad_arguments_and_fast_paths_refuse_a_stopped_port)
 	const char *args[] = {
 	    "-l",	   "0",	    "--no-huge", "-m", "64", "--file-prefix", hm_test_prefix("xb"),
 	    "--log-level", "emerg", NULL};
+	static struct hm_mempool not_a_pool; /* zeroes: no pool's magic */
 	struct hm_mempool *mp, *plain, *small;
 	struct hm_eth_port *port;
 	struct hm_eth_stats st;
@@ -356,7 +357,7 @@ START_TEST(configure_refuses_bad_arguments_and_fast_paths_refuse_a_stopped_port)
 	    {.ifname = "", .pool = mp},
 	    {.ifname = "a-name-far-too-long", .pool = mp},
 	    {.ifname = "lo", .pool = NULL},
-	    {.ifname = "lo", .pool = (struct hm_mempool *)(void *)mac},
+	    {.ifname = "lo", .pool = &not_a_pool},
 	    {.ifname = "lo", .pool = plain},
 	    {.ifname = "lo", .pool = small},
 	    {.ifname = "lo", .pool = mp, .nb_queues = HM_ETH_MAX_QUEUES + 1},
