@@ -425,16 +425,17 @@ START_TEST(configure_refuses_bad_arguments_and_fast_paths_refuse_a_stopped_port)
 }
 END_TEST
 
-START_TEST(every_frame_sent_into_the_interface_arrives_intact_in_a_hugepage_buffer)
+/* One run of frames into the host end, received whole; `flags` of the port (XDP mode). */
+static void
+receive_test(char tag, uint32_t flags, const char *test)
 {
-	const char *test = "af_xdp every_frame_arrives";
 	struct hm_test_huge *h;
 	struct hm_eth_stats st;
 	struct hm_eth_port *port;
 	struct hm_mempool *mp;
 	struct net n;
 
-	if (!net_create(&n, 'r', 1, test))
+	if (!net_create(&n, tag, 1, test))
 		return;
 	h = init_huge(test, hm_test_prefix("xr"));
 	if (h == NULL) {
@@ -442,8 +443,15 @@ START_TEST(every_frame_sent_into_the_interface_arrives_intact_in_a_hugepage_buff
 		return;
 	}
 	mp = make_pool("xr-pool");
-	port = start_port(n.host[0], mp);
-	ck_assert_uint_ne(xdp_prog_id(n.host[0]), 0);
+	port = hm_eth_configure(&(struct hm_eth_conf){
+	    .ifname = n.host[0], .pool = mp, .ring_size = 1024, .flags = flags});
+	ck_assert_ptr_nonnull(port);
+	ck_assert_int_eq(hm_eth_start(port), 0);
+	LIBBPF_OPTS(bpf_xdp_query_opts, xq);
+	ck_assert_int_eq(bpf_xdp_query((int)if_nametoindex(n.host[0]), 0, &xq), 0);
+	/* Attached in the mode asked for: generic (SKB) unless native. */
+	ck_assert_uint_ne(flags & HM_ETH_F_NATIVE_XDP ? xq.drv_prog_id : xq.skb_prog_id, 0);
+	ck_assert_uint_eq(flags & HM_ETH_F_NATIVE_XDP ? xq.skb_prog_id : xq.drv_prog_id, 0);
 	ck_assert_uint_eq(hm_eth_buffers_held(port), 1024);
 
 	pid_t pid = spawn_sender(&n, 0, COUNT, 7);
@@ -467,6 +475,18 @@ START_TEST(every_frame_sent_into_the_interface_arrives_intact_in_a_hugepage_buff
 	net_destroy(&n);
 	hm_eal_cleanup();
 	hm_test_hugepages_put(h);
+}
+
+START_TEST(every_frame_sent_into_the_interface_arrives_intact_in_a_hugepage_buffer)
+{
+	receive_test('r', 0, "af_xdp every_frame_arrives");
+}
+END_TEST
+
+/* veth has an XDP mode of its own; AF_XDP works over it in copy mode too. */
+START_TEST(in_native_xdp_mode_on_veth_every_frame_arrives_intact_too)
+{
+	receive_test('n', HM_ETH_F_NATIVE_XDP, "af_xdp native_mode_frames_arrive");
 }
 END_TEST
 
@@ -753,6 +773,7 @@ af_xdp_suite(void)
 	tcase_add_unchecked_fixture(tc, NULL, leftovers_teardown);
 	tcase_add_test(tc, configure_refuses_bad_arguments_and_fast_paths_refuse_a_stopped_port);
 	tcase_add_test(tc, every_frame_sent_into_the_interface_arrives_intact_in_a_hugepage_buffer);
+	tcase_add_test(tc, in_native_xdp_mode_on_veth_every_frame_arrives_intact_too);
 	tcase_add_test(tc, sent_frames_come_out_of_the_peer_intact_copied_when_foreign_or_chained);
 	tcase_add_test(tc, frames_received_on_one_port_are_forwarded_out_of_the_other_intact);
 	tcase_add_test(tc,
