@@ -15,8 +15,9 @@
  *       with AF_PACKET (sendmmsg, qdisc bypass) into the peer end, and this
  *       process drives the host end for SECONDS (default 5) each in three
  *       modes: rx (receive and free), fwd (receive, swap, send back) and tx
- *       (send fresh frames as fast as the ring takes them, no sender). The
- *       namespace and the pair are deleted at the end, also on SIGINT.
+ *       (send fresh frames as fast as the ring takes them, no sender), with
+ *       rings of 8192 unless -r says otherwise. The namespace and the pair
+ *       are deleted at the end, also on SIGINT.
  *
  * One thread polls every port; the pool holds enough buffers for every
  * ring of every port plus a burst in hand.
@@ -479,6 +480,9 @@ run_bench(struct options *o)
 		o->seconds = 5;
 	if (o->size == 0)
 		o->size = 64;
+	/* Deep rings: a poller that loses its CPU for a few ms must not lose frames. */
+	if (o->ring == 0)
+		o->ring = 8192;
 	mp = make_pool(1, o->ring);
 	if (mp == NULL || bench_net_create(&b) < 0)
 		return 1;
