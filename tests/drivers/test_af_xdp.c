@@ -186,6 +186,28 @@ init_huge(const char *test, const char *prefix)
 	return h;
 }
 
+/* A test's wire and its EAL on hugepages; NULL (SKIPPED printed, nothing left) without them. */
+static struct hm_test_huge *
+test_setup(struct net *n, char tag, unsigned int pairs, const char *test, const char *prefix)
+{
+	struct hm_test_huge *h;
+
+	if (!net_create(n, tag, pairs, test))
+		return NULL;
+	h = init_huge(test, prefix);
+	if (h == NULL)
+		net_destroy(n);
+	return h;
+}
+
+static void
+test_teardown(struct net *n, struct hm_test_huge *h)
+{
+	net_destroy(n);
+	hm_eal_cleanup();
+	hm_test_hugepages_put(h);
+}
+
 static struct hm_mempool *
 make_pool(const char *name)
 {
@@ -435,13 +457,9 @@ receive_test(char tag, uint32_t flags, const char *test)
 	struct hm_mempool *mp;
 	struct net n;
 
-	if (!net_create(&n, tag, 1, test))
+	h = test_setup(&n, tag, 1, test, hm_test_prefix("xr"));
+	if (h == NULL)
 		return;
-	h = init_huge(test, hm_test_prefix("xr"));
-	if (h == NULL) {
-		net_destroy(&n);
-		return;
-	}
 	mp = make_pool("xr-pool");
 	port = hm_eth_configure(&(struct hm_eth_conf){
 	    .ifname = n.host[0], .pool = mp, .ring_size = 1024, .flags = flags});
@@ -472,9 +490,7 @@ receive_test(char tag, uint32_t flags, const char *test)
 	check_pool_whole(mp);
 	ck_assert_int_eq(hm_eth_close(port), 0);
 	ck_assert_int_eq(hm_mempool_free(mp), 0);
-	net_destroy(&n);
-	hm_eal_cleanup();
-	hm_test_hugepages_put(h);
+	test_teardown(&n, h);
 }
 
 START_TEST(every_frame_sent_into_the_interface_arrives_intact_in_a_hugepage_buffer)
@@ -501,13 +517,9 @@ START_TEST(sent_frames_come_out_of_the_peer_intact_copied_when_foreign_or_chaine
 	struct net n;
 	char buf[256];
 
-	if (!net_create(&n, 't', 1, test))
+	h = test_setup(&n, 't', 1, test, hm_test_prefix("xt"));
+	if (h == NULL)
 		return;
-	h = init_huge(test, hm_test_prefix("xt"));
-	if (h == NULL) {
-		net_destroy(&n);
-		return;
-	}
 	mp = make_pool("xt-pool");
 	other = hm_pktpool_create("xt-other", 256, 0, 0, DATA_ROOM, HM_SOCKET_ID_ANY);
 	ck_assert_ptr_nonnull(other);
@@ -565,9 +577,7 @@ START_TEST(sent_frames_come_out_of_the_peer_intact_copied_when_foreign_or_chaine
 	check_pool_whole(other);
 	ck_assert_int_eq(hm_eth_close(port), 0);
 	unlink(out);
-	net_destroy(&n);
-	hm_eal_cleanup();
-	hm_test_hugepages_put(h);
+	test_teardown(&n, h);
 }
 END_TEST
 
@@ -582,13 +592,9 @@ START_TEST(frames_received_on_one_port_are_forwarded_out_of_the_other_intact)
 	struct net n;
 	int status = -1;
 
-	if (!net_create(&n, 'f', 2, test))
+	h = test_setup(&n, 'f', 2, test, hm_test_prefix("xf"));
+	if (h == NULL)
 		return;
-	h = init_huge(test, hm_test_prefix("xf"));
-	if (h == NULL) {
-		net_destroy(&n);
-		return;
-	}
 	mp = make_pool("xf-pool");
 	in = start_port(n.host[0], mp);
 	fwd = start_port(n.host[1], mp);
@@ -627,9 +633,7 @@ START_TEST(frames_received_on_one_port_are_forwarded_out_of_the_other_intact)
 	ck_assert_int_eq(hm_eth_close(in), 0);
 	ck_assert_int_eq(hm_eth_close(fwd), 0);
 	unlink(out);
-	net_destroy(&n);
-	hm_eal_cleanup();
-	hm_test_hugepages_put(h);
+	test_teardown(&n, h);
 }
 END_TEST
 
@@ -643,13 +647,9 @@ START_TEST(stop_takes_back_the_frames_left_in_the_rings_and_a_restart_receives_a
 	struct hm_mempool *mp;
 	struct net n;
 
-	if (!net_create(&n, 's', 1, test))
+	h = test_setup(&n, 's', 1, test, hm_test_prefix("xs"));
+	if (h == NULL)
 		return;
-	h = init_huge(test, hm_test_prefix("xs"));
-	if (h == NULL) {
-		net_destroy(&n);
-		return;
-	}
 	mp = make_pool("xs-pool");
 	port = start_port(n.host[0], mp);
 	/* Frames come and wait in the RX ring; a few are taken and kept for a while. */
@@ -679,9 +679,7 @@ START_TEST(stop_takes_back_the_frames_left_in_the_rings_and_a_restart_receives_a
 	ck_assert_int_eq(hm_eth_close(port), 0);
 	ck_assert_uint_eq(xdp_prog_id(n.host[0]), 0);
 	check_pool_whole(mp);
-	net_destroy(&n);
-	hm_eal_cleanup();
-	hm_test_hugepages_put(h);
+	test_teardown(&n, h);
 }
 END_TEST
 
@@ -698,15 +696,11 @@ run_secondary(char tag, bool kill_it)
 	unsigned int k = 0;
 	struct net n;
 	char buf[512];
-
-	if (!net_create(&n, tag, 1, test))
-		return;
 	const char *prefix = hm_test_prefix(kill_it ? "xk" : "xp");
-	h = init_huge(test, prefix);
-	if (h == NULL) {
-		net_destroy(&n);
+
+	h = test_setup(&n, tag, 1, test, prefix);
+	if (h == NULL)
 		return;
-	}
 	mp = make_pool("xp-pool");
 	snprintf(out, sizeof(out), "/tmp/hm_xdp_sec_%d.out", (int)getpid());
 	snprintf(exp_out, sizeof(exp_out), "/tmp/hm_xdp_exp_%d.out", (int)getpid());
@@ -746,9 +740,7 @@ run_secondary(char tag, bool kill_it)
 	}
 	unlink(out);
 	unlink(exp_out);
-	net_destroy(&n);
-	hm_eal_cleanup();
-	hm_test_hugepages_put(h);
+	test_teardown(&n, h);
 }
 
 START_TEST(a_port_of_a_secondary_process_receives_and_sends_with_the_primarys_pool)
