@@ -509,7 +509,7 @@ END_TEST
 START_TEST(sent_frames_come_out_of_the_peer_intact_copied_when_foreign_or_chained)
 {
 	const char *test = "af_xdp sent_frames_come_out";
-	const char *out = "/tmp/hm_xdp_tx.out";
+	char out[64];
 	struct hm_mempool *mp, *other;
 	struct hm_test_huge *h;
 	struct hm_eth_stats st;
@@ -520,6 +520,7 @@ START_TEST(sent_frames_come_out_of_the_peer_intact_copied_when_foreign_or_chaine
 	h = test_setup(&n, 't', 1, test, hm_test_prefix("xt"));
 	if (h == NULL)
 		return;
+	snprintf(out, sizeof(out), "/tmp/hm_xdp_tx_%d.out", (int)getpid());
 	mp = make_pool("xt-pool");
 	other = hm_pktpool_create("xt-other", 256, 0, 0, DATA_ROOM, HM_SOCKET_ID_ANY);
 	ck_assert_ptr_nonnull(other);
@@ -584,7 +585,7 @@ END_TEST
 START_TEST(frames_received_on_one_port_are_forwarded_out_of_the_other_intact)
 {
 	const char *test = "af_xdp frames_are_forwarded";
-	const char *out = "/tmp/hm_xdp_fwd.out";
+	char out[64];
 	struct hm_eth_port *in, *fwd;
 	struct hm_eth_stats si, so;
 	struct hm_test_huge *h;
@@ -595,6 +596,7 @@ START_TEST(frames_received_on_one_port_are_forwarded_out_of_the_other_intact)
 	h = test_setup(&n, 'f', 2, test, hm_test_prefix("xf"));
 	if (h == NULL)
 		return;
+	snprintf(out, sizeof(out), "/tmp/hm_xdp_fwd_%d.out", (int)getpid());
 	mp = make_pool("xf-pool");
 	in = start_port(n.host[0], mp);
 	fwd = start_port(n.host[1], mp);
