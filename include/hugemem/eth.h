@@ -38,6 +38,9 @@
  *  - a port belongs to the process that configured it (a socket cannot be
  *    shared); a secondary process drives ports of its own over a pool it
  *    looked up or made, exactly as the primary does.
+ *
+ * This header is installed, and these functions exist in libhugemem, when it
+ * was built with the af_xdp option (libbpf, clang and python3 found).
  */
 
 #include <stdint.h>
@@ -181,7 +184,11 @@ uint16_t hm_eth_tx_burst(struct hm_eth_port *port, uint16_t q, struct hm_pktbuf 
  */
 int hm_eth_stats_get(const struct hm_eth_port *port, struct hm_eth_stats *st);
 
-/** Set every counter to zero (the kernel's from now on). @return 0, -EINVAL. */
+/**
+ * Set every counter to zero (the kernel's: count from now on). From the
+ * control thread while no thread polls the port, or a count may be lost.
+ * @return 0, -EINVAL.
+ */
 int hm_eth_stats_reset(struct hm_eth_port *port);
 
 /** @return the port's id, put into each received buffer's port field; UINT16_MAX for NULL. */
