@@ -42,8 +42,9 @@
  *     calls populate once with it;
  *   populate ignores DPDK's chunk and calls obj_cb for the hugemem objects
  *     not yet given to DPDK (the first mp->populated_size ones were);
- *   enqueue checks every pointer (an object of this pool, on a boundary),
- *     refuses the whole call with -EINVAL if one is not, and puts them back;
+ *   enqueue checks every pointer (an object of this pool, on a boundary, not
+ *     free already), refuses the whole call with -EINVAL if one is not, and
+ *     puts them back;
  *   dequeue gets n objects, all or none (-ENOENT);
  *   get_count is the hugemem pool's free count;
  *   free: DPDK frees a pool whose objects are all back from its point of
@@ -268,6 +269,14 @@ extmem_register_locked(void)
 		return -rte_errno;
 	}
 	ctx.extmem_done = true;
+	if ((rte_eal_iova_mode() == RTE_IOVA_PA) != (hm_eal_iova_mode() == HM_IOVA_PA))
+		hm_log(HM_LOG_WARNING, DRV,
+		       "DPDK runs with IOVA as %s, hugemem as %s: mbufs carry hugemem's IOVAs, "
+		       "which rte_mem_virt2iova() does not give (start hugememd with "
+		       "--iova-mode %s to make them agree)",
+		       rte_eal_iova_mode() == RTE_IOVA_PA ? "PA" : "VA",
+		       hm_eal_iova_mode() == HM_IOVA_PA ? "PA" : "VA",
+		       rte_eal_iova_mode() == RTE_IOVA_PA ? "pa" : "va");
 	return 0;
 }
 
@@ -503,8 +512,11 @@ hugemem_ops_enqueue(struct rte_mempool *mp, void *const *obj_table, unsigned int
 		       hmp == NULL ? "no hugemem pool" : "object table is NULL");
 		return -EINVAL;
 	}
-	/* All or none: check every pointer before the first put. */
-	for (unsigned int i = 0; i < n; i++) {
+	/*
+	 * All or none: hm_mempool_put_bulk() checks every pointer of one call
+	 * before it puts any; a call of more than one batch is checked here first.
+	 */
+	for (unsigned int i = 0; n > BATCH && i < n; i++) {
 		uintptr_t o = (uintptr_t)obj_table[i];
 
 		if (o < hdr || !hm_mempool_obj_valid(hmp, (void *)(o - hdr))) {
@@ -519,7 +531,7 @@ hugemem_ops_enqueue(struct rte_mempool *mp, void *const *obj_table, unsigned int
 		int ret;
 
 		for (unsigned int j = 0; j < k; j++)
-			batch[j] = (char *)obj_table[i + j] - hdr;
+			batch[j] = (void *)((uintptr_t)obj_table[i + j] - hdr);
 		ret = hm_mempool_put_bulk(hmp, batch, k);
 		if (ret < 0)
 			return ret;
@@ -540,7 +552,7 @@ hugemem_ops_dequeue(struct rte_mempool *mp, void **obj_table, unsigned int n)
 	if (ret < 0)
 		return ret;
 	for (unsigned int i = 0; i < n; i++)
-		obj_table[i] = (char *)obj_table[i] + hdr;
+		obj_table[i] = (void *)((uintptr_t)obj_table[i] + hdr);
 	return 0;
 }
 
