@@ -337,22 +337,25 @@ collect_orphan(struct hm_mempool *hmp, void *arg)
 static void
 free_orphans(void)
 {
-	static struct pids attached;
-	static struct orphans o;
+	struct pids *attached = calloc(1, sizeof(*attached));
+	struct orphans *o = calloc(1, sizeof(*o));
 
-	memset(&attached, 0, sizeof(attached));
-	memset(&o, 0, sizeof(o));
-	o.attached = &attached;
-	if (hm_proc_walk(collect_pid, &attached) < 0 || hm_mempool_walk(collect_orphan, &o) < 0)
-		return;
-	for (unsigned int i = 0; i < o.n; i++) {
-		struct hm_mempool *hmp = hm_mempool_lookup(o.name[i]);
+	if (attached == NULL || o == NULL)
+		goto out;
+	o->attached = attached;
+	if (hm_proc_walk(collect_pid, attached) < 0 || hm_mempool_walk(collect_orphan, o) < 0)
+		goto out;
+	for (unsigned int i = 0; i < o->n; i++) {
+		struct hm_mempool *hmp = hm_mempool_lookup(o->name[i]);
 
 		if (hmp != NULL && hm_mempool_free(hmp) == 0)
 			hm_log(HM_LOG_NOTICE, DRV,
 			       "freed pool %s: its process is gone and every object is back",
-			       o.name[i]);
+			       o->name[i]);
 	}
+out:
+	free(attached);
+	free(o);
 }
 
 /* ------------------------------------------------------------------ ops */
