@@ -20,6 +20,7 @@
  */
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 #include <signal.h>
@@ -101,6 +102,32 @@ static void
 dpdk_env_done(void)
 {
 	unsetenv("LD_PRELOAD");
+}
+
+/* Remove what DPDK leaves in its runtime directory (/var/run/dpdk/<prefix> as root). */
+static void
+dpdk_runtime_cleanup(const char *dpdk_prefix)
+{
+	char dir[256], path[512];
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	struct dirent *e;
+	DIR *dp;
+
+	if (geteuid() == 0)
+		snprintf(dir, sizeof(dir), "/var/run/dpdk/%s", dpdk_prefix);
+	else
+		snprintf(dir, sizeof(dir), "%s/dpdk/%s", xdg != NULL ? xdg : "/tmp", dpdk_prefix);
+	dp = opendir(dir);
+	if (dp == NULL)
+		return;
+	while ((e = readdir(dp)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	closedir(dp);
+	rmdir(dir);
 }
 
 /*
@@ -306,6 +333,7 @@ daemon_stop(struct daemon *d)
 
 struct testpmd {
 	pid_t pid;
+	char dpdk_prefix[64];
 	char out[64];
 	char pool[48]; /* its hugemem pool */
 };
@@ -313,7 +341,7 @@ struct testpmd {
 static void
 testpmd_start(struct testpmd *t, const struct daemon *d)
 {
-	char dpdk_prefix[64];
+	char *dpdk_prefix = t->dpdk_prefix;
 	const char *args[] = {"-d",
 			      hm_test_env_path("HM_TEST_DPDK_PLUGIN"),
 			      "--mbuf-pool-ops-name",
@@ -341,7 +369,7 @@ testpmd_start(struct testpmd *t, const struct daemon *d)
 			      "4096",
 			      NULL};
 
-	snprintf(dpdk_prefix, sizeof(dpdk_prefix), "%s-dpdk", d->prefix);
+	snprintf(t->dpdk_prefix, sizeof(t->dpdk_prefix), "%s-dpdk", d->prefix);
 	tmpfile_name(t->out, sizeof(t->out), "testpmd");
 	dpdk_env(d, true);
 	t->pid = hm_test_spawn_io(hm_test_env_path("HM_TEST_TESTPMD"), args, t->out, t->out);
@@ -412,6 +440,7 @@ testpmd_stop(struct testpmd *t)
 	}
 	hm_test_read_file(t->out, out, sizeof(out));
 	unlink(t->out);
+	dpdk_runtime_cleanup(t->dpdk_prefix);
 	/* testpmd re-raises the SIGINT after its cleanup: 128 + 2. */
 	ck_assert_msg(st == 0 || st == 128 + SIGINT, "testpmd ended with %d after SIGINT:\n%s", st,
 		      tail(out));
@@ -469,6 +498,7 @@ helper_run(const struct daemon *d, const char *scenario, bool dpdk_on_hugepages)
 	dpdk_env(d, false);
 	st = run(hm_test_env_path("HM_TEST_DPDK_HELPER"), args, out, sizeof(out), RUN_MS);
 	dpdk_env_done();
+	dpdk_runtime_cleanup(dpdk_prefix);
 	ck_assert_msg(st == 0 && strstr(out, "OK ") != NULL, "dpdk_ops_helper %s: exit %d:\n%s",
 		      scenario, st, tail(out));
 	ck_assert_msg(strstr(out, "FAIL") == NULL, "dpdk_ops_helper %s:\n%s", scenario,
@@ -539,6 +569,7 @@ START_TEST(a_testpmd_killed_with_sigkill_gets_its_mbufs_reclaimed_and_its_pool_f
 	kill(t.pid, SIGKILL);
 	ck_assert_int_eq(hm_test_wait(t.pid, 30000), 128 + SIGKILL);
 	unlink(t.out);
+	dpdk_runtime_cleanup(t.dpdk_prefix);
 
 	/* hugememd noticed, put every mbuf back, and keeps serving. */
 	wait_proc_gone(&d, t.pid);
@@ -595,6 +626,7 @@ dpdk_autotest(const char *test, const char *name, const char *handler_line)
 	st = run(hm_test_env_path("HM_TEST_DPDK_TEST"), args, out, sizeof(out), 300000);
 	unsetenv("DPDK_TEST");
 	dpdk_env_done();
+	dpdk_runtime_cleanup(dpdk_prefix);
 	ck_assert_msg(st == 0 && strstr(out, "Test OK") != NULL, "%s: exit %d, output ends:\n%s",
 		      name, st, tail(out));
 	ck_assert_msg(strstr(out, "ops_name: <hugemem>") != NULL, "%s never used hugemem:\n%s",
