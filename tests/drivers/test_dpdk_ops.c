@@ -131,6 +131,29 @@ dpdk_runtime_cleanup(const char *dpdk_prefix)
 }
 
 /*
+ * The EAL arguments every DPDK process of the suite starts with: the plugin, hugemem as
+ * the best ops, no PCI device, a file prefix of its own. @return how many were written.
+ */
+static int
+dpdk_eal_args(const char **args, const char *dpdk_prefix, const char *lcores)
+{
+	int n = 0;
+
+	args[n++] = "-d";
+	args[n++] = hm_test_env_path("HM_TEST_DPDK_PLUGIN");
+	args[n++] = "--mbuf-pool-ops-name";
+	args[n++] = "hugemem";
+	args[n++] = "--no-pci";
+	args[n++] = "--file-prefix";
+	args[n++] = dpdk_prefix;
+	args[n++] = "-l";
+	args[n++] = lcores;
+	args[n++] = "--log-level";
+	args[n++] = "lib.eal:error";
+	return n;
+}
+
+/*
  * Whether Debian's DPDK programs can load the plugin in this build: they can
  * unless it is instrumented and the sanitizer's runtime cannot be preloaded.
  */
@@ -341,35 +364,29 @@ struct testpmd {
 static void
 testpmd_start(struct testpmd *t, const struct daemon *d)
 {
-	char *dpdk_prefix = t->dpdk_prefix;
-	const char *args[] = {"-d",
-			      hm_test_env_path("HM_TEST_DPDK_PLUGIN"),
-			      "--mbuf-pool-ops-name",
-			      "hugemem",
-			      "--no-huge",
-			      "--no-pci",
-			      "-m",
-			      "256",
-			      "--file-prefix",
-			      dpdk_prefix,
-			      "-l",
-			      "0-1",
-			      "--log-level",
-			      "lib.eal:error",
-			      "--vdev",
-			      "net_ring0",
-			      "--vdev",
-			      "net_ring1",
-			      "--",
-			      "--forward-mode=io",
-			      "--tx-first",
-			      "--stats-period",
-			      "1",
-			      "--total-num-mbufs",
-			      "4096",
-			      NULL};
+	static const char *const rest[] = {"--no-huge",
+					   "-m",
+					   "256",
+					   "--vdev",
+					   "net_ring0",
+					   "--vdev",
+					   "net_ring1",
+					   "--",
+					   "--forward-mode=io",
+					   "--tx-first",
+					   "--stats-period",
+					   "1",
+					   "--total-num-mbufs",
+					   "4096",
+					   NULL};
+	const char *args[40];
+	int n;
 
 	snprintf(t->dpdk_prefix, sizeof(t->dpdk_prefix), "%s-dpdk", d->prefix);
+	n = dpdk_eal_args(args, t->dpdk_prefix, "0-1");
+	for (int i = 0; rest[i] != NULL; i++)
+		args[n++] = rest[i];
+	args[n] = NULL;
 	tmpfile_name(t->out, sizeof(t->out), "testpmd");
 	dpdk_env(d, true);
 	t->pid = hm_test_spawn_io(hm_test_env_path("HM_TEST_TESTPMD"), args, t->out, t->out);
@@ -466,22 +483,12 @@ helper_run(const struct daemon *d, const char *scenario, bool dpdk_on_hugepages)
 {
 	static char out[1 << 20];
 	char dpdk_prefix[64];
-	const char *args[24];
+	const char *args[32];
 	int n = 0, st;
 
 	snprintf(dpdk_prefix, sizeof(dpdk_prefix), "%s-dpdk", d->prefix);
 	args[n++] = scenario;
-	args[n++] = "-d";
-	args[n++] = hm_test_env_path("HM_TEST_DPDK_PLUGIN");
-	args[n++] = "--mbuf-pool-ops-name";
-	args[n++] = "hugemem";
-	args[n++] = "--no-pci";
-	args[n++] = "-l";
-	args[n++] = "0";
-	args[n++] = "--file-prefix";
-	args[n++] = dpdk_prefix;
-	args[n++] = "--log-level";
-	args[n++] = "lib.eal:error";
+	n += dpdk_eal_args(args + n, dpdk_prefix, "0");
 	if (dpdk_on_hugepages) {
 		args[n++] = "--huge-dir";
 		args[n++] = d->huge->mount;
@@ -602,25 +609,19 @@ dpdk_autotest(const char *test, const char *name, const char *handler_line)
 	static char out[1 << 22];
 	struct daemon d;
 	char dpdk_prefix[64];
-	const char *args[] = {"-d",
-			      hm_test_env_path("HM_TEST_DPDK_PLUGIN"),
-			      "--mbuf-pool-ops-name",
-			      "hugemem",
-			      "--no-huge",
-			      "--no-pci",
-			      "-m",
-			      "256",
-			      "--file-prefix",
-			      dpdk_prefix,
-			      "-l",
-			      "0-1",
-			      NULL};
+	const char *args[24];
+	int n;
 	json_t *pools;
 	int st;
 
 	if (!dpdk_programs_usable(test) || !daemon_start(&d, test, "dat", "va"))
 		return;
 	snprintf(dpdk_prefix, sizeof(dpdk_prefix), "%s-dpdk", d.prefix);
+	n = dpdk_eal_args(args, dpdk_prefix, "0-1");
+	args[n++] = "--no-huge";
+	args[n++] = "-m";
+	args[n++] = "256";
+	args[n] = NULL;
 	dpdk_env(&d, true);
 	setenv("DPDK_TEST", name, 1);
 	st = run(hm_test_env_path("HM_TEST_DPDK_TEST"), args, out, sizeof(out), 300000);
