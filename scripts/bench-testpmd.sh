@@ -20,6 +20,16 @@ plugin=$PWD/$build/src/drivers/dpdk/librte_mempool_hugemem.so
 testpmd=$(command -v dpdk-testpmd) || { echo "bench-testpmd: no dpdk-testpmd (apt-get install dpdk)"; exit 1; }
 [ -f "$plugin" ] || { echo "bench-testpmd: no $plugin: build with DPDK first"; exit 1; }
 prefix=hmbench$$
+# DPDK refuses a plugin below a world-writable directory (a clone in /tmp): use a copy.
+safe=
+d=$(dirname "$plugin")
+while [ "$d" != / ]; do
+	[ -n "$(find "$d" -maxdepth 0 -perm -o+w)" ] && { safe=$(mktemp -d /run/hmbench.XXXXXX); break; }
+	d=$(dirname "$d")
+done
+if [ -n "$safe" ]; then
+	cp "$plugin" "$safe/" && plugin=$safe/$(basename "$plugin")
+fi
 # DPDK's own memory: on 2 MiB hugepages by default, as hugemem's, so that both pools'
 # mbufs have the same TLB reach; DPDK_MEM="--no-huge -m 256" for anonymous 4 KiB pages.
 dpdk_mem=${DPDK_MEM:--m 256}
@@ -27,7 +37,7 @@ dpdk_mem=${DPDK_MEM:--m 256}
 "$build/apps/hugememd" -l 0 -m 128 --file-prefix "$prefix" --service-mode idle \
 	--log-level error >/dev/null 2>&1 &
 daemon=$!
-trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null || true' EXIT
+trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null || true; [ -z "$safe" ] || rm -rf "$safe"' EXIT
 for _ in $(seq 100); do
 	"$build/apps/hugememctl" -f "$prefix" status >/dev/null 2>&1 && break
 	kill -0 $daemon 2>/dev/null || { echo "bench-testpmd: hugememd did not start"; exit 1; }
