@@ -179,10 +179,17 @@ late_answer(const struct hm_svc_msg *r)
 	case HM_SVC_ALLOC:
 	case HM_SVC_ALLOC_EXACT:
 	case HM_SVC_MZ_RESERVE:
-		if (r->addr != 0 && cl.nb_undo < ABANDONED_MAX) {
-			cl.undo[cl.nb_undo] = req;
-			cl.undo[cl.nb_undo++].addr = r->addr;
+		if (r->addr == 0)
+			break;
+		if (cl.nb_undo == ABANDONED_MAX) {
+			HM_LOG(ERR, SERVICE,
+			       "slot %d: the late answer to request %u (%s) gave %#" PRIx64
+			       ", kept until this process detaches: %u others wait to go back",
+			       cl.slot, req.seq, hm_svc_op_name(req.op), r->addr, ABANDONED_MAX);
+			break;
 		}
+		cl.undo[cl.nb_undo] = req;
+		cl.undo[cl.nb_undo++].addr = r->addr;
 		break;
 	case HM_SVC_FREE:
 	case HM_SVC_MZ_FREE:
