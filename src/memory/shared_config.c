@@ -76,6 +76,25 @@ proc_stat(int32_t pid, char *state, unsigned long long *start)
 	return 0;
 }
 
+/* The Threads: line of /proc/PID/status, 0 if it cannot be read. */
+static unsigned int
+proc_threads(int32_t pid)
+{
+	char path[64], line[256];
+	unsigned int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "Threads: %u", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
 bool
 hm_pid_alive(int32_t pid)
 {
@@ -86,9 +105,13 @@ hm_pid_alive(int32_t pid)
 		return false;
 	if (kill(pid, 0) != 0 && errno != EPERM)
 		return false;
-	/* A zombie (or a task being reaped) still answers kill(): it is dead all the same. */
+	/*
+	 * A zombie (or a task being reaped) still answers kill(): it is dead all
+	 * the same. But a leader that called pthread_exit() shows Z too while
+	 * its other threads run: that process is alive.
+	 */
 	if (proc_stat(pid, &state, &start) == 0 && (state == 'Z' || state == 'X'))
-		return false;
+		return proc_threads(pid) > 1;
 	return true;
 }
 

@@ -11,6 +11,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -550,6 +551,14 @@ START_TEST(huge_unlink_always_removes_files_and_refuses_secondaries)
 }
 END_TEST
 
+static void *
+sleep_a_while(void *arg)
+{
+	(void)arg;
+	sleep(30);
+	return NULL;
+}
+
 /* A process that has exited but was not waited for is dead to every liveness check. */
 START_TEST(an_exited_unreaped_process_is_not_alive)
 {
@@ -572,6 +581,38 @@ START_TEST(an_exited_unreaped_process_is_not_alive)
 	ck_assert_int_eq(waitpid(child, NULL, 0), child);
 	ck_assert(!hm_pid_alive(child));
 	ck_assert_uint_eq(hm_proc_start_time(child), 0);
+
+	/* A leader that left with pthread_exit() while a thread of it runs: alive. */
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, sleep_a_while, NULL) != 0)
+			_exit(1);
+		pthread_exit(NULL);
+	}
+	{
+		char path[64], buf[512], *p = NULL;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)child);
+		for (int i = 0; i < 2000; i++) { /* until the leader shows as a zombie */
+			FILE *f = fopen(path, "r");
+
+			p = f != NULL && fgets(buf, sizeof(buf), f) != NULL ? strrchr(buf, ')')
+									    : NULL;
+			if (f != NULL)
+				fclose(f);
+			if (p != NULL && p[2] == 'Z')
+				break;
+			usleep(1000);
+		}
+		ck_assert_msg(p != NULL && p[2] == 'Z', "the leader never showed as a zombie");
+	}
+	ck_assert(hm_pid_alive(child));
+	ck_assert_int_eq(kill(child, SIGKILL), 0);
+	ck_assert_int_eq(waitpid(child, NULL, 0), child);
+	ck_assert(!hm_pid_alive(child));
 }
 END_TEST
 
