@@ -821,6 +821,7 @@ hm_slab_free_slow(void *obj, const void *caller, bool kfree)
 	struct hm_slab_cache *c;
 	struct array_cache *ac;
 	struct hm_slab *s;
+	uint64_t owner = 0;
 	uint32_t avail;
 
 	if (hm_unlikely(st == NULL)) {
@@ -843,12 +844,18 @@ hm_slab_free_slow(void *obj, const void *caller, bool kfree)
 	}
 	/* Whoever swaps the owner for 0 frees the object: this call, or a reclaim. */
 	if (c->owner_offset != 0 &&
-	    atomic_exchange_explicit(obj_owner(c, obj), 0, memory_order_acq_rel) == 0) {
+	    (owner = atomic_exchange_explicit(obj_owner(c, obj), 0, memory_order_acq_rel)) == 0) {
 		slab_debug_report(c, obj, caller, "double free: the object has no owner");
 		return -EINVAL;
 	}
-	if (hm_unlikely(c->debug || lcore >= HM_MAX_LCORE))
-		return free_direct(c, s, obj, caller);
+	if (hm_unlikely(c->debug || lcore >= HM_MAX_LCORE)) {
+		int ret = free_direct(c, s, obj, caller);
+
+		/* Refused (a debug check): the object stays out, and its holder's. */
+		if (ret != 0 && owner != 0)
+			atomic_store_explicit(obj_owner(c, obj), owner, memory_order_release);
+		return ret;
+	}
 	if (hm_unlikely(s->node != slab_mem_node())) {
 		free_alien(c, lcore, s->node, obj);
 		return 0;
@@ -1196,35 +1203,47 @@ hm_slab_drain_lcore(unsigned int lcore)
 /* ---------------------------------------------------------------- owners */
 
 /*
- * Take from owner up to max of its objects of node n's slabs into out[], or
- * with out NULL only count them. Node lock held; the objects taken stay on
- * their slabs' counts until freed. @return how many.
+ * Count owner's objects on node n's slabs or, with take, free them: each
+ * one whose owner word this swaps from owner to 0 goes back onto its slab.
+ * One pass under the node lock (held); a slab that slab_put() moves to the
+ * head of another list is at most seen twice, and then holds nothing of the
+ * owner's any more. @return how many.
  */
 static uint64_t
-node_owned(struct hm_slab_cache *c, struct slab_node *n, uint64_t owner, void **out, uint64_t max)
+node_owned(struct hm_slab_cache *c, struct slab_node *n, uint64_t owner, bool take)
 {
 	static const unsigned int lists[] = {SLAB_LIST_FULL, SLAB_LIST_PARTIAL};
 	uint64_t nb = 0;
 
-	for (unsigned int l = 0; l < HM_DIM(lists) && nb < max; l++)
-		for (uint32_t idx = *node_list(n, lists[l]); idx != HM_PAGE_NIL && nb < max;
-		     idx = slab_page(idx)->next) {
-			uint8_t *first = slab_first_obj(c, slab_page(idx));
+	for (unsigned int l = 0; l < HM_DIM(lists); l++) {
+		uint32_t idx = *node_list(n, lists[l]);
 
-			for (uint32_t k = 0; k < c->num && nb < max; k++) {
+		while (idx != HM_PAGE_NIL) {
+			struct hm_slab *s = slab_page(idx);
+			uint8_t *first = slab_first_obj(c, s);
+
+			idx = s->next; /* before slab_put() moves s */
+			for (uint32_t k = 0; k < c->num; k++) {
 				void *obj = first + (uint64_t)k * c->buffer_size;
 				uint64_t want = owner;
 
 				if (atomic_load_explicit(obj_owner(c, obj), memory_order_relaxed) !=
 				    owner)
 					continue;
-				if (out == NULL)
+				if (!take) {
 					nb++;
-				else if (atomic_compare_exchange_strong(obj_owner(c, obj), &want,
-									0))
-					out[nb++] = obj;
+					continue;
+				}
+				if (!atomic_compare_exchange_strong(obj_owner(c, obj), &want, 0))
+					continue; /* its holder freed it meanwhile */
+				if (c->debug && slab_debug_check_free(c, s, obj, NULL) < 0)
+					continue; /* reported: its state says it is free */
+				slab_put(c, n, s, obj);
+				n->direct_frees++;
+				nb++;
 			}
 		}
+	}
 	return nb;
 }
 
@@ -1235,17 +1254,14 @@ cache_reclaim_owner(struct hm_slab_cache *c, uint64_t owner)
 
 	for (unsigned int node = 0; node < SLAB_NODES; node++) {
 		struct slab_node *n = &c->node[node];
-		void *batch[64];
-		uint64_t nb;
+		uint32_t reap[REAP_BATCH];
+		unsigned int nreap;
 
-		do {
-			hm_mutex_lock_shared(&n->lock, "slab node");
-			nb = node_owned(c, n, owner, batch, HM_DIM(batch));
-			pthread_mutex_unlock(&n->lock);
-			for (uint64_t i = 0; i < nb; i++)
-				if (free_direct(c, slab_of(batch[i]), batch[i], NULL) == 0)
-					total++;
-		} while (nb == HM_DIM(batch));
+		hm_mutex_lock_shared(&n->lock, "slab node");
+		total += node_owned(c, n, owner, true);
+		nreap = node_reap(c, n, reap, REAP_BATCH, false);
+		pthread_mutex_unlock(&n->lock);
+		release_reaped(c, reap, nreap);
 	}
 	if (total != 0)
 		HM_LOG(INFO, SLAB, "cache %s: %" PRIu64 " objects of a gone process freed", c->name,
@@ -1260,7 +1276,7 @@ cache_owner_count(struct hm_slab_cache *c, uint64_t owner)
 
 	for (unsigned int node = 0; node < SLAB_NODES; node++) {
 		hm_mutex_lock_shared(&c->node[node].lock, "slab node");
-		count += node_owned(c, &c->node[node], owner, NULL, UINT64_MAX);
+		count += node_owned(c, &c->node[node], owner, false);
 		pthread_mutex_unlock(&c->node[node].lock);
 	}
 	return count;
