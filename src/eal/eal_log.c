@@ -11,8 +11,8 @@
  *
  * The pattern table is process-wide and written only by hm_eal_init()
  * (before any lcore thread exists); the global level is atomic, as
- * hm_log_set_level() may change it while other threads log. A thread can mute its own
- * messages of level ERR and below (hm_log_mute_thread()).
+ * hm_log_set_level() may change it while other threads log. A thread can hold back its
+ * own messages of level ERR and below and then write or drop them (hm_log_hold()).
  */
 
 #include <errno.h>
@@ -33,7 +33,13 @@ static struct {
 	regex_t regex[HM_LOG_PATTERNS_MAX];
 } log_state = {.level = HM_LOG_NOTICE};
 
-static __thread bool log_muted;
+#define LOG_HOLD_MAX 4096
+
+static __thread struct {
+	bool on;
+	size_t len;
+	char buf[LOG_HOLD_MAX];
+} log_held;
 
 static const char *const level_names[] = {
     [HM_LOG_EMERG] = "emerg", [HM_LOG_ALERT] = "alert",	    [HM_LOG_CRIT] = "crit",
@@ -123,8 +129,6 @@ hm_vlog(enum hm_log_level level, const char *subsys, const char *fmt, va_list ap
 
 	if (subsys == NULL)
 		subsys = "app";
-	if (log_muted && level >= HM_LOG_ERR)
-		return;
 	if (!hm_log_enabled(level, subsys))
 		return;
 	n = snprintf(line, sizeof(line), "hugemem: %s: ", subsys);
@@ -139,6 +143,13 @@ hm_vlog(enum hm_log_level level, const char *subsys, const char *fmt, va_list ap
 	if ((size_t)n > sizeof(line) - 2)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
+	if (log_held.on && level >= HM_LOG_ERR) {
+		if (log_held.len + (size_t)n <= sizeof(log_held.buf)) {
+			memcpy(log_held.buf + log_held.len, line, (size_t)n);
+			log_held.len += (size_t)n;
+		}
+		return;
+	}
 	if (write(STDERR_FILENO, line, (size_t)n) < 0) {
 		/* Nowhere left to report a failed log write. */
 	}
@@ -155,9 +166,20 @@ hm_log(enum hm_log_level level, const char *subsys, const char *fmt, ...)
 }
 
 void
-hm_log_mute_thread(bool on)
+hm_log_hold(void)
 {
-	log_muted = on;
+	log_held.on = true;
+	log_held.len = 0;
+}
+
+void
+hm_log_release(bool emit)
+{
+	log_held.on = false;
+	if (emit && log_held.len != 0 && write(STDERR_FILENO, log_held.buf, log_held.len) < 0) {
+		/* Nowhere left to report a failed log write. */
+	}
+	log_held.len = 0;
 }
 
 int

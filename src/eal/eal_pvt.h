@@ -95,11 +95,14 @@ int hm_eal_parse_lcores(const char *arg, struct hm_eal_config *cfg);
 int hm_log_parse_level_name(const char *s);
 int hm_log_apply(const struct hm_eal_config *cfg);
 /*
- * While on, this thread's messages of level ERR and below (ERR, WARNING,
- * NOTICE...) are dropped: the service mutes what the allocators say about a
- * request it will count and summarise itself.
+ * Between hm_log_hold() and hm_log_release(), this thread's messages of
+ * level ERR and below (ERR, WARNING, NOTICE...) are kept back (up to 4 KiB);
+ * release writes them out, or drops them when `emit` is false. The service
+ * holds what the allocators say about a request, and drops it only when the
+ * request was refused and the refusal is one it will not log.
  */
-void hm_log_mute_thread(bool on);
+void hm_log_hold(void);
+void hm_log_release(bool emit);
 
 /* eal_lcore.c */
 int hm_lcore_threads_start(const struct hm_eal_config *cfg);

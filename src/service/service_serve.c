@@ -123,10 +123,11 @@ hm_service_serve(struct service_shared *sh, unsigned int slot, unsigned int burs
 		} else {
 			uint64_t failed = atomic_load_explicit(&c->failed, memory_order_relaxed);
 
-			/* Were it refused, would this one be the 1st, 2nd, 4th...? Then say so. */
-			hm_log_mute_thread(!power_of_two(failed + 1));
+			/* What the allocators say is written unless the request is refused
+			 * and its refusal is none of the slot's 1st, 2nd, 4th... */
+			hm_log_hold();
 			execute(slot, &m);
-			hm_log_mute_thread(false);
+			hm_log_release(m.status == 0 || power_of_two(failed + 1));
 			if (m.status != 0 && failed + 1 >= 4 && power_of_two(failed + 1))
 				HM_LOG(ERR, SERVICE,
 				       "slot %u: %" PRIu64 " requests refused so far (op %u: %s); "
