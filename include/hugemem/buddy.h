@@ -214,6 +214,11 @@ struct hm_memzone {
 
 /**
  * Reserve a named area of len bytes.
+ *
+ * In a secondary the service reserves it. A reserve that timed out
+ * (ETIMEDOUT) may still run late: the memzone then exists, visible to other
+ * processes, until this process's next call through the service gives it
+ * back; a retry of the same name in that window succeeds all the same.
  * @param align  IOVA alignment, a power of two (0: 64 bytes; the block is page aligned anyway)
  * @return the memzone, or NULL with errno EINVAL (bad name, len 0, align),
  *   EEXIST (name taken), ENOSPC (table full), E2BIG, ENOMEM, EDEADLK (inside

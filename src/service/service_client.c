@@ -203,10 +203,15 @@ late_answer(const struct hm_svc_msg *r)
 
 static int call_locked(struct hm_svc_msg *m);
 
-/* Give back what requests given up on allocated after all. */
-static void
-undo_late_allocations(void)
+/*
+ * Give back what requests given up on allocated after all.
+ * @return whether one of them was a memzone named `name` (NULL: none).
+ */
+static bool
+undo_late_allocations(const char *name)
 {
+	bool named = false;
+
 	while (cl.nb_undo > 0 && !cl.gone) {
 		struct hm_svc_msg was = cl.undo[--cl.nb_undo];
 		struct hm_svc_msg m = {.addr = was.addr};
@@ -214,6 +219,7 @@ undo_late_allocations(void)
 
 		if (was.op == HM_SVC_MZ_RESERVE) {
 			m.op = HM_SVC_MZ_FREE;
+			named |= name != NULL && strcmp(was.name, name) == 0;
 		} else {
 			m.op = HM_SVC_FREE;
 			m.size = was.op == HM_SVC_ALLOC_EXACT ? was.size : 0;
@@ -227,6 +233,7 @@ undo_late_allocations(void)
 		       cl.slot, was.seq, hm_svc_op_name(was.op), was.addr,
 		       ret == 0 ? "done" : strerror(-ret));
 	}
+	return named;
 }
 
 /* Send m and wait for its answer, which replaces it; under cl.lock. */
@@ -275,6 +282,7 @@ call_locked(struct hm_svc_msg *m)
 static int
 call(struct hm_svc_msg *m)
 {
+	struct hm_svc_msg sent;
 	int ret;
 
 	if (atomic_load_explicit(&cl.forked, memory_order_relaxed)) {
@@ -286,8 +294,18 @@ call(struct hm_svc_msg *m)
 		return -ENOTSUP;
 	}
 	pthread_mutex_lock(&cl.lock);
+	sent = *m;
 	ret = call_locked(m);
-	undo_late_allocations();
+	/*
+	 * A reserve retried after a timeout finds the name taken by the late
+	 * first try, which the undo has just freed: try once more.
+	 */
+	if (undo_late_allocations(sent.op == HM_SVC_MZ_RESERVE ? sent.name : NULL) && ret == 0 &&
+	    m->status == -EEXIST) {
+		*m = sent;
+		ret = call_locked(m);
+		undo_late_allocations(NULL);
+	}
 	pthread_mutex_unlock(&cl.lock);
 	return ret;
 }

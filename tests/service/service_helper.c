@@ -45,12 +45,14 @@
  *         once. Exits 0 then, or 100+ if a call hangs or fails otherwise.
  *
  * late    Sets the int in memzone "svc-late-flag" to 3, then waits until it
- *         turns 1 (the
- *         primary then holds the memzone table for LATE_HOLD_MS), then
- *         reserves memzone "svc-late-<pid>" and allocates a DMA block: both
- *         must fail with ETIMEDOUT. Once the primary lets go, the service
- *         runs both after all; a ping must then give both back, so that the
- *         process table shows it holding what it held before.
+ *         turns 1 (the primary then holds the memzone table), then reserves
+ *         memzone "svc-late-<pid>" and allocates a DMA block: both must fail
+ *         with ETIMEDOUT. Then it sets the int to 4 and waits for 2 (the
+ *         primary let go, and the service ran both after all). Reserving
+ *         the same memzone again must succeed (the service answers EEXIST,
+ *         the client gives the late memzone back and tries once more), and
+ *         after that memzone's free the process table must show it holding
+ *         what it held before.
  * doorbell Against a primary in idle mode: DOORBELL_TRIES times, waits
  *         until the service loop has gone to sleep on its doorbell, lets it
  *         sleep a millisecond, then pings. A lost wake-up would leave the
@@ -450,6 +452,7 @@ late(void)
 {
 	const struct hm_memzone *flag = hm_memzone_lookup("svc-late-flag");
 	struct holdings before = holdings(), after;
+	const struct hm_memzone *mz;
 	char name[HM_MEMZONE_NAMESIZE];
 	void *p;
 
@@ -464,11 +467,20 @@ late(void)
 	p = hm_dma_alloc(65536, 0, HM_SOCKET_ID_ANY, 0, NULL);
 	if (p != NULL || errno != ETIMEDOUT)
 		return fail(152, "the DMA allocation did not time out");
-	/* The primary lets go now: the late answers come in ahead of the ping's. */
+	/* Both gave up: the primary may let go, and both run late. */
+	atomic_store((_Atomic int *)flag->addr, 4);
 	while (atomic_load((_Atomic int *)flag->addr) != 2)
 		usleep(1000);
-	if (hm_service_ping() != 0)
-		return fail(153, "ping after the late answers");
+	/*
+	 * The caller tries the reserve again. The late first try took the name,
+	 * so the service answers EEXIST; the undo frees the late memzone, and the
+	 * client tries once more: the reserve must succeed.
+	 */
+	mz = hm_memzone_reserve(name, 4096, HM_SOCKET_ID_ANY, 0, 0);
+	if (mz == NULL)
+		return fail(153, "the reserve tried again after the late answers");
+	if (hm_memzone_free(mz) != 0)
+		return fail(156, "hm_memzone_free");
 	after = holdings();
 	if (after.dma_blocks != before.dma_blocks || after.memzones != before.memzones) {
 		fprintf(stderr, "late: holds %u blocks and %u memzones, had %u and %u\n",

@@ -648,9 +648,12 @@ START_TEST(the_service_answers_a_secondary_that_holds_a_lock_a_reclaim_waits_for
 END_TEST
 
 /* The decoder alone: every operation's good form passes, each bad field is named. */
-#define LATE_HOLD_MS 11500 /* past two client timeouts of 5 s */
+#define LATE_HOLD_MAX_MS 60000 /* two client timeouts of 5 s, with room for a slow machine */
 
-/* hm_memzone_walk() callback: hold the memzone table so that the service waits on it. */
+/*
+ * hm_memzone_walk() callback: hold the memzone table, so that the service
+ * waits on it, until the helper says both its calls have timed out (4).
+ */
 static int
 hold_memzones_cb(const struct hm_memzone *mz, void *arg)
 {
@@ -658,7 +661,8 @@ hold_memzones_cb(const struct hm_memzone *mz, void *arg)
 
 	(void)mz;
 	atomic_store(flag, 1);
-	sleep_ms(LATE_HOLD_MS);
+	for (unsigned int t = 0; t < LATE_HOLD_MAX_MS && atomic_load(flag) != 4; t += 5)
+		sleep_ms(5);
 	return 1;
 }
 
@@ -681,6 +685,7 @@ START_TEST(what_requests_that_timed_out_allocated_after_all_is_given_back)
 		sleep_ms(5);
 	ck_assert_int_eq(atomic_load((_Atomic int *)flag->addr), 3);
 	hm_memzone_walk(hold_memzones_cb, flag->addr);
+	ck_assert_int_eq(atomic_load((_Atomic int *)flag->addr), 4);
 	atomic_store((_Atomic int *)flag->addr, 2);
 	ck_assert_int_eq(hm_test_wait(late, 30000), 0);
 	wait_only_primary();
