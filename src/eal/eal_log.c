@@ -33,12 +33,15 @@ static struct {
 	regex_t regex[HM_LOG_PATTERNS_MAX];
 } log_state = {.level = HM_LOG_NOTICE};
 
-#define LOG_HOLD_MAX 4096
-
+/*
+ * The buffer is the caller's: libhugemem's thread-local storage is of the
+ * initial-exec model, whose room is small in a library that is dlopen()ed
+ * (DPDK loads the mempool ops plugin, which links libhugemem, that way).
+ */
 static __thread struct {
-	bool on;
+	char *buf; /* non-NULL while held */
+	size_t cap;
 	size_t len;
-	char buf[LOG_HOLD_MAX];
 } log_held;
 
 static const char *const level_names[] = {
@@ -143,8 +146,8 @@ hm_vlog(enum hm_log_level level, const char *subsys, const char *fmt, va_list ap
 	if ((size_t)n > sizeof(line) - 2)
 		n = sizeof(line) - 2;
 	line[n++] = '\n';
-	if (log_held.on && level >= HM_LOG_ERR) {
-		if (log_held.len + (size_t)n <= sizeof(log_held.buf)) {
+	if (log_held.buf != NULL && level >= HM_LOG_ERR) {
+		if (log_held.len + (size_t)n <= log_held.cap) {
 			memcpy(log_held.buf + log_held.len, line, (size_t)n);
 			log_held.len += (size_t)n;
 		}
@@ -166,19 +169,20 @@ hm_log(enum hm_log_level level, const char *subsys, const char *fmt, ...)
 }
 
 void
-hm_log_hold(void)
+hm_log_hold(char *buf, size_t len)
 {
-	log_held.on = true;
+	log_held.buf = buf;
+	log_held.cap = len;
 	log_held.len = 0;
 }
 
 void
 hm_log_release(bool emit)
 {
-	log_held.on = false;
 	if (emit && log_held.len != 0 && write(STDERR_FILENO, log_held.buf, log_held.len) < 0) {
 		/* Nowhere left to report a failed log write. */
 	}
+	log_held.buf = NULL;
 	log_held.len = 0;
 }
 

@@ -96,12 +96,13 @@ int hm_log_parse_level_name(const char *s);
 int hm_log_apply(const struct hm_eal_config *cfg);
 /*
  * Between hm_log_hold() and hm_log_release(), this thread's messages of
- * level ERR and below (ERR, WARNING, NOTICE...) are kept back (up to 4 KiB);
- * release writes them out, or drops them when `emit` is false. The service
+ * level ERR and below (ERR, WARNING, NOTICE...) are kept back in buf (what
+ * does not fit is dropped); release writes them out, or drops them when
+ * `emit` is false. The service
  * holds what the allocators say about a request, and drops it only when the
  * request was refused and the refusal is one it will not log.
  */
-void hm_log_hold(void);
+void hm_log_hold(char *buf, size_t len);
 void hm_log_release(bool emit);
 
 /* eal_lcore.c */

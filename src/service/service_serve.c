@@ -101,6 +101,7 @@ unsigned int
 hm_service_serve(struct service_shared *sh, unsigned int slot, unsigned int burst)
 {
 	struct svc_chan *c = &sh->chan[slot];
+	char held[2048]; /* what the allocators log about one request */
 	struct hm_svc_msg m;
 	unsigned int n = 0;
 
@@ -125,7 +126,7 @@ hm_service_serve(struct service_shared *sh, unsigned int slot, unsigned int burs
 
 			/* What the allocators say is written unless the request is refused
 			 * and its refusal is none of the slot's 1st, 2nd, 4th... */
-			hm_log_hold();
+			hm_log_hold(held, sizeof(held));
 			execute(slot, &m);
 			hm_log_release(m.status == 0 || power_of_two(failed + 1));
 			if (m.status != 0 && failed + 1 >= 4 && power_of_two(failed + 1))

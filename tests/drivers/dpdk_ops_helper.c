@@ -293,6 +293,27 @@ scenario_bad(void)
 	      rte_mempool_avail_count(mp));
 	rte_mempool_put(other, foreign);
 
+	/* A put longer than the ops' stack batch with one double put in its end: none goes in. */
+	{
+		enum { LONG = 300 };
+		void *got[LONG + 1];
+
+		CHECK(mp->size >= LONG, "the pool holds %u objects, fewer than %u", mp->size, LONG);
+		if (mp->size >= LONG && rte_mempool_ops_dequeue_bulk(mp, got, LONG) == 0) {
+			got[LONG] = got[0];
+			CHECK(rte_mempool_ops_enqueue_bulk(mp, got, LONG + 1) == -EINVAL,
+			      "a long put with a double put went in");
+			CHECK(rte_mempool_avail_count(mp) == mp->size - LONG,
+			      "avail %u after a refused long put, not %u", rte_mempool_avail_count(mp),
+			      mp->size - LONG);
+			CHECK(rte_mempool_ops_enqueue_bulk(mp, got, LONG) == 0, "the long put");
+		} else {
+			CHECK(false, "a get of %u", LONG);
+		}
+		CHECK(rte_mempool_avail_count(mp) == mp->size, "avail %u after the long put",
+		      rte_mempool_avail_count(mp));
+	}
+
 	/* Gets and populates out of range. */
 	{
 		void **many = calloc(mp->size + 1, sizeof(void *));

@@ -508,7 +508,8 @@ hugemem_ops_enqueue(struct rte_mempool *mp, void *const *obj_table, unsigned int
 {
 	struct hm_mempool *hmp = hm_pool_of(mp);
 	const uintptr_t hdr = mp->header_size;
-	void *batch[BATCH];
+	void *batch[BATCH], **objs = batch;
+	int ret;
 
 	if (hmp == NULL || obj_table == NULL) {
 		hm_log(HM_LOG_ERR, DRV, "pool %s: enqueue: %s", mp->name,
@@ -516,30 +517,21 @@ hugemem_ops_enqueue(struct rte_mempool *mp, void *const *obj_table, unsigned int
 		return -EINVAL;
 	}
 	/*
-	 * All or none: hm_mempool_put_bulk() checks every pointer of one call
-	 * before it puts any; a call of more than one batch is checked here first.
+	 * All or none: one hm_mempool_put_bulk() checks every pointer (an object
+	 * of the pool, and taken: not a double put) before it puts any, so the
+	 * whole call goes in one, on the heap when it is longer than a batch.
 	 */
-	for (unsigned int i = 0; n > BATCH && i < n; i++) {
-		uintptr_t o = (uintptr_t)obj_table[i];
-
-		if (o < hdr || !hm_mempool_obj_valid(hmp, (void *)(o - hdr))) {
-			hm_log(HM_LOG_ERR, DRV,
-			       "pool %s: enqueue of %u: %p (entry %u) is not an object of it",
-			       mp->name, n, obj_table[i], i);
-			return -EINVAL;
-		}
+	if (n > BATCH && (objs = malloc((size_t)n * sizeof(*objs))) == NULL) {
+		hm_log(HM_LOG_ERR, DRV, "pool %s: enqueue of %u: no memory for the table", mp->name,
+		       n);
+		return -ENOMEM;
 	}
-	for (unsigned int i = 0; i < n; i += BATCH) {
-		unsigned int k = n - i < BATCH ? n - i : BATCH;
-		int ret;
-
-		for (unsigned int j = 0; j < k; j++)
-			batch[j] = (void *)((uintptr_t)obj_table[i + j] - hdr);
-		ret = hm_mempool_put_bulk(hmp, batch, k);
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
+	for (unsigned int i = 0; i < n; i++)
+		objs[i] = (void *)((uintptr_t)obj_table[i] - hdr);
+	ret = hm_mempool_put_bulk(hmp, objs, n);
+	if (objs != batch)
+		free(objs);
+	return ret < 0 ? ret : 0;
 }
 
 static int
