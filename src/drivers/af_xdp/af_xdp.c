@@ -857,6 +857,7 @@ afx_tx_burst(struct hm_eth_port *p, uint16_t qi, struct hm_pktbuf **pkts, uint16
 	free = ring_free(&q->tx, n);
 	for (; taken < n && sent < free; taken++) {
 		struct hm_pktbuf *m = pkts[taken];
+		bool copied = false;
 		struct xdp_desc *d;
 		uint32_t idx;
 
@@ -873,10 +874,16 @@ afx_tx_burst(struct hm_eth_port *p, uint16_t qi, struct hm_pktbuf **pkts, uint16
 			if (c == NULL)
 				break; /* no buffer: the frame stays the caller's */
 			m = c;
+			copied = true;
 		}
 		idx = index_of_buf(p, m);
 		if (idx == UINT32_MAX || held_test(q, idx)) {
-			/* Not an object, or given twice: the kernel may hold it; leave it alone. */
+			/*
+			 * Not an object, or given twice: the kernel may hold it; leave
+			 * it alone. A copy of our own is ours to give back.
+			 */
+			if (copied)
+				hm_pktbuf_free(m);
 			errors++;
 			continue;
 		}
