@@ -238,9 +238,9 @@ int hm_memzone_free(const struct hm_memzone *mz);
 
 /**
  * Call func on every memzone until it returns non-zero. The table is locked
- * meanwhile: func must not reserve, free or look up memzones (those calls
- * fail with EDEADLK inside a walk).
- * @return func's non-zero value or 0; -ENODEV, -EINVAL (func NULL).
+ * meanwhile: func must not reserve, free or look up memzones, nor walk them
+ * again (those calls fail with EDEADLK inside a walk).
+ * @return func's non-zero value or 0; -ENODEV, -EINVAL (func NULL), -EDEADLK.
  */
 int hm_memzone_walk(int (*func)(const struct hm_memzone *mz, void *arg), void *arg);
 

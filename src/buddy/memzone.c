@@ -226,6 +226,8 @@ hm_memzone_walk(int (*func)(const struct hm_memzone *mz, void *arg), void *arg)
 		return -ENODEV;
 	if (func == NULL)
 		return -EINVAL;
+	if (inside_walk("walk", NULL))
+		return -EDEADLK;
 	hm_mutex_lock_shared(&b->mz_lock, "memzone table");
 	walking++;
 	for (unsigned int i = 0; i < HM_MAX_MEMZONES && ret == 0; i++)

@@ -326,6 +326,8 @@ reserve_in_walk(const struct hm_memzone *mz, void *arg)
 		return -2;
 	if (hm_memzone_free(mz) != -EDEADLK)
 		return -3;
+	if (hm_memzone_walk(reserve_in_walk, NULL) != -EDEADLK)
+		return -4;
 	return 1;
 }
 

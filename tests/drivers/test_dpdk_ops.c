@@ -768,6 +768,7 @@ plugin_in_a_safe_place(char *dir, size_t len)
 	char from[PATH_MAX], to[PATH_MAX + 64];
 	FILE *in, *out;
 	char buf[65536];
+	bool copied;
 	size_t n;
 
 	if (src == NULL)
@@ -780,16 +781,24 @@ plugin_in_a_safe_place(char *dir, size_t len)
 	if (mkdtemp(dir) == NULL || world_writable_path(dir)) {
 		printf("dpdk_ops: the plugin lies below a world-writable directory, which DPDK "
 		       "refuses, and no private copy could be made under /run\n");
+		if (dir[strlen(dir) - 1] != 'X')
+			rmdir(dir);
 		return NULL;
 	}
 	snprintf(to, sizeof(to), "%s/librte_mempool_hugemem.so", dir);
 	in = fopen(src, "rb");
-	out = fopen(to, "wb");
-	while (in != NULL && out != NULL && (n = fread(buf, 1, sizeof(buf), in)) > 0)
-		fwrite(buf, 1, n, out);
+	out = in != NULL ? fopen(to, "wb") : NULL;
+	while (out != NULL && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			break;
+	copied = in != NULL && out != NULL && !ferror(in) && !ferror(out);
 	if (in != NULL)
 		fclose(in);
-	if (out == NULL || fclose(out) != 0) {
+	if (out != NULL && fclose(out) != 0)
+		copied = false;
+	if (!copied) {
+		printf("dpdk_ops: cannot copy %s to %s: %s\n", src, to, strerror(errno));
+		unlink(to);
 		rmdir(dir);
 		return NULL;
 	}
