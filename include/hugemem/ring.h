@@ -193,7 +193,9 @@ hm_ring_pause(void)
 static inline __attribute__((always_inline)) void
 hm_copy_ptrs(void **dst, void *const *src, unsigned int n)
 {
-	unsigned int i = 0;
+	/* A size_t index: with an unsigned int one, that may wrap, GCC
+	 * recomputes both addresses from the index on every step. */
+	size_t i = 0;
 
 	for (; i + 4 <= n; i += 4)
 		__builtin_memcpy(&dst[i], &src[i], 4 * sizeof(void *));
