@@ -49,6 +49,7 @@
 #include <hugemem/mempool.h>
 
 #include <rte_errno.h>
+#include <rte_lcore.h>
 #include <rte_mempool.h>
 
 #include "bench.h"
@@ -98,9 +99,8 @@ struct mp_run {
 	const struct mp_row_desc *row;
 	const char *label;
 	unsigned int nb_threads;
-	atomic_uint next_slot; /* each thread takes the next struct mp_thread */
-	atomic_uint arrived;   /* threads at the barriers so far */
-	atomic_bool abort;     /* a thread failed: the others stop at the next barrier */
+	atomic_uint arrived; /* threads at the barriers so far */
+	atomic_bool abort;   /* a thread failed: the others stop at the next barrier */
 	struct mp_thread thread[MP_MAX_THREADS];
 };
 
@@ -264,7 +264,8 @@ static int
 mp_thread_main(void *arg)
 {
 	struct mp_run *run = arg;
-	unsigned int slot = atomic_fetch_add(&run->next_slot, 1);
+	/* The lcore's own slot, as the ring section does. */
+	unsigned int slot = run->lib == BENCH_LIB_HM ? hm_lcore_id() : rte_lcore_id();
 	const struct mp_row_desc *d = run->row;
 	struct mp_thread *t;
 	int ret;

@@ -55,6 +55,7 @@
 #include <hugemem/ring.h>
 
 #include <rte_errno.h>
+#include <rte_lcore.h>
 #include <rte_ring.h>
 
 #include "bench.h"
@@ -141,9 +142,8 @@ struct ring_run {
 	const struct ring_row_desc *row;
 	const char *label;
 	unsigned int nb_threads;
-	atomic_uint next_slot; /* each thread takes the next struct ring_thread */
-	atomic_uint arrived;   /* threads at the barriers so far */
-	atomic_bool abort;     /* a thread failed its check: the others stop */
+	atomic_uint arrived; /* threads at the barriers so far */
+	atomic_bool abort;   /* a thread failed its check: the others stop */
 	struct ring_thread thread[RING_MAX_THREADS];
 };
 
@@ -481,7 +481,9 @@ static int
 ring_thread_main(void *arg)
 {
 	struct ring_run *run = arg;
-	unsigned int slot = atomic_fetch_add(&run->next_slot, 1);
+	/* The lcore's own slot, not the order of arrival: lcore 0 (the main
+	 * one) is the producer of a P/C row on both sides. */
+	unsigned int slot = run->lib == BENCH_LIB_HM ? hm_lcore_id() : rte_lcore_id();
 	const struct ring_row_desc *d = run->row;
 	struct ring_thread *t;
 	enum ring_role role;

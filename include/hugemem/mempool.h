@@ -406,6 +406,12 @@ hm_mempool_objs_valid_fast(const struct hm_mempool *mp, void *const *obj_table, 
  */
 bool hm_mempool_put_copy(const struct hm_mempool *mp, void **dst, void *const *src, unsigned int n);
 
+/**
+ * @internal hm_mempool_objs_valid_fast() for bulks of HM_MEMPOOL_VEC_MIN
+ * and more: eight pointers per instruction where the CPU can.
+ */
+bool hm_mempool_objs_valid(const struct hm_mempool *mp, void *const *obj_table, unsigned int n);
+
 /** @internal Copy n pointers. */
 void hm_mempool_copy(void **dst, void *const *src, unsigned int n);
 
@@ -495,7 +501,9 @@ hm_mempool_put_bulk(struct hm_mempool *mp, void *const *obj_table, unsigned int 
 	if (__builtin_expect(n - 1 >= mp->cache_fast_max, 0)) {
 		/* No cache, or more than it holds: straight to the ring. A full
 		 * ring means a double put; the slow path says so. */
-		if (n - 1 >= mp->ring_fast_max || !hm_mempool_objs_valid_fast(mp, obj_table, n) ||
+		if (n - 1 >= mp->ring_fast_max ||
+		    !(n >= HM_MEMPOOL_VEC_MIN ? hm_mempool_objs_valid(mp, obj_table, n)
+					      : hm_mempool_objs_valid_fast(mp, obj_table, n)) ||
 		    hm_ring_enqueue_bulk(mp->ring, obj_table, n, NULL) != n)
 			return hm_mempool_put_slow(mp, obj_table, n);
 		hm_mempool_stat_add(&c->stats.put_other, n);

@@ -193,7 +193,9 @@ hm_ring_pause(void)
 static inline __attribute__((always_inline)) void
 hm_copy_ptrs(void **dst, void *const *src, unsigned int n)
 {
-	unsigned int i = 0;
+	/* A size_t index: with an unsigned int one, that may wrap, GCC
+	 * recomputes both addresses from the index on every step. */
+	size_t i = 0;
 
 	for (; i + 4 <= n; i += 4)
 		__builtin_memcpy(&dst[i], &src[i], 4 * sizeof(void *));
@@ -306,29 +308,27 @@ hm_ring_move_head(struct hm_ring_headtail *me, const struct hm_ring_headtail *ot
 	}
 }
 
+/**
+ * @internal Wait until side `ht`'s tail is old_head: the out-of-line part of
+ * hm_ring_update_tail(), pausing and yielding the CPU every
+ * HM_RING_SPINS_BEFORE_YIELD pauses. Its loads have acquire order.
+ */
+void hm_ring_wait_tail(struct hm_ring_headtail *ht, uint32_t old_head);
+
 /*
  * @internal Publish slots [old_head, old_head + n) of side `me`. With several
  * threads on the side, the ones that reserved earlier publish first. The
  * wait reads with acquire order so that a thread publishing after another
- * carries the other's elements along in its release.
+ * carries the other's elements along in its release. The wait is out of
+ * line: a loop that may call sched_yield() inline would make the caller
+ * save registers around it on every call, not only on the calls that wait.
  */
 static inline __attribute__((always_inline)) void
 hm_ring_update_tail(struct hm_ring_headtail *me, uint32_t old_head, unsigned int n, bool single)
 {
-	if (!single)
-		for (unsigned int spins = 1;
-		     atomic_load_explicit(&me->tail, memory_order_acquire) != old_head; spins++) {
-			/*
-			 * The thread ahead of us was preempted between its head
-			 * and its tail: after a while, give it our CPU instead of
-			 * spinning until its time slice comes (more threads than
-			 * CPUs would otherwise crawl).
-			 */
-			if (spins % HM_RING_SPINS_BEFORE_YIELD == 0)
-				sched_yield();
-			else
-				hm_ring_pause();
-		}
+	if (!single &&
+	    __builtin_expect(atomic_load_explicit(&me->tail, memory_order_acquire) != old_head, 0))
+		hm_ring_wait_tail(me, old_head);
 	atomic_store_explicit(&me->tail, old_head + n, memory_order_release);
 }
 

@@ -3,8 +3,8 @@
  * The bulk copies of the inline get and put, out of line for bulks of
  * HM_MEMPOOL_VEC_MIN objects and more: a put checks every pointer (the
  * divisibility test of hm_mempool_stride_index()) as it copies it into the
- * lcore cache. Each has a plain C version and, on CPUs with AVX-512F and
- * DQ, one that takes eight pointers per instruction (vpmullq for the
+ * lcore cache, or only checks them when they go to the ring. Each has a plain C version and, on
+ * CPUs with AVX-512F and DQ, one that takes eight pointers per instruction (vpmullq for the
  * multiply, vprorq for the rotate, a masked load for the tail); the dynamic
  * linker picks one once (an ifunc), so the call costs no more than a direct
  * one.
@@ -35,6 +35,12 @@ static void
 copy_plain(void **dst, void *const *src, unsigned int n)
 {
 	hm_copy_ptrs(dst, src, n);
+}
+
+static bool
+objs_valid_plain(const struct hm_mempool *mp, void *const *src, unsigned int n)
+{
+	return hm_mempool_objs_valid_fast(mp, src, n);
 }
 
 #ifdef HM_MEMPOOL_HAVE_AVX512
@@ -82,6 +88,26 @@ put_copy_avx512(const struct hm_mempool *mp, void **dst, void *const *src, unsig
 	return bad == 0;
 }
 
+static AVX512 bool
+objs_valid_avx512(const struct hm_mempool *mp, void *const *src, unsigned int n)
+{
+	const __m512i first = _mm512_set1_epi64((long long)mp->fast_first);
+	const __m512i inv = _mm512_set1_epi64((long long)mp->stride_inv);
+	const __m512i nb = _mm512_set1_epi64((long long)mp->fast_nb_objs);
+	__mmask8 bad = 0;
+	unsigned int i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		bad |= bad_lanes(0xff, _mm512_loadu_si512((const void *)(src + i)), first, inv, nb);
+	if (i < n) {
+		const __mmask8 m = (__mmask8)((1u << (n - i)) - 1);
+
+		bad |= bad_lanes(m, _mm512_maskz_loadu_epi64(m, (const void *)(src + i)), first,
+				 inv, nb);
+	}
+	return bad == 0;
+}
+
 static AVX512 void
 copy_avx512(void **dst, void *const *src, unsigned int n)
 {
@@ -114,6 +140,7 @@ have_avx512(void)
 
 typedef bool put_copy_fn(const struct hm_mempool *, void **, void *const *, unsigned int);
 typedef void copy_fn(void **, void *const *, unsigned int);
+typedef bool objs_valid_fn(const struct hm_mempool *, void *const *, unsigned int);
 
 static RESOLVER put_copy_fn *
 resolve_put_copy(void)
@@ -127,8 +154,16 @@ resolve_copy(void)
 	return have_avx512() ? copy_avx512 : copy_plain;
 }
 
+static RESOLVER objs_valid_fn *
+resolve_objs_valid(void)
+{
+	return have_avx512() ? objs_valid_avx512 : objs_valid_plain;
+}
+
 bool hm_mempool_put_copy(const struct hm_mempool *mp, void **dst, void *const *src, unsigned int n)
     __attribute__((ifunc("resolve_put_copy")));
+bool hm_mempool_objs_valid(const struct hm_mempool *mp, void *const *src, unsigned int n)
+    __attribute__((ifunc("resolve_objs_valid")));
 void hm_mempool_copy(void **dst, void *const *src, unsigned int n)
     __attribute__((ifunc("resolve_copy")));
 
@@ -144,6 +179,12 @@ void
 hm_mempool_copy(void **dst, void *const *src, unsigned int n)
 {
 	copy_plain(dst, src, n);
+}
+
+bool
+hm_mempool_objs_valid(const struct hm_mempool *mp, void *const *src, unsigned int n)
+{
+	return objs_valid_plain(mp, src, n);
 }
 
 #endif

@@ -44,6 +44,26 @@ struct ring_table {
 /* The per-process context: where the shared table is. */
 static struct ring_table *table;
 
+/* ------------------------------------------------------- the tail wait */
+
+void
+hm_ring_wait_tail(struct hm_ring_headtail *ht, uint32_t old_head)
+{
+	for (unsigned int spins = 1;
+	     atomic_load_explicit(&ht->tail, memory_order_acquire) != old_head; spins++) {
+		/*
+		 * The thread ahead of us was preempted between its head and
+		 * its tail: after a while, give it our CPU instead of spinning
+		 * until its time slice comes (more threads than CPUs would
+		 * otherwise crawl).
+		 */
+		if (spins % HM_RING_SPINS_BEFORE_YIELD == 0)
+			sched_yield();
+		else
+			hm_ring_pause();
+	}
+}
+
 /* ------------------------------------------------------------- layout */
 
 static bool

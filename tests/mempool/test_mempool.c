@@ -1888,6 +1888,62 @@ START_TEST(a_bad_pointer_in_any_lane_of_a_long_bulk_refuses_it_and_good_bulks_ar
 }
 END_TEST
 
+/*
+ * Without a cache, bulks of HM_MEMPOOL_VEC_MIN objects and more go straight
+ * to the ring after the vector check: a bad pointer in any lane refuses the
+ * whole bulk and leaves the ring as it was; good bulks of every length go
+ * in and come back out.
+ */
+START_TEST(a_bad_pointer_in_any_lane_of_a_long_bulk_to_the_ring_refuses_it)
+{
+	enum { NB = 40 };
+	static const unsigned int lens[] = {8, 9, 15, 16, 17, 23, 24, 31, 32, 33, 40};
+	struct hm_mempool *mp;
+	void *good[NB], *bulk[NB], *bad[4];
+	struct hm_mempool_stats st0, st;
+	uint64_t refused = 0, puts = 0;
+	uint8_t *o;
+
+	init_no_huge("0", "64", NULL);
+	mp = hm_mempool_create("lanes0", 256, 200, 0, 0, NULL, NULL, HM_SOCKET_ID_ANY, 0);
+	ck_assert_ptr_nonnull(mp);
+	ck_assert_int_eq(hm_mempool_get_bulk(mp, good, NB), 0);
+	o = good[5];
+	bad[0] = o + 64; /* a cache line in, no boundary */
+	bad[1] = (uint8_t *)(uintptr_t)mp->chunks[0].first - mp->stride; /* before the first */
+	bad[2] = (uint8_t *)(uintptr_t)mp->chunks[0].first +
+		 (uint64_t)mp->chunks[0].nb_objs * mp->stride; /* past the last */
+	bad[3] = NULL;
+	st0 = stats_of(mp, 0);
+	for (unsigned int li = 0; li < HM_DIM(lens); li++) {
+		const unsigned int n = lens[li];
+
+		for (unsigned int pos = 0; pos < n; pos++) {
+			memcpy(bulk, good, n * sizeof(void *));
+			bulk[pos] = bad[(pos + li) % HM_DIM(bad)];
+			ck_assert_msg(hm_mempool_put_bulk(mp, bulk, n) == -EINVAL,
+				      "bulk of %u with a bad pointer at %u taken", n, pos);
+			refused++;
+			check_counts(mp, NB);
+		}
+		ck_assert_int_eq(hm_mempool_put_bulk(mp, good, n), 0);
+		puts += n;
+		check_counts(mp, NB - n);
+		ck_assert_int_eq(hm_mempool_get_bulk(mp, good, n), 0);
+		check_counts(mp, NB);
+	}
+	st = stats_of(mp, 0);
+	ck_assert_uint_eq(st.put_refused - st0.put_refused, refused);
+	ck_assert_uint_eq(st.puts - st0.puts, puts);
+	ck_assert_uint_eq(st.cache_hits - st0.cache_hits, 0);
+	check_stats_add_up(mp);
+	ck_assert_int_eq(hm_mempool_put_bulk(mp, good, NB), 0);
+	check_counts(mp, 0);
+	ck_assert_int_eq(hm_mempool_free(mp), 0);
+	hm_eal_cleanup();
+}
+END_TEST
+
 struct double_puts {
 	struct hm_mempool *mp;
 	void *a, *b, *c, *never;
@@ -2960,6 +3016,7 @@ mempool_suite(void)
 	tcase_add_test(tc, a_put_of_anything_but_an_object_of_the_pool_is_refused_whole);
 	tcase_add_test(
 	    tc, a_bad_pointer_in_any_lane_of_a_long_bulk_refuses_it_and_good_bulks_are_cache_hits);
+	tcase_add_test(tc, a_bad_pointer_in_any_lane_of_a_long_bulk_to_the_ring_refuses_it);
 	tcase_add_test(tc, a_debug_pool_refuses_a_double_put_and_a_put_of_a_free_object);
 	tcase_add_test(tc, audit_finds_a_corrupt_header_and_an_object_put_twice);
 	tcase_add_test(tc, every_packet_buffer_knows_its_buffer_its_pool_and_their_iova);
