@@ -535,8 +535,9 @@ START_TEST(a_memzone_is_found_by_another_process)
 	setenv("HM_TEST_MODE", "memzone", 1);
 	ck_assert_int_eq(hm_test_wait(hm_test_spawn(getenv("HM_TEST_SECONDARY"), sec.v), 60000), 0);
 	ck_assert_str_eq((char *)mz->addr + 64, "written by the secondary");
-	/* The secondary also reserved one of its own; the primary finds it. */
+	/* The secondary also reserved a persistent one; the primary finds it after its exit. */
 	ck_assert_ptr_nonnull(hm_memzone_lookup("hm_test_mz_2"));
+	ck_assert_int_eq(hm_memzone_free(hm_memzone_lookup("hm_test_mz_2")), 0);
 	ck_assert_int_eq(hm_buddy_audit(), 0);
 	hm_eal_cleanup();
 	hm_test_hugepages_put(h);

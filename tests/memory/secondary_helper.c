@@ -73,7 +73,9 @@ check_memzone(void)
 	    hm_virt2iova(mz->addr) != mz->iova)
 		return 1;
 	strcpy((char *)mz->addr + 64, "written by the secondary");
-	return hm_memzone_reserve("hm_test_mz_2", 4096, 0, 0, 0) == NULL;
+	/* Persistent: the primary looks it up after this process has detached, whose
+	 * own memzones the service takes back. */
+	return hm_memzone_reserve("hm_test_mz_2", 4096, 0, HM_MEMZONE_PERSIST, 0) == NULL;
 }
 
 int
