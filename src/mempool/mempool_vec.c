@@ -3,11 +3,11 @@
  * The bulk copies of the inline get and put, out of line for bulks of
  * HM_MEMPOOL_VEC_MIN objects and more: a put checks every pointer (the
  * divisibility test of hm_mempool_stride_index()) as it copies it into the
- * lcore cache, or only checks them when they go to the ring. Each has a plain C version and, on
- * CPUs with AVX-512F and DQ, one that takes eight pointers per instruction (vpmullq for the
- * multiply, vprorq for the rotate, a masked load for the tail); the dynamic
- * linker picks one once (an ifunc), so the call costs no more than a direct
- * one.
+ * lcore cache, or only checks them when they go to the ring. Each has a
+ * plain C version and, on CPUs with AVX-512F and DQ, one that takes eight
+ * pointers per instruction (vpmullq for the multiply, vprorq for the
+ * rotate, a masked load for the tail); the dynamic linker picks one once
+ * (an ifunc), so the call costs no more than a direct one.
  */
 
 #include <stdbool.h>
@@ -63,8 +63,9 @@ bad_lanes(__mmask8 lanes, __m512i v, __m512i first, __m512i inv, __m512i nb)
 	return _mm512_mask_cmpge_epu64_mask(lanes, _mm512_ror_epi64(q, 6), nb);
 }
 
-static AVX512 bool
-put_copy_avx512(const struct hm_mempool *mp, void **dst, void *const *src, unsigned int n)
+/* Check n pointers eight at a time, and copy them to dst unless it is NULL. */
+static inline AVX512 __attribute__((always_inline)) bool
+check_copy_avx512(const struct hm_mempool *mp, void **dst, void *const *src, unsigned int n)
 {
 	const __m512i first = _mm512_set1_epi64((long long)mp->fast_first);
 	const __m512i inv = _mm512_set1_epi64((long long)mp->stride_inv);
@@ -76,36 +77,30 @@ put_copy_avx512(const struct hm_mempool *mp, void **dst, void *const *src, unsig
 		__m512i v = _mm512_loadu_si512((const void *)(src + i));
 
 		bad |= bad_lanes(0xff, v, first, inv, nb);
-		_mm512_storeu_si512((void *)(dst + i), v);
+		if (dst != NULL)
+			_mm512_storeu_si512((void *)(dst + i), v);
 	}
 	if (i < n) {
 		const __mmask8 m = (__mmask8)((1u << (n - i)) - 1);
 		__m512i v = _mm512_maskz_loadu_epi64(m, (const void *)(src + i));
 
 		bad |= bad_lanes(m, v, first, inv, nb);
-		_mm512_mask_storeu_epi64((void *)(dst + i), m, v);
+		if (dst != NULL)
+			_mm512_mask_storeu_epi64((void *)(dst + i), m, v);
 	}
 	return bad == 0;
 }
 
 static AVX512 bool
+put_copy_avx512(const struct hm_mempool *mp, void **dst, void *const *src, unsigned int n)
+{
+	return check_copy_avx512(mp, dst, src, n);
+}
+
+static AVX512 bool
 objs_valid_avx512(const struct hm_mempool *mp, void *const *src, unsigned int n)
 {
-	const __m512i first = _mm512_set1_epi64((long long)mp->fast_first);
-	const __m512i inv = _mm512_set1_epi64((long long)mp->stride_inv);
-	const __m512i nb = _mm512_set1_epi64((long long)mp->fast_nb_objs);
-	__mmask8 bad = 0;
-	unsigned int i = 0;
-
-	for (; i + 8 <= n; i += 8)
-		bad |= bad_lanes(0xff, _mm512_loadu_si512((const void *)(src + i)), first, inv, nb);
-	if (i < n) {
-		const __mmask8 m = (__mmask8)((1u << (n - i)) - 1);
-
-		bad |= bad_lanes(m, _mm512_maskz_loadu_epi64(m, (const void *)(src + i)), first,
-				 inv, nb);
-	}
-	return bad == 0;
+	return check_copy_avx512(mp, NULL, src, n);
 }
 
 static AVX512 void

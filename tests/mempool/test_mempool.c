@@ -1828,6 +1828,37 @@ START_TEST(a_put_of_anything_but_an_object_of_the_pool_is_refused_whole)
 }
 END_TEST
 
+/* The lengths of the long-bulk tests: every tail length of the eight-lane check. */
+static const unsigned int long_bulks[] = {8, 9, 15, 16, 17, 23, 24, 31, 32, 33, 40};
+
+/*
+ * For every position of a bulk of n of good[] (a pool of one block, NB_LONG
+ * objects held), a bad pointer there: inside an object, before the first,
+ * past the last, NULL in turn. Each put must be refused whole, the counts
+ * unchanged. @return the puts refused.
+ */
+#define NB_LONG 40
+static unsigned int
+refuse_a_bad_pointer_in_each_lane(struct hm_mempool *mp, void *const *good, unsigned int n,
+				  unsigned int turn)
+{
+	void *bulk[NB_LONG], *bad[4];
+
+	bad[0] = (uint8_t *)good[5] + 64; /* a cache line in, no boundary */
+	bad[1] = (uint8_t *)(uintptr_t)mp->chunks[0].first - mp->stride; /* before the first */
+	bad[2] = (uint8_t *)(uintptr_t)mp->chunks[0].first +
+		 (uint64_t)mp->chunks[0].nb_objs * mp->stride; /* past the last */
+	bad[3] = NULL;
+	for (unsigned int pos = 0; pos < n; pos++) {
+		memcpy(bulk, good, n * sizeof(void *));
+		bulk[pos] = bad[(pos + turn) % HM_DIM(bad)];
+		ck_assert_msg(hm_mempool_put_bulk(mp, bulk, n) == -EINVAL,
+			      "bulk of %u with a bad pointer at %u taken", n, pos);
+		check_counts(mp, NB_LONG);
+	}
+	return n;
+}
+
 /*
  * Bulks of HM_MEMPOOL_VEC_MIN objects and more are checked eight pointers at
  * a time (and a masked tail): a bad pointer in any lane, of a bulk of any
@@ -1836,37 +1867,22 @@ END_TEST
  */
 START_TEST(a_bad_pointer_in_any_lane_of_a_long_bulk_refuses_it_and_good_bulks_are_cache_hits)
 {
-	enum { NB = 40, CACHE = 64 };
-	static const unsigned int lens[] = {8, 9, 15, 16, 17, 23, 24, 31, 32, 33, 40};
+	enum { CACHE = 64 };
 	struct hm_mempool *mp;
-	void *good[NB], *bulk[NB], *bad[4];
+	void *good[NB_LONG], *bulk[NB_LONG];
 	struct hm_mempool_stats st0, st;
 	uint64_t hits = 0, refused = 0;
-	uint8_t *o;
 
 	init_no_huge("0", "64", NULL);
 	mp = hm_mempool_create("lanes", 256, 200, CACHE, 0, NULL, NULL, HM_SOCKET_ID_ANY, 0);
 	ck_assert_ptr_nonnull(mp);
-	ck_assert_int_eq(hm_mempool_get_bulk(mp, good, NB), 0);
+	ck_assert_int_eq(hm_mempool_get_bulk(mp, good, NB_LONG), 0);
 	hm_mempool_cache_flush(mp, 0); /* what the refill left */
-	o = good[5];
-	bad[0] = o + 64; /* a cache line in, no boundary */
-	bad[1] = (uint8_t *)(uintptr_t)mp->chunks[0].first - mp->stride; /* before the first */
-	bad[2] = (uint8_t *)(uintptr_t)mp->chunks[0].first +
-		 (uint64_t)mp->chunks[0].nb_objs * mp->stride; /* past the last */
-	bad[3] = NULL;
 	st0 = stats_of(mp, 0);
-	for (unsigned int li = 0; li < HM_DIM(lens); li++) {
-		const unsigned int n = lens[li];
+	for (unsigned int li = 0; li < HM_DIM(long_bulks); li++) {
+		const unsigned int n = long_bulks[li];
 
-		for (unsigned int pos = 0; pos < n; pos++) {
-			memcpy(bulk, good, n * sizeof(void *));
-			bulk[pos] = bad[(pos + li) % HM_DIM(bad)];
-			ck_assert_msg(hm_mempool_put_bulk(mp, bulk, n) == -EINVAL,
-				      "bulk of %u with a bad pointer at %u taken", n, pos);
-			refused++;
-			check_counts(mp, NB);
-		}
+		refused += refuse_a_bad_pointer_in_each_lane(mp, good, n, li);
 		/* The good bulk goes into the cache and comes straight back. */
 		ck_assert_int_eq(hm_mempool_put_bulk(mp, good, n), 0);
 		ck_assert_uint_eq(hm_mempool_cache_count(mp, 0), n);
@@ -1881,7 +1897,7 @@ START_TEST(a_bad_pointer_in_any_lane_of_a_long_bulk_refuses_it_and_good_bulks_ar
 	ck_assert_uint_eq(st.cache_hits - st0.cache_hits, hits);
 	ck_assert_uint_eq(st.gets - st0.gets, hits);
 	check_stats_add_up(mp);
-	ck_assert_int_eq(hm_mempool_put_bulk(mp, good, NB), 0);
+	ck_assert_int_eq(hm_mempool_put_bulk(mp, good, NB_LONG), 0);
 	check_counts(mp, 0);
 	ck_assert_int_eq(hm_mempool_free(mp), 0);
 	hm_eal_cleanup();
@@ -1896,48 +1912,32 @@ END_TEST
  */
 START_TEST(a_bad_pointer_in_any_lane_of_a_long_bulk_to_the_ring_refuses_it)
 {
-	enum { NB = 40 };
-	static const unsigned int lens[] = {8, 9, 15, 16, 17, 23, 24, 31, 32, 33, 40};
 	struct hm_mempool *mp;
-	void *good[NB], *bulk[NB], *bad[4];
+	void *good[NB_LONG];
 	struct hm_mempool_stats st0, st;
 	uint64_t refused = 0, puts = 0;
-	uint8_t *o;
 
 	init_no_huge("0", "64", NULL);
 	mp = hm_mempool_create("lanes0", 256, 200, 0, 0, NULL, NULL, HM_SOCKET_ID_ANY, 0);
 	ck_assert_ptr_nonnull(mp);
-	ck_assert_int_eq(hm_mempool_get_bulk(mp, good, NB), 0);
-	o = good[5];
-	bad[0] = o + 64; /* a cache line in, no boundary */
-	bad[1] = (uint8_t *)(uintptr_t)mp->chunks[0].first - mp->stride; /* before the first */
-	bad[2] = (uint8_t *)(uintptr_t)mp->chunks[0].first +
-		 (uint64_t)mp->chunks[0].nb_objs * mp->stride; /* past the last */
-	bad[3] = NULL;
+	ck_assert_int_eq(hm_mempool_get_bulk(mp, good, NB_LONG), 0);
 	st0 = stats_of(mp, 0);
-	for (unsigned int li = 0; li < HM_DIM(lens); li++) {
-		const unsigned int n = lens[li];
+	for (unsigned int li = 0; li < HM_DIM(long_bulks); li++) {
+		const unsigned int n = long_bulks[li];
 
-		for (unsigned int pos = 0; pos < n; pos++) {
-			memcpy(bulk, good, n * sizeof(void *));
-			bulk[pos] = bad[(pos + li) % HM_DIM(bad)];
-			ck_assert_msg(hm_mempool_put_bulk(mp, bulk, n) == -EINVAL,
-				      "bulk of %u with a bad pointer at %u taken", n, pos);
-			refused++;
-			check_counts(mp, NB);
-		}
+		refused += refuse_a_bad_pointer_in_each_lane(mp, good, n, li);
 		ck_assert_int_eq(hm_mempool_put_bulk(mp, good, n), 0);
 		puts += n;
-		check_counts(mp, NB - n);
+		check_counts(mp, NB_LONG - n);
 		ck_assert_int_eq(hm_mempool_get_bulk(mp, good, n), 0);
-		check_counts(mp, NB);
+		check_counts(mp, NB_LONG);
 	}
 	st = stats_of(mp, 0);
 	ck_assert_uint_eq(st.put_refused - st0.put_refused, refused);
 	ck_assert_uint_eq(st.puts - st0.puts, puts);
 	ck_assert_uint_eq(st.cache_hits - st0.cache_hits, 0);
 	check_stats_add_up(mp);
-	ck_assert_int_eq(hm_mempool_put_bulk(mp, good, NB), 0);
+	ck_assert_int_eq(hm_mempool_put_bulk(mp, good, NB_LONG), 0);
 	check_counts(mp, 0);
 	ck_assert_int_eq(hm_mempool_free(mp), 0);
 	hm_eal_cleanup();
