@@ -75,6 +75,29 @@ struct mempool_pkt_args {
 	uint32_t data_room;
 };
 
+/*
+ * The variants of the out-of-line bulk copies (mempool_vec.c). The ifuncs
+ * take the best the CPU has; tests run each one it can.
+ */
+typedef bool mempool_put_copy_fn(const struct hm_mempool *mp, void **dst, void *const *src,
+				 unsigned int n);
+typedef bool mempool_objs_valid_fn(const struct hm_mempool *mp, void *const *src, unsigned int n);
+typedef void mempool_copy_fn(void **dst, void *const *src, unsigned int n);
+
+struct mempool_vec_impl {
+	const char *name;
+	mempool_put_copy_fn *put_copy;
+	mempool_objs_valid_fn *objs_valid;
+	mempool_copy_fn *copy;
+};
+
+/* @return the number of variants, those the CPU cannot run included. */
+unsigned int mempool_vec_nb_impls(void);
+/* @return variant i (0: the best) if the CPU runs it, else NULL. */
+const struct mempool_vec_impl *mempool_vec_impl(unsigned int i);
+/* @return the name of the variant the ifuncs picked. */
+const char *mempool_vec_impl_name(void);
+
 static inline struct mempool_priv *
 mempool_priv(const struct hm_mempool *mp)
 {

@@ -4,10 +4,20 @@
  * HM_MEMPOOL_VEC_MIN objects and more: a put checks every pointer (the
  * divisibility test of hm_mempool_stride_index()) as it copies it into the
  * lcore cache, or only checks them when they go to the ring. Each has a
- * plain C version and, on CPUs with AVX-512F and DQ, one that takes eight
- * pointers per instruction (vpmullq for the multiply, vprorq for the
- * rotate, a masked load for the tail); the dynamic linker picks one once
- * (an ifunc), so the call costs no more than a direct one.
+ * plain C version and two vector ones; the dynamic linker picks one once
+ * (an ifunc), so the call costs no more than a direct one:
+ *
+ *  - AVX-512F and DQ: eight pointers per instruction, vpmullq for the
+ *    multiply, vprorq for the rotate, a masked load for the tail;
+ *  - AVX2, which has neither a 64-bit multiply nor rotates: four pointers
+ *    per instruction, with the test done in 32 bits. Where the pool's block
+ *    spans at most 4 GiB, p is an object iff the offset p - first has a
+ *    high half of 0 and its low half passes the 32-bit test (the inverse
+ *    mod 2^32 is the low half of the one mod 2^64). One vpmulld multiplies
+ *    the low halves by that inverse and the high halves by 1, shifts make
+ *    the rotate, and an unsigned compare of each half against its limit
+ *    (nb_objs for low halves, 1 for high ones) checks both at once. Pools
+ *    whose block spans more take the plain version.
  */
 
 #include <stdbool.h>
@@ -15,9 +25,11 @@
 
 #include <hugemem/mempool.h>
 
+#include "mempool_pvt.h"
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
-#define HM_MEMPOOL_HAVE_AVX512 1
+#define HM_MEMPOOL_HAVE_VEC 1
 #endif
 
 /* ------------------------------------------------------- plain versions */
@@ -43,7 +55,7 @@ objs_valid_plain(const struct hm_mempool *mp, void *const *src, unsigned int n)
 	return hm_mempool_objs_valid_fast(mp, src, n);
 }
 
-#ifdef HM_MEMPOOL_HAVE_AVX512
+#ifdef HM_MEMPOOL_HAVE_VEC
 
 /* ------------------------------------------------------------- AVX-512 */
 
@@ -118,41 +130,162 @@ copy_avx512(void **dst, void *const *src, unsigned int n)
 	}
 }
 
+/* ---------------------------------------------------------------- AVX2 */
+
+#define AVX2 __attribute__((target("avx2")))
+
+/* Whether the 32-bit test is exact for the pool: its block spans at most 4 GiB. */
+static inline bool
+fits_32(const struct hm_mempool *mp)
+{
+	return mp->fast_nb_objs * mp->stride <= (UINT64_C(1) << 32);
+}
+
+/*
+ * All-ones in the 64-bit lanes of v that are objects of the one-block pool.
+ * inv holds the 32-bit inverse in the low half of each lane and 1 in the
+ * high half, lim1 the limits less one: nb_objs - 1 low, 0 high.
+ */
+static inline AVX2 __m256i
+good_lanes(__m256i v, __m256i first, __m256i inv, __m256i lim1)
+{
+	__m256i q = _mm256_mullo_epi32(_mm256_sub_epi64(v, first), inv);
+	__m256i r = _mm256_or_si256(_mm256_srli_epi32(q, 6), _mm256_slli_epi32(q, 26));
+
+	/* r <= lim1 in every half; a lane is good when both halves are. */
+	r = _mm256_cmpeq_epi32(_mm256_max_epu32(r, lim1), lim1);
+	return _mm256_and_si256(r, _mm256_shuffle_epi32(r, _MM_SHUFFLE(2, 3, 0, 1)));
+}
+
+/* Check n pointers four at a time, and copy them to dst unless it is NULL. */
+static inline AVX2 __attribute__((always_inline)) bool
+check_copy_avx2(const struct hm_mempool *mp, void **dst, void *const *src, unsigned int n)
+{
+	const __m256i first = _mm256_set1_epi64x((long long)mp->fast_first);
+	const __m256i inv =
+	    _mm256_set1_epi64x((long long)((UINT64_C(1) << 32) | (uint32_t)mp->stride_inv));
+	/* fast_nb_objs is 0 for pools the fast check is not for: all lanes bad. */
+	const __m256i lim1 = _mm256_set1_epi64x((long long)(mp->fast_nb_objs - 1));
+	const __m256i nonzero = _mm256_set1_epi64x(mp->fast_nb_objs != 0 ? -1 : 0);
+	__m256i good = nonzero;
+	size_t i = 0;
+
+	for (; i + 4 <= n; i += 4) {
+		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(src + i));
+
+		good = _mm256_and_si256(good, good_lanes(v, first, inv, lim1));
+		if (dst != NULL)
+			_mm256_storeu_si256((__m256i *)(void *)(dst + i), v);
+	}
+	if (i < n) {
+		/* The tail: lanes past n load as 0, count as good, store nothing. */
+		const __m256i idx = _mm256_set_epi64x(3, 2, 1, 0);
+		const __m256i m = _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)(n - i)), idx);
+		__m256i v = _mm256_maskload_epi64((const long long *)(const void *)(src + i), m);
+
+		good = _mm256_and_si256(
+		    good, _mm256_or_si256(good_lanes(v, first, inv, lim1),
+					  _mm256_xor_si256(m, _mm256_set1_epi64x(-1))));
+		if (dst != NULL)
+			_mm256_maskstore_epi64((long long *)(void *)(dst + i), m, v);
+	}
+	return _mm256_movemask_epi8(good) == -1;
+}
+
+static AVX2 bool
+put_copy_avx2(const struct hm_mempool *mp, void **dst, void *const *src, unsigned int n)
+{
+	if (__builtin_expect(!fits_32(mp), 0))
+		return put_copy_plain(mp, dst, src, n);
+	return check_copy_avx2(mp, dst, src, n);
+}
+
+static AVX2 bool
+objs_valid_avx2(const struct hm_mempool *mp, void *const *src, unsigned int n)
+{
+	if (__builtin_expect(!fits_32(mp), 0))
+		return objs_valid_plain(mp, src, n);
+	return check_copy_avx2(mp, NULL, src, n);
+}
+
+static AVX2 void
+copy_avx2(void **dst, void *const *src, unsigned int n)
+{
+	size_t i = 0;
+
+	for (; i + 4 <= n; i += 4)
+		_mm256_storeu_si256((__m256i *)(void *)(dst + i),
+				    _mm256_loadu_si256((const __m256i *)(const void *)(src + i)));
+	switch (n - i) {
+	case 3:
+		__builtin_memcpy(&dst[i], &src[i], 3 * sizeof(void *));
+		break;
+	case 2:
+		__builtin_memcpy(&dst[i], &src[i], 2 * sizeof(void *));
+		break;
+	case 1:
+		dst[i] = src[i];
+		break;
+	default:
+		break;
+	}
+}
+
 /*
  * Resolvers run while the dynamic linker relocates, before any constructor:
  * before the sanitizers' runtimes are up, so they must not be instrumented.
  */
 #define RESOLVER __attribute__((no_sanitize("address", "undefined", "thread")))
 
+/* The variants, best first; the last is for every CPU. */
+static const struct mempool_vec_impl impls[] = {
+    {"avx512", put_copy_avx512, objs_valid_avx512, copy_avx512},
+    {"avx2", put_copy_avx2, objs_valid_avx2, copy_avx2},
+    {"plain", put_copy_plain, objs_valid_plain, copy_plain},
+};
+
 static inline RESOLVER bool
-have_avx512(void)
+impl_supported(unsigned int i)
 {
 	/* Initialise the CPU model first. It checks that the OS saves the
-	 * AVX-512 state, too. */
+	 * vector state, too. */
 	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+	switch (i) {
+	case 0:
+		return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+	case 1:
+		return __builtin_cpu_supports("avx2");
+	default:
+		return true;
+	}
 }
 
-typedef bool put_copy_fn(const struct hm_mempool *, void **, void *const *, unsigned int);
-typedef void copy_fn(void **, void *const *, unsigned int);
-typedef bool objs_valid_fn(const struct hm_mempool *, void *const *, unsigned int);
+static inline RESOLVER const struct mempool_vec_impl *
+best_impl(void)
+{
+	unsigned int i = 0;
 
-static RESOLVER put_copy_fn *
+	while (!impl_supported(i))
+		i++;
+	return &impls[i];
+}
+
+static RESOLVER mempool_put_copy_fn *
 resolve_put_copy(void)
 {
-	return have_avx512() ? put_copy_avx512 : put_copy_plain;
+	return best_impl()->put_copy;
 }
 
-static RESOLVER copy_fn *
+static RESOLVER mempool_copy_fn *
 resolve_copy(void)
 {
-	return have_avx512() ? copy_avx512 : copy_plain;
+	return best_impl()->copy;
 }
 
-static RESOLVER objs_valid_fn *
+static RESOLVER mempool_objs_valid_fn *
 resolve_objs_valid(void)
 {
-	return have_avx512() ? objs_valid_avx512 : objs_valid_plain;
+	return best_impl()->objs_valid;
 }
 
 bool hm_mempool_put_copy(const struct hm_mempool *mp, void **dst, void *const *src, unsigned int n)
@@ -162,7 +295,25 @@ bool hm_mempool_objs_valid(const struct hm_mempool *mp, void *const *src, unsign
 void hm_mempool_copy(void **dst, void *const *src, unsigned int n)
     __attribute__((ifunc("resolve_copy")));
 
-#else /* !HM_MEMPOOL_HAVE_AVX512 */
+unsigned int
+mempool_vec_nb_impls(void)
+{
+	return sizeof(impls) / sizeof(impls[0]);
+}
+
+const struct mempool_vec_impl *
+mempool_vec_impl(unsigned int i)
+{
+	return i < mempool_vec_nb_impls() && impl_supported(i) ? &impls[i] : NULL;
+}
+
+const char *
+mempool_vec_impl_name(void)
+{
+	return best_impl()->name;
+}
+
+#else /* !HM_MEMPOOL_HAVE_VEC */
 
 bool
 hm_mempool_put_copy(const struct hm_mempool *mp, void **dst, void *const *src, unsigned int n)
@@ -180,6 +331,27 @@ bool
 hm_mempool_objs_valid(const struct hm_mempool *mp, void *const *src, unsigned int n)
 {
 	return objs_valid_plain(mp, src, n);
+}
+
+static const struct mempool_vec_impl plain_impl = {"plain", put_copy_plain, objs_valid_plain,
+						   copy_plain};
+
+unsigned int
+mempool_vec_nb_impls(void)
+{
+	return 1;
+}
+
+const struct mempool_vec_impl *
+mempool_vec_impl(unsigned int i)
+{
+	return i == 0 ? &plain_impl : NULL;
+}
+
+const char *
+mempool_vec_impl_name(void)
+{
+	return plain_impl.name;
 }
 
 #endif

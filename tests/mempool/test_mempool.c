@@ -36,6 +36,7 @@
 
 #include "../common/hm_test.h"
 #include "hm_common.h"
+#include "mempool_pvt.h"
 
 /* ------------------------------------------------------------- helpers */
 
@@ -1905,6 +1906,110 @@ START_TEST(a_bad_pointer_in_any_lane_of_a_long_bulk_refuses_it_and_good_bulks_ar
 }
 END_TEST
 
+/* A pointer near an object of mp that must be refused, or an object, by turn. */
+static void *
+vec_case_pointer(const struct hm_mempool *mp, void *obj, uint64_t r)
+{
+	const uintptr_t first = mp->chunks[0].first;
+	const uint64_t span = (uint64_t)mp->chunks[0].nb_objs * mp->stride;
+
+	switch (r % 12) {
+	case 0:
+		return (uint8_t *)obj + 64; /* a cache line in */
+	case 1:
+		return (uint8_t *)obj - 8;
+	case 2:
+		return (uint8_t *)obj + (UINT64_C(1) << 32); /* same low half, 4 GiB on */
+	case 3:
+		return (uint8_t *)obj - (UINT64_C(1) << 32);
+	case 4:
+		return (void *)(first - mp->stride); /* before the first */
+	case 5:
+		return (void *)(first + span); /* past the last */
+	case 6:
+		return NULL;
+	case 7:
+		return (void *)(uintptr_t)(r * UINT64_C(0x9e3779b97f4a7c15)); /* anywhere */
+	case 8:
+		return (uint8_t *)obj + ((uint64_t)mp->stride << 32); /* index + 2^32 */
+	default:
+		return obj;
+	}
+}
+
+/*
+ * Every variant of the out-of-line bulk check this CPU runs (AVX-512, AVX2,
+ * plain) agrees with hm_mempool_obj_valid() on bulks of 1 to 40 pointers,
+ * good and bad in every lane, copies exactly the bulk when all are good,
+ * and refuses everything for a pool the fast check is not for.
+ */
+START_TEST(every_vector_variant_of_the_bulk_check_agrees_with_the_exact_check)
+{
+	enum { N = 300, MAXB = 40 };
+	struct hm_mempool *mp, *unaligned;
+	void *objs[N], *bulk[MAXB], *dst[MAXB + 1], *copy[MAXB + 1];
+	const struct mempool_vec_impl *impl;
+	unsigned int variants = 0;
+	uint64_t r = 0x243f6a8885a308d3ULL;
+
+	init_no_huge("0", "64", NULL);
+	mp = hm_mempool_create("vec", N, 200, 0, 0, NULL, NULL, HM_SOCKET_ID_ANY, 0);
+	ck_assert_ptr_nonnull(mp);
+	ck_assert_uint_ne(mp->fast_nb_objs, 0);
+	unaligned = hm_mempool_create("vec8", 64, 200, 0, 0, NULL, NULL, HM_SOCKET_ID_ANY,
+				      HM_MEMPOOL_NO_CACHE_ALIGN);
+	ck_assert_ptr_nonnull(unaligned);
+	ck_assert_uint_eq(unaligned->fast_nb_objs, 0);
+	ck_assert_int_eq(hm_mempool_get_bulk(mp, objs, N), 0);
+	fprintf(stderr, "mempool: the bulk copies use the %s variant\n", mempool_vec_impl_name());
+	for (unsigned int v = 0; v < mempool_vec_nb_impls(); v++) {
+		impl = mempool_vec_impl(v);
+		if (impl == NULL) {
+			fprintf(stderr,
+				"mempool: vector variant %u is not for this CPU: not tested\n", v);
+			continue;
+		}
+		variants++;
+		for (unsigned int n = 1; n <= MAXB; n++)
+			for (unsigned int round = 0; round < 64; round++) {
+				bool want = true, got;
+
+				for (unsigned int i = 0; i < n; i++) {
+					r ^= r << 13;
+					r ^= r >> 7;
+					r ^= r << 17;
+					/* A bad pointer in about one bulk in two. */
+					bulk[i] = vec_case_pointer(mp, objs[r % N],
+								   round % 2 ? r >> 20 : 9);
+					want &= hm_mempool_obj_valid(mp, bulk[i]);
+				}
+				got = impl->objs_valid(mp, bulk, n);
+				ck_assert_msg(got == want, "%s: check of %u: %d, exact check %d",
+					      impl->name, n, got, want);
+				memset(dst, 0xa5, sizeof(dst));
+				got = impl->put_copy(mp, dst, bulk, n);
+				ck_assert_msg(got == want, "%s: put_copy of %u: %d, exact check %d",
+					      impl->name, n, got, want);
+				if (want)
+					ck_assert(memcmp(dst, bulk, n * sizeof(void *)) == 0);
+				ck_assert_ptr_eq(dst[n], (void *)(uintptr_t)0xa5a5a5a5a5a5a5a5ULL);
+				memset(copy, 0x5a, sizeof(copy));
+				impl->copy(copy, bulk, n);
+				ck_assert(memcmp(copy, bulk, n * sizeof(void *)) == 0);
+				ck_assert_ptr_eq(copy[n], (void *)(uintptr_t)0x5a5a5a5a5a5a5a5aULL);
+				/* The pool the fast check is not for: always the slow path. */
+				ck_assert(!impl->objs_valid(unaligned, bulk, n));
+				ck_assert(!impl->put_copy(unaligned, dst, bulk, n));
+			}
+	}
+	ck_assert_uint_ge(variants, 1);
+	ck_assert_int_eq(hm_mempool_put_bulk(mp, objs, N), 0);
+	ck_assert_int_eq(hm_mempool_free(mp), 0);
+	ck_assert_int_eq(hm_mempool_free(unaligned), 0);
+	hm_eal_cleanup();
+}
+END_TEST
+
 /*
  * Without a cache, bulks of HM_MEMPOOL_VEC_MIN objects and more go straight
  * to the ring after the vector check: a bad pointer in any lane refuses the
@@ -3040,6 +3145,7 @@ mempool_suite(void)
 	tcase_add_test(
 	    tc, a_bad_pointer_in_any_lane_of_a_long_bulk_refuses_it_and_good_bulks_are_cache_hits);
 	tcase_add_test(tc, a_bad_pointer_in_any_lane_of_a_long_bulk_to_the_ring_refuses_it);
+	tcase_add_test(tc, every_vector_variant_of_the_bulk_check_agrees_with_the_exact_check);
 	tcase_add_test(tc, a_debug_pool_refuses_a_double_put_and_a_put_of_a_free_object);
 	tcase_add_test(tc, audit_finds_a_corrupt_header_and_an_object_put_twice);
 	tcase_add_test(tc, every_packet_buffer_knows_its_buffer_its_pool_and_their_iova);
