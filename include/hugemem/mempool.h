@@ -374,26 +374,65 @@ hm_mempool_obj_valid(const struct hm_mempool *mp, const void *obj)
 }
 
 /**
- * @internal The check of the inline put: whether every one of n pointers is
- * an object of mp, without a branch per object. Only pools of one block and
- * a stride of an odd number of cache lines (every cache-aligned pool that
- * got its memory in one block) pass it; their rotate is by the constant 6.
- * For the others fast_nb_objs is 0, the check fails, and the slow path
- * makes the exact one.
+ * @internal Whether pointer p passes the fast check of a one-block pool:
+ * the object index of p - first is below nb (hm_mempool_stride_index()
+ * with the rotate by the constant 6).
  */
+static inline __attribute__((always_inline)) bool
+hm_mempool_fast_ok(uint64_t first, uint64_t nb, uint64_t inv, const void *p)
+{
+	uint64_t q = ((uint64_t)(uintptr_t)p - first) * inv;
+
+	return ((q >> 6) | (q << 58)) < nb;
+}
+
+/**
+ * @internal The check of the inline put: whether every one of n pointers is
+ * an object of mp, without a branch per object (a count of the good ones,
+ * which compiles to a compare and an add with carry). Only pools of one
+ * block and a stride of an odd number of cache lines (every cache-aligned
+ * pool that got its memory in one block) pass it; their rotate is by the
+ * constant 6. For the others fast_nb_objs is 0, the check fails, and the
+ * slow path makes the exact one. If dst is not NULL, the pointers are also
+ * copied there, whether they pass or not, in the same pass.
+ */
+static inline __attribute__((always_inline)) bool
+hm_mempool_check_copy_fast(const struct hm_mempool *mp, void **dst, void *const *obj_table,
+			   unsigned int n)
+{
+	const uint64_t first = mp->fast_first, nb = mp->fast_nb_objs, inv = mp->stride_inv;
+	size_t good = 0, i = 0;
+
+	for (; i + 4 <= n; i += 4) {
+		void *p0 = obj_table[i], *p1 = obj_table[i + 1];
+		void *p2 = obj_table[i + 2], *p3 = obj_table[i + 3];
+
+		good += hm_mempool_fast_ok(first, nb, inv, p0);
+		good += hm_mempool_fast_ok(first, nb, inv, p1);
+		good += hm_mempool_fast_ok(first, nb, inv, p2);
+		good += hm_mempool_fast_ok(first, nb, inv, p3);
+		if (dst != NULL) {
+			dst[i] = p0;
+			dst[i + 1] = p1;
+			dst[i + 2] = p2;
+			dst[i + 3] = p3;
+		}
+	}
+	for (; i < n; i++) {
+		void *p = obj_table[i];
+
+		good += hm_mempool_fast_ok(first, nb, inv, p);
+		if (dst != NULL)
+			dst[i] = p;
+	}
+	return good == n;
+}
+
+/** @internal hm_mempool_check_copy_fast() without the copy. */
 static inline __attribute__((always_inline)) bool
 hm_mempool_objs_valid_fast(const struct hm_mempool *mp, void *const *obj_table, unsigned int n)
 {
-	const uint64_t first = mp->fast_first, nb = mp->fast_nb_objs, inv = mp->stride_inv;
-	bool all = true;
-
-#pragma GCC unroll 4
-	for (unsigned int i = 0; i < n; i++) {
-		uint64_t q = ((uint64_t)(uintptr_t)obj_table[i] - first) * inv;
-
-		all &= ((q >> 6) | (q << 58)) < nb;
-	}
-	return all;
+	return hm_mempool_check_copy_fast(mp, NULL, obj_table, n);
 }
 
 /** @internal Bulks from this many objects take the out-of-line copies. */
@@ -516,13 +555,17 @@ hm_mempool_put_bulk(struct hm_mempool *mp, void *const *obj_table, unsigned int 
 		if (__builtin_expect(!hm_mempool_put_copy(mp, &c->objs[len], obj_table, n), 0))
 			return hm_mempool_put_slow(mp, obj_table, n);
 	} else if (n == 1) {
-		if (__builtin_expect(!hm_mempool_objs_valid_fast(mp, obj_table, 1), 0))
+		if (__builtin_expect(!hm_mempool_fast_ok(mp->fast_first, mp->fast_nb_objs,
+							 mp->stride_inv, obj_table[0]),
+				     0))
 			return hm_mempool_put_slow(mp, obj_table, n);
 		c->objs[len] = obj_table[0];
 	} else {
-		if (__builtin_expect(!hm_mempool_objs_valid_fast(mp, obj_table, n), 0))
+		/* Copied as checked: the slots above len are free, so a refused
+		 * bulk leaves nothing behind. */
+		if (__builtin_expect(!hm_mempool_check_copy_fast(mp, &c->objs[len], obj_table, n),
+				     0))
 			return hm_mempool_put_slow(mp, obj_table, n);
-		hm_copy_ptrs(&c->objs[len], obj_table, n);
 	}
 	atomic_store_explicit(&c->len, len + n, memory_order_relaxed);
 	hm_mempool_stat_add(&c->stats.put_cached, n);
