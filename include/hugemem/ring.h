@@ -189,9 +189,9 @@ hm_ring_pause(void)
 /**
  * @internal Copy n pointers, 4 at a time. Constant-size copies expand to
  * vector moves; a loop or a memcpy() of n would become a call to memcpy.
- * The last 1 to 3 of n >= 4 go as one copy of the last 4, overlapping
- * what is copied already, and 2 or 3 as two copies of 2: no branch on the
- * remainder. dst and src must not overlap.
+ * The last 1 to 4 of n >= 4 go as one copy of the last 4, which the
+ * copies of 4 from the front may overlap, and 2 or 3 as two copies of 2:
+ * no branch on the remainder. dst and src must not overlap.
  */
 static inline __attribute__((always_inline)) void
 hm_copy_ptrs(void **dst, void *const *src, unsigned int n)
@@ -201,10 +201,10 @@ hm_copy_ptrs(void **dst, void *const *src, unsigned int n)
 	size_t i = 0;
 
 	if (__builtin_expect(n >= 4, 1)) {
-		for (; i + 4 <= n; i += 4)
+		/* The last 4 first: then the loop stops short of them. */
+		__builtin_memcpy(&dst[n - 4], &src[n - 4], 4 * sizeof(void *));
+		for (; i + 4 < n; i += 4)
 			__builtin_memcpy(&dst[i], &src[i], 4 * sizeof(void *));
-		if (i < n)
-			__builtin_memcpy(&dst[n - 4], &src[n - 4], 4 * sizeof(void *));
 	} else if (n >= 2) {
 		__builtin_memcpy(dst, src, 2 * sizeof(void *));
 		__builtin_memcpy(&dst[n - 2], &src[n - 2], 2 * sizeof(void *));
