@@ -554,17 +554,14 @@ hm_mempool_put_bulk(struct hm_mempool *mp, void *const *obj_table, unsigned int 
 	if (n >= HM_MEMPOOL_VEC_MIN) {
 		if (__builtin_expect(!hm_mempool_put_copy(mp, &c->objs[len], obj_table, n), 0))
 			return hm_mempool_put_slow(mp, obj_table, n);
-	} else if (n == 1) {
-		if (__builtin_expect(!hm_mempool_fast_ok(mp->fast_first, mp->fast_nb_objs,
-							 mp->stride_inv, obj_table[0]),
-				     0))
-			return hm_mempool_put_slow(mp, obj_table, n);
-		c->objs[len] = obj_table[0];
 	} else {
 		/* Copied as checked: the slots above len are free, so a refused
-		 * bulk leaves nothing behind. */
-		if (__builtin_expect(!hm_mempool_check_copy_fast(mp, &c->objs[len], obj_table, n),
-				     0))
+		 * bulk leaves nothing behind. n == 1 apart, so that the
+		 * commonest call is one check with no loop. */
+		if (__builtin_expect(
+			!(n == 1 ? hm_mempool_check_copy_fast(mp, &c->objs[len], obj_table, 1)
+				 : hm_mempool_check_copy_fast(mp, &c->objs[len], obj_table, n)),
+			0))
 			return hm_mempool_put_slow(mp, obj_table, n);
 	}
 	atomic_store_explicit(&c->len, len + n, memory_order_relaxed);

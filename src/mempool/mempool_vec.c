@@ -134,11 +134,15 @@ copy_avx512(void **dst, void *const *src, unsigned int n)
 
 #define AVX2 __attribute__((target("avx2")))
 
-/* Whether the 32-bit test is exact for the pool: its block spans at most 4 GiB. */
+/*
+ * Whether the 32-bit test is exact for the pool: its block spans at most
+ * 4 GiB. Not for pools the fast check is not for (fast_nb_objs 0): the
+ * limit nb_objs - 1 would pass every lane.
+ */
 static inline bool
 fits_32(const struct hm_mempool *mp)
 {
-	return mp->fast_nb_objs * mp->stride <= (UINT64_C(1) << 32);
+	return mp->fast_nb_objs != 0 && mp->fast_nb_objs * mp->stride <= (UINT64_C(1) << 32);
 }
 
 /*
@@ -157,17 +161,18 @@ good_lanes(__m256i v, __m256i first, __m256i inv, __m256i lim1)
 	return _mm256_and_si256(r, _mm256_shuffle_epi32(r, _MM_SHUFFLE(2, 3, 0, 1)));
 }
 
-/* Check n pointers four at a time, and copy them to dst unless it is NULL. */
+/*
+ * Check n pointers four at a time, and copy them to dst unless it is NULL.
+ * Only for pools that fits_32().
+ */
 static inline AVX2 __attribute__((always_inline)) bool
 check_copy_avx2(const struct hm_mempool *mp, void **dst, void *const *src, unsigned int n)
 {
 	const __m256i first = _mm256_set1_epi64x((long long)mp->fast_first);
 	const __m256i inv =
 	    _mm256_set1_epi64x((long long)((UINT64_C(1) << 32) | (uint32_t)mp->stride_inv));
-	/* fast_nb_objs is 0 for pools the fast check is not for: all lanes bad. */
 	const __m256i lim1 = _mm256_set1_epi64x((long long)(mp->fast_nb_objs - 1));
-	const __m256i nonzero = _mm256_set1_epi64x(mp->fast_nb_objs != 0 ? -1 : 0);
-	__m256i good = nonzero;
+	__m256i good = _mm256_set1_epi64x(-1);
 	size_t i = 0;
 
 	for (; i + 4 <= n; i += 4) {
@@ -208,6 +213,10 @@ objs_valid_avx2(const struct hm_mempool *mp, void *const *src, unsigned int n)
 	return check_copy_avx2(mp, NULL, src, n);
 }
 
+/*
+ * Four pointers per ymm move (GCC's generic tuning splits a 32-byte
+ * memcpy into two xmm moves), the last 1 to 3 by hm_copy_ptrs().
+ */
 static AVX2 void
 copy_avx2(void **dst, void *const *src, unsigned int n)
 {
@@ -216,19 +225,7 @@ copy_avx2(void **dst, void *const *src, unsigned int n)
 	for (; i + 4 <= n; i += 4)
 		_mm256_storeu_si256((__m256i *)(void *)(dst + i),
 				    _mm256_loadu_si256((const __m256i *)(const void *)(src + i)));
-	switch (n - i) {
-	case 3:
-		__builtin_memcpy(&dst[i], &src[i], 3 * sizeof(void *));
-		break;
-	case 2:
-		__builtin_memcpy(&dst[i], &src[i], 2 * sizeof(void *));
-		break;
-	case 1:
-		dst[i] = src[i];
-		break;
-	default:
-		break;
-	}
+	hm_copy_ptrs(dst + i, src + i, (unsigned int)(n - i));
 }
 
 /*
