@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(meson ninja-build pkg-config gcc check libhugetlbfs-dev libnuma-dev
       dpdk libdpdk-dev dpdk-dev libbpf-dev libjansson-dev iproute2 python3 util-linux
-      libjemalloc-dev libmimalloc-dev libinih-dev clang-14 libclang-rt-14-dev)
+      libjemalloc-dev libmimalloc-dev libinih-dev clang-14 libclang-rt-14-dev valgrind)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

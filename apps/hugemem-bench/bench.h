@@ -136,6 +136,45 @@ void bench_service_print(const struct bench_service_result *const *hm,
 			 const struct bench_service_result *const *dpdk, unsigned int rounds,
 			 const char *dpdk_skipped);
 
+/* ------------------------------------------------ instruction counts */
+
+/*
+ * --icount: the ring and mempool sections count instructions instead of
+ * timing, under Valgrind's callgrind (scripts/bench-icount.sh runs it):
+ * each row of one lcore runs 1/BENCH_ICOUNT_DIV of its iterations, and the
+ * instructions of its timed loop alone go to a callgrind dump of their own,
+ * named by bench_icount_end(). Rows of two lcores do not run: callgrind runs
+ * one thread at a time, so their spin waits would count as work.
+ */
+extern bool bench_icount;
+#define BENCH_ICOUNT_DIV 64
+
+/* The iterations a row's timed loop runs. */
+static inline uint32_t
+bench_iters(uint32_t iters)
+{
+	if (!bench_icount)
+		return iters;
+	return iters / BENCH_ICOUNT_DIV > 0 ? iters / BENCH_ICOUNT_DIV : 1;
+}
+
+/* Whether a row of nb_lcores runs in this mode. */
+static inline bool
+bench_row_runs(unsigned int nb_lcores)
+{
+	return !bench_icount || nb_lcores == 1;
+}
+
+/*
+ * Around a row's timed loop, in its one thread: the counts from here to
+ * bench_icount_end() go to one dump, whose description line reads
+ * "hugemem-icount <section>|<lib>|<row>|<objects>". No-ops without --icount.
+ */
+void bench_icount_begin(void);
+void bench_icount_end(const char *section, enum bench_lib lib, const char *row, uint64_t objs);
+/* @return NULL if --icount can run in this process, else why not. */
+const char *bench_icount_unavailable(void);
+
 /* ------------------------------------------------ shared by the sections */
 
 /*

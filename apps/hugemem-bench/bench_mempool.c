@@ -259,38 +259,6 @@ mp_check(struct mp_run *run, unsigned int slot)
 			mp_fail(run, t, "%s: check: put of %u objects refused", run->label, n);
 }
 
-/* Each thread of a row: the check, the warm-up, a barrier, the timed loop. */
-static int
-mp_thread_main(void *arg)
-{
-	struct mp_run *run = arg;
-	/* The lcore's own slot, as the ring section does. */
-	unsigned int slot = run->lib == BENCH_LIB_HM ? hm_lcore_id() : rte_lcore_id();
-	const struct mp_row_desc *d = run->row;
-	struct mp_thread *t;
-	int ret;
-
-	if (slot >= run->nb_threads)
-		return -EINVAL; /* cannot happen: the launchers start nb_threads threads */
-	t = &run->thread[slot];
-	mp_check(run, slot);
-	if (t->error[0] == '\0') {
-		ret = mp_loop(run, t->objs, d->iters / MP_WARMUP_DIV);
-		if (ret < 0)
-			mp_fail(run, t, "%s: warm-up: %s", run->label,
-				ret == -ENOENT ? "a get failed" : "a put was refused");
-	}
-	if (!mp_barrier(run, 1))
-		return -1;
-	bench_clocks_start(&t->clocks);
-	ret = mp_loop(run, t->objs, d->iters);
-	bench_clocks_stop(&t->clocks);
-	if (ret < 0)
-		mp_fail(run, t, "%s: %s in the timed loop", run->label,
-			ret == -ENOENT ? "a get failed" : "a put was refused");
-	return 0;
-}
-
 static void
 mp_row_label(const struct mp_row_desc *d, char *buf, size_t len)
 {
@@ -302,7 +270,43 @@ mp_row_label(const struct mp_row_desc *d, char *buf, size_t len)
 static uint64_t
 mp_row_objs(const struct mp_row_desc *d)
 {
-	return (uint64_t)d->iters * MP_KEEP * d->nb_lcores;
+	return (uint64_t)bench_iters(d->iters) * MP_KEEP * d->nb_lcores;
+}
+
+/* Each thread of a row: the check, the warm-up, a barrier, the timed loop. */
+static int
+mp_thread_main(void *arg)
+{
+	struct mp_run *run = arg;
+	/* The lcore's own slot, as the ring section does. */
+	unsigned int slot = run->lib == BENCH_LIB_HM ? hm_lcore_id() : rte_lcore_id();
+	const struct mp_row_desc *d = run->row;
+	struct mp_thread *t;
+	char label[64];
+	int ret;
+
+	if (slot >= run->nb_threads)
+		return -EINVAL; /* cannot happen: the launchers start nb_threads threads */
+	t = &run->thread[slot];
+	mp_check(run, slot);
+	if (t->error[0] == '\0') {
+		ret = mp_loop(run, t->objs, bench_iters(d->iters) / MP_WARMUP_DIV);
+		if (ret < 0)
+			mp_fail(run, t, "%s: warm-up: %s", run->label,
+				ret == -ENOENT ? "a get failed" : "a put was refused");
+	}
+	if (!mp_barrier(run, 1))
+		return -1;
+	bench_clocks_start(&t->clocks);
+	bench_icount_begin();
+	ret = mp_loop(run, t->objs, bench_iters(d->iters));
+	mp_row_label(d, label, sizeof(label));
+	bench_icount_end("mempool", run->lib, label, mp_row_objs(d));
+	bench_clocks_stop(&t->clocks);
+	if (ret < 0)
+		mp_fail(run, t, "%s: %s in the timed loop", run->label,
+			ret == -ENOENT ? "a get failed" : "a put was refused");
+	return 0;
 }
 
 static int
@@ -456,6 +460,8 @@ bench_mempool_measure(enum bench_lib lib, bench_launch_fn *launch, struct bench_
 	for (unsigned int i = 0; i < BENCH_MEMPOOL_NB_ROWS && ret == 0; i++) {
 		const struct mp_row_desc *d = &mp_rows[i];
 
+		if (!bench_row_runs(d->nb_lcores))
+			continue;
 		ret = mp_time_row(lib, launch, pools[d->cached], d, &out->row[i], err, len);
 	}
 	for (unsigned int c = 0; c < 2; c++) {

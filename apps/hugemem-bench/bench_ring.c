@@ -472,40 +472,6 @@ ring_check(struct ring_run *run, unsigned int slot)
 	}
 }
 
-/*
- * Each thread of a row: the check, the warm-up, a barrier, the timed loop.
- * The threads of a P/C row warm up together, since one's loop needs the
- * other's.
- */
-static int
-ring_thread_main(void *arg)
-{
-	struct ring_run *run = arg;
-	/* The lcore's own slot, not the order of arrival: lcore 0 (the main
-	 * one) is the producer of a P/C row on both sides. */
-	unsigned int slot = run->lib == BENCH_LIB_HM ? hm_lcore_id() : rte_lcore_id();
-	const struct ring_row_desc *d = run->row;
-	struct ring_thread *t;
-	enum ring_role role;
-
-	if (slot >= run->nb_threads)
-		return -EINVAL; /* cannot happen: the launchers start nb_threads threads */
-	t = &run->thread[slot];
-	role = ring_role_of(d, slot);
-	ring_check(run, slot);
-	if (!ring_barrier(run, 1))
-		return -1;
-	for (unsigned int i = 0; i < RING_MAX_BURST; i++)
-		t->objs[i] = ring_obj_value(slot, i);
-	ring_loop(run, role, t->objs, d->iters / RING_WARMUP_DIV);
-	if (!ring_barrier(run, 2))
-		return -1;
-	bench_clocks_start(&t->clocks);
-	ring_loop(run, role, t->objs, d->iters);
-	bench_clocks_stop(&t->clocks);
-	return 0;
-}
-
 static void
 ring_row_label(const struct ring_row_desc *d, char *buf, size_t len)
 {
@@ -524,9 +490,47 @@ ring_row_label(const struct ring_row_desc *d, char *buf, size_t len)
 static uint64_t
 ring_row_objs(const struct ring_row_desc *d)
 {
-	uint64_t per_thread = (uint64_t)d->iters * d->n;
+	uint64_t per_thread = (uint64_t)bench_iters(d->iters) * d->n;
 
 	return d->pattern == RING_BOTH_PAIRS ? RING_MAX_THREADS * per_thread : per_thread;
+}
+
+/*
+ * Each thread of a row: the check, the warm-up, a barrier, the timed loop.
+ * The threads of a P/C row warm up together, since one's loop needs the
+ * other's.
+ */
+static int
+ring_thread_main(void *arg)
+{
+	struct ring_run *run = arg;
+	/* The lcore's own slot, not the order of arrival: lcore 0 (the main
+	 * one) is the producer of a P/C row on both sides. */
+	unsigned int slot = run->lib == BENCH_LIB_HM ? hm_lcore_id() : rte_lcore_id();
+	const struct ring_row_desc *d = run->row;
+	struct ring_thread *t;
+	enum ring_role role;
+	char label[64];
+
+	if (slot >= run->nb_threads)
+		return -EINVAL; /* cannot happen: the launchers start nb_threads threads */
+	t = &run->thread[slot];
+	role = ring_role_of(d, slot);
+	ring_check(run, slot);
+	if (!ring_barrier(run, 1))
+		return -1;
+	for (unsigned int i = 0; i < RING_MAX_BURST; i++)
+		t->objs[i] = ring_obj_value(slot, i);
+	ring_loop(run, role, t->objs, bench_iters(d->iters) / RING_WARMUP_DIV);
+	if (!ring_barrier(run, 2))
+		return -1;
+	bench_clocks_start(&t->clocks);
+	bench_icount_begin();
+	ring_loop(run, role, t->objs, bench_iters(d->iters));
+	ring_row_label(d, label, sizeof(label));
+	bench_icount_end("ring", run->lib, label, ring_row_objs(d));
+	bench_clocks_stop(&t->clocks);
+	return 0;
 }
 
 /*
@@ -680,7 +684,9 @@ bench_ring_measure(enum bench_lib lib, bench_launch_fn *launch, struct bench_rin
 		ret = -1;
 	}
 	for (unsigned int i = 0; i < BENCH_RING_NB_ROWS && ret == 0; i++)
-		ret = ring_time_row(lib, launch, ring, &ring_rows[i], &out->row[i], err, len);
+		if (bench_row_runs(ring_rows[i].pattern == RING_ONE_LCORE ? 1 : RING_MAX_THREADS))
+			ret =
+			    ring_time_row(lib, launch, ring, &ring_rows[i], &out->row[i], err, len);
 	if (lib == BENCH_LIB_HM)
 		hm_ring_free(ring);
 	else

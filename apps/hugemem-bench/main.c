@@ -3358,6 +3358,8 @@ usage(FILE *f)
 		"  --mem MB         memory per EAL in MiB, a multiple of 2 (default %d)\n"
 		"  --sections LIST  tables to measure, comma-separated: init, lookups, alloc,\n"
 		"                   slab, ring, mempool, service, or all (default all)\n"
+		"  --icount         count instructions of the 1-lcore ring and mempool rows\n"
+		"                   under callgrind instead of timing (scripts/bench-icount.sh)\n"
 		"  -h, --help       this help\n",
 		DEFAULT_ROUNDS, DEFAULT_HUGE_DIR, DEFAULT_MEM_MB);
 }
@@ -3416,6 +3418,7 @@ parse_options(int argc, char **argv, struct bench_opts *o)
 	    {"huge-dir", required_argument, NULL, 'd'},
 	    {"mem", required_argument, NULL, 'm'},
 	    {"sections", required_argument, NULL, 's'}, /* a list of enum section names */
+	    {"icount", no_argument, NULL, 'i'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -3464,6 +3467,9 @@ parse_options(int argc, char **argv, struct bench_opts *o)
 				return -EINVAL;
 			}
 			break;
+		case 'i':
+			bench_icount = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -3479,6 +3485,25 @@ parse_options(int argc, char **argv, struct bench_opts *o)
 	if (optind < argc) {
 		fprintf(stderr, BENCH ": unexpected argument '%s' (try -h)\n", argv[optind]);
 		return -EINVAL;
+	}
+	if (bench_icount) {
+		const char *why = bench_icount_unavailable();
+		const uint32_t queues = 1u << SECTION_RING | 1u << SECTION_MEMPOOL;
+
+		if (why != NULL) {
+			fprintf(stderr, BENCH ": --icount: %s\n", why);
+			return -EINVAL;
+		}
+		if (o->sections & ~queues) {
+			if (o->sections != ALL_SECTIONS) {
+				fprintf(stderr,
+					BENCH ": --icount: counts only the ring and mempool "
+					      "sections\n");
+				return -EINVAL;
+			}
+			o->sections = queues;
+		}
+		o->rounds = 1; /* the counts do not change from round to round */
 	}
 	return 0;
 }
@@ -3850,6 +3875,10 @@ main(int argc, char **argv)
 		ret = 130;
 	} else if (br.failed) {
 		ret = 1;
+	} else if (bench_icount) {
+		printf(BENCH ": --icount: the counts are in callgrind's dumps, one per row and "
+			     "side\n");
+		ret = 0;
 	} else {
 		print_summary(&br, &o);
 		ret = 0;
