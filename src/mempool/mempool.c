@@ -101,6 +101,21 @@ bad_call(const struct hm_mempool *mp, const void *obj_table, unsigned int n)
 	return NULL;
 }
 
+/*
+ * Set put_slow, and with it the limits of the inline puts: 0 while put_slow
+ * is not, so that every put takes the slow path. Under the reserve lock, so
+ * that two changes at once cannot leave limits that disagree with it.
+ */
+static void
+put_slow_set(struct hm_mempool *mp, uint32_t slow)
+{
+	atomic_store_explicit(&mp->put_slow, slow, memory_order_relaxed);
+	atomic_store_explicit(&mp->put_cache_max, slow ? 0 : mp->cache_fast_max,
+			      memory_order_relaxed);
+	atomic_store_explicit(&mp->put_ring_max, slow ? 0 : mp->ring_fast_max,
+			      memory_order_relaxed);
+}
+
 /* --------------------------------------------------------------- get */
 
 /* Take n objects off the reserve, all or none. */
@@ -120,12 +135,24 @@ reserve_take(struct hm_mempool *mp, void **obj_table, unsigned int n)
 		memcpy(obj_table, &pv->reserve[nr], n * sizeof(void *));
 		atomic_store_explicit(&pv->nr_res, nr, memory_order_relaxed);
 		/* From now on puts refill the reserve first. */
-		atomic_fetch_or_explicit(&mp->put_slow, PUT_SLOW_RESERVE_SHORT,
-					 memory_order_relaxed);
+		put_slow_set(mp, atomic_load_explicit(&mp->put_slow, memory_order_relaxed) |
+				     PUT_SLOW_RESERVE_SHORT);
 		ok = true;
 	}
 	pthread_mutex_unlock(&pv->lock);
 	return ok;
+}
+
+/* Count a thread into (+1) or out of (-1) the waiters of hm_mempool_alloc(). */
+static void
+waiters_add(struct hm_mempool *mp, int delta)
+{
+	struct mempool_priv *pv = mempool_priv(mp);
+
+	hm_mutex_lock_shared(&pv->lock, "mempool reserve");
+	put_slow_set(mp,
+		     atomic_load_explicit(&mp->put_slow, memory_order_relaxed) + (uint32_t)delta);
+	pthread_mutex_unlock(&pv->lock);
 }
 
 /*
@@ -269,7 +296,7 @@ hm_mempool_alloc(struct hm_mempool *mp, void **obj, unsigned int flags, uint64_t
 		return -ENOENT;
 	}
 	/* Puts go to the ring and the reserve, where we look, while we wait. */
-	atomic_fetch_add_explicit(&mp->put_slow, 1, memory_order_relaxed);
+	waiters_add(mp, 1);
 	deadline = timeout_ns ? hm_time_ns() + timeout_ns : UINT64_MAX;
 	for (unsigned int round = 0;; round++) {
 		if (get_common(mp, obj, 1, false) == 0) {
@@ -284,7 +311,7 @@ hm_mempool_alloc(struct hm_mempool *mp, void **obj, unsigned int flags, uint64_t
 			break;
 		wait_backoff(round);
 	}
-	atomic_fetch_sub_explicit(&mp->put_slow, 1, memory_order_relaxed);
+	waiters_add(mp, -1);
 	if (ret == 0)
 		return 0;
 	if (ret < 0) {
@@ -378,8 +405,8 @@ reserve_refill(struct hm_mempool *mp, void *const *obj_table, unsigned int n)
 		atomic_store_explicit(&pv->nr_res, nr, memory_order_relaxed);
 	}
 	if (nr == mp->min_nr)
-		atomic_fetch_and_explicit(&mp->put_slow, ~PUT_SLOW_RESERVE_SHORT,
-					  memory_order_relaxed);
+		put_slow_set(mp, atomic_load_explicit(&mp->put_slow, memory_order_relaxed) &
+				     ~PUT_SLOW_RESERVE_SHORT);
 	pthread_mutex_unlock(&pv->lock);
 	return take;
 }
@@ -870,6 +897,7 @@ alloc_pool(const char *name, unsigned int n, unsigned int cache_size, unsigned i
 	/* Debug and owned pools keep object states: every call takes the slow path. */
 	mp->cache_fast_max = (flags & MEMPOOL_SLOW_FLAGS) ? 0 : cache_size;
 	mp->ring_fast_max = (flags & MEMPOOL_SLOW_FLAGS) ? 0 : n;
+	put_slow_set(mp, 0); /* the reserve starts full */
 	mp->min_nr = min_nr;
 	mp->socket = socket;
 	mp->priv = (char *)mp + priv_off;

@@ -27,7 +27,10 @@
  *    says free for exactly the free objects; in an owned pool exactly the
  *    free objects have owner 0;
  *  - put_slow has RESERVE_SHORT set whenever the reserve holds fewer than
- *    min_nr (it may be set while it is full, for an instant).
+ *    min_nr (it may be set while it is full, for an instant);
+ *  - put_cache_max and put_ring_max are 0 while put_slow is not, else
+ *    cache_fast_max and ring_fast_max (all three change under the reserve
+ *    lock).
  *
  * Locking: the table lock (create, free, lookup, walk) comes before the
  * reserve lock. The ring is lock-free; an lcore cache is written only by its

@@ -202,8 +202,8 @@ audit_headers(struct hm_mempool *mp, void *arg, void *obj, unsigned int idx)
 		uint64_t owner = atomic_load(&h->owner);
 
 		if (out != (owner != 0))
-			audit_fault(a, "object %u at %p: owner 0x%" PRIx64 " but it is %s", idx, obj,
-				    owner, out ? "handed out" : "free");
+			audit_fault(a, "object %u at %p: owner 0x%" PRIx64 " but it is %s", idx,
+				    obj, owner, out ? "handed out" : "free");
 	}
 }
 
@@ -231,6 +231,18 @@ hm_mempool_audit(const struct hm_mempool *mp, unsigned int *in_use)
 	if (nr_res < mp->min_nr && !(atomic_load(&mp->put_slow) & PUT_SLOW_RESERVE_SHORT))
 		audit_fault(&a, "reserve is short (%u of %u) but puts do not refill it", nr_res,
 			    mp->min_nr);
+	{
+		const uint32_t slow = atomic_load(&mp->put_slow);
+		const uint32_t cmax = atomic_load(&mp->put_cache_max);
+		const uint32_t rmax = atomic_load(&mp->put_ring_max);
+
+		if (cmax != (slow ? 0 : mp->cache_fast_max) ||
+		    rmax != (slow ? 0 : mp->ring_fast_max))
+			audit_fault(&a,
+				    "inline put limits %u (cache) and %u (ring) disagree with "
+				    "put_slow %#x",
+				    cmax, rmax, slow);
+	}
 	for (unsigned int l = 0; l < HM_MAX_LCORE; l++) {
 		const struct hm_mempool_cache *c = hm_mempool_cache_of(mp, l);
 		uint32_t len = atomic_load(&c->len);
