@@ -222,7 +222,9 @@ hm_ring_copy_in(struct hm_ring *r, uint32_t head, const void *src, unsigned int 
 		unsigned int n)
 {
 	const uint32_t idx = head & r->mask;
-	const uint32_t first = (idx + n <= r->size) ? n : r->size - idx;
+	/* The slots before the end, or n: written so that the compiler sees
+	 * first <= n, and no copy of a constant n reads past it. */
+	const uint32_t first = r->size - idx < n ? r->size - idx : n;
 
 	if (esize == sizeof(void *)) {
 		void **ring = (void **)(void *)r->slots;
@@ -249,7 +251,9 @@ hm_ring_copy_out(const struct hm_ring *r, uint32_t head, void *dst, unsigned int
 		 unsigned int n)
 {
 	const uint32_t idx = head & r->mask;
-	const uint32_t first = (idx + n <= r->size) ? n : r->size - idx;
+	/* The slots before the end, or n: written so that the compiler sees
+	 * first <= n, and no copy of a constant n reads past it. */
+	const uint32_t first = r->size - idx < n ? r->size - idx : n;
 
 	if (esize == sizeof(void *)) {
 		void *const *ring = (void *const *)(const void *)r->slots;
