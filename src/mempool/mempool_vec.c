@@ -146,24 +146,26 @@ fits_32(const struct hm_mempool *mp)
 }
 
 /*
- * All-ones in the 64-bit lanes of v that are objects of the one-block pool.
- * inv holds the 32-bit inverse in the low half of each lane and 1 in the
- * high half, lim1 the limits less one: nb_objs - 1 low, 0 high.
+ * The divisibility test of the 64-bit lanes of v, in 32-bit halves: inv
+ * holds the 32-bit inverse in the low half of each lane and 1 in the high
+ * half, so the low half of the result is the object index of the lane's
+ * offset if that is a multiple of the stride, and the high half is the
+ * offset's high half. A lane is an object when its low half is at most
+ * nb_objs - 1 and its high half 0.
  */
 static inline AVX2 __m256i
-good_lanes(__m256i v, __m256i first, __m256i inv, __m256i lim1)
+lane_index(__m256i v, __m256i first, __m256i inv)
 {
 	__m256i q = _mm256_mullo_epi32(_mm256_sub_epi64(v, first), inv);
-	__m256i r = _mm256_or_si256(_mm256_srli_epi32(q, 6), _mm256_slli_epi32(q, 26));
 
-	/* r <= lim1 in every half; a lane is good when both halves are. */
-	r = _mm256_cmpeq_epi32(_mm256_max_epu32(r, lim1), lim1);
-	return _mm256_and_si256(r, _mm256_shuffle_epi32(r, _MM_SHUFFLE(2, 3, 0, 1)));
+	return _mm256_or_si256(_mm256_srli_epi32(q, 6), _mm256_slli_epi32(q, 26));
 }
 
 /*
  * Check n pointers four at a time, and copy them to dst unless it is NULL.
- * Only for pools that fits_32().
+ * Only for pools that fits_32(). The largest half of every lane so far is
+ * kept (one unsigned max per four pointers), and compared with the limits
+ * (nb_objs - 1 low, 0 high) once at the end.
  */
 static inline AVX2 __attribute__((always_inline)) bool
 check_copy_avx2(const struct hm_mempool *mp, void **dst, void *const *src, unsigned int n)
@@ -172,29 +174,28 @@ check_copy_avx2(const struct hm_mempool *mp, void **dst, void *const *src, unsig
 	const __m256i inv =
 	    _mm256_set1_epi64x((long long)((UINT64_C(1) << 32) | (uint32_t)mp->stride_inv));
 	const __m256i lim1 = _mm256_set1_epi64x((long long)(mp->fast_nb_objs - 1));
-	__m256i good = _mm256_set1_epi64x(-1);
+	__m256i most = _mm256_setzero_si256();
 	size_t i = 0;
 
 	for (; i + 4 <= n; i += 4) {
 		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(src + i));
 
-		good = _mm256_and_si256(good, good_lanes(v, first, inv, lim1));
+		most = _mm256_max_epu32(most, lane_index(v, first, inv));
 		if (dst != NULL)
 			_mm256_storeu_si256((__m256i *)(void *)(dst + i), v);
 	}
 	if (i < n) {
-		/* The tail: lanes past n load as 0, count as good, store nothing. */
+		/* The tail: lanes past n load as 0, are masked to 0 (which
+		 * passes), and store nothing. */
 		const __m256i idx = _mm256_set_epi64x(3, 2, 1, 0);
 		const __m256i m = _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)(n - i)), idx);
 		__m256i v = _mm256_maskload_epi64((const long long *)(const void *)(src + i), m);
 
-		good = _mm256_and_si256(
-		    good, _mm256_or_si256(good_lanes(v, first, inv, lim1),
-					  _mm256_xor_si256(m, _mm256_set1_epi64x(-1))));
+		most = _mm256_max_epu32(most, _mm256_and_si256(lane_index(v, first, inv), m));
 		if (dst != NULL)
 			_mm256_maskstore_epi64((long long *)(void *)(dst + i), m, v);
 	}
-	return _mm256_movemask_epi8(good) == -1;
+	return _mm256_movemask_epi8(_mm256_cmpeq_epi32(_mm256_max_epu32(most, lim1), lim1)) == -1;
 }
 
 static AVX2 bool
