@@ -41,7 +41,7 @@
 
 #define BURST	   32
 #define END	   UINT64_MAX
-#define TIMEOUT_MS 60000
+#define TIMEOUT_MS 60000 /* how long the ring may stay full (or empty) before a helper gives up */
 
 static int
 fail(int code, const char *what)
@@ -104,7 +104,9 @@ produce(struct hm_ring *data, unsigned int id, uint32_t count)
 			break;
 		}
 		seq += got;
-		if (got == 0) {
+		if (got != 0) {
+			start = now_ms(); /* a stall, not the total, times out */
+		} else {
 			if (now_ms() - start > TIMEOUT_MS)
 				return fail(20, "produce: the ring stayed full");
 			sched_yield();
@@ -157,7 +159,9 @@ consume(struct hm_ring *data, const char *seen_name, uint32_t count)
 			if (hm_ring_enqueue_elem(seen, &v, 8) != 0)
 				return fail(32, "consume: more values than two producers send");
 		}
-		if (got == 0) {
+		if (got != 0) {
+			start = now_ms();
+		} else {
 			if (now_ms() - start > TIMEOUT_MS)
 				return fail(33, "consume: no end marker");
 			sched_yield();
