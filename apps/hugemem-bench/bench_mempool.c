@@ -300,8 +300,10 @@ mp_thread_main(void *arg)
 	bench_clocks_start(&t->clocks);
 	bench_icount_begin();
 	ret = mp_loop(run, t->objs, bench_iters(d->iters));
-	mp_row_label(d, label, sizeof(label));
-	bench_icount_end("mempool", run->lib, label, mp_row_objs(d));
+	if (bench_icount) {
+		mp_row_label(d, label, sizeof(label));
+		bench_icount_end("mempool", run->lib, label, mp_row_objs(d));
+	}
 	bench_clocks_stop(&t->clocks);
 	if (ret < 0)
 		mp_fail(run, t, "%s: %s in the timed loop", run->label,

@@ -527,8 +527,10 @@ ring_thread_main(void *arg)
 	bench_clocks_start(&t->clocks);
 	bench_icount_begin();
 	ring_loop(run, role, t->objs, bench_iters(d->iters));
-	ring_row_label(d, label, sizeof(label));
-	bench_icount_end("ring", run->lib, label, ring_row_objs(d));
+	if (bench_icount) {
+		ring_row_label(d, label, sizeof(label));
+		bench_icount_end("ring", run->lib, label, ring_row_objs(d));
+	}
 	bench_clocks_stop(&t->clocks);
 	return 0;
 }

@@ -137,8 +137,8 @@ struct hm_mempool {
 	uint32_t cache_fast_max; /**< @internal largest n of inline gets from the cache, 0: none */
 	uint32_t cache_shift;	 /**< @internal log2 of the bytes of an lcore cache */
 	/** @internal Largest n of the inline puts to the cache: cache_fast_max,
-	 * or 0 while put_slow is not. Written only when put_slow changes, so
-	 * the line stays shared in every lcore's cache. */
+	 * or 0 while put_slow is not. Written only when that changes, so the
+	 * line stays shared in every lcore's cache. */
 	_Atomic uint32_t put_cache_max;
 	uint8_t *caches;	/**< @internal HM_MAX_LCORE caches, 1 << cache_shift apart */
 	struct hm_ring *ring;	/**< @internal the shared free objects */
@@ -468,6 +468,16 @@ hm_mempool_cache_of(const struct hm_mempool *mp, unsigned int lcore)
 	return (struct hm_mempool_cache *)(void *)(mp->caches + ((size_t)lcore << mp->cache_shift));
 }
 
+/* @internal Clang says ThreadSanitizer by __has_feature, not __SANITIZE_THREAD__. */
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define HM_MEMPOOL_CLANG_TSAN_ 1
+#endif
+#endif
+#ifndef HM_MEMPOOL_CLANG_TSAN_
+#define HM_MEMPOOL_CLANG_TSAN_ 0
+#endif
+
 /**
  * @internal Add to a counter only the calling lcore writes, which other
  * threads read with atomic loads. On x86-64 one add to memory, without a
@@ -480,7 +490,7 @@ hm_mempool_cache_of(const struct hm_mempool *mp, unsigned int lcore)
 static inline __attribute__((always_inline)) void
 hm_mempool_stat_add(_Atomic uint64_t *c, uint64_t v)
 {
-#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
+#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__) && !HM_MEMPOOL_CLANG_TSAN_
 	__asm__("addq %1, %0" : "+m"(*(uint64_t *)c) : "er"(v) : "cc");
 #else
 	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + v,

@@ -72,8 +72,8 @@ stats_of(struct hm_mempool *mp, unsigned int lcore)
 }
 
 /*
- * Add to a statistic: relaxed load and store on an lcore's own counters,
- * an atomic add on the counters all non-lcore threads share.
+ * Add to a statistic: hm_mempool_stat_add() on an lcore's own counters, an
+ * atomic add on the counters all non-lcore threads share.
  */
 static void
 stat_add(_Atomic uint64_t *c, uint64_t v, unsigned int lcore)
@@ -109,11 +109,22 @@ bad_call(const struct hm_mempool *mp, const void *obj_table, unsigned int n)
 static void
 put_slow_set(struct hm_mempool *mp, uint32_t slow)
 {
-	atomic_store_explicit(&mp->put_slow, slow, memory_order_relaxed);
-	atomic_store_explicit(&mp->put_cache_max, slow ? 0 : mp->cache_fast_max,
-			      memory_order_relaxed);
-	atomic_store_explicit(&mp->put_ring_max, slow ? 0 : mp->ring_fast_max,
-			      memory_order_relaxed);
+	const uint32_t cmax = slow ? 0 : mp->cache_fast_max, rmax = slow ? 0 : mp->ring_fast_max;
+
+	/* Limits of 0 first when setting, put_slow first when clearing: a
+	 * process that dies in between leaves puts slow, never fast while
+	 * put_slow is set. Unchanged fields are not written, so that the
+	 * line the inline paths read stays shared. */
+	if (slow != 0 && atomic_load_explicit(&mp->put_slow, memory_order_relaxed) == 0) {
+		atomic_store_explicit(&mp->put_cache_max, 0, memory_order_relaxed);
+		atomic_store_explicit(&mp->put_ring_max, 0, memory_order_relaxed);
+	}
+	if (atomic_load_explicit(&mp->put_slow, memory_order_relaxed) != slow)
+		atomic_store_explicit(&mp->put_slow, slow, memory_order_relaxed);
+	if (atomic_load_explicit(&mp->put_cache_max, memory_order_relaxed) != cmax)
+		atomic_store_explicit(&mp->put_cache_max, cmax, memory_order_relaxed);
+	if (atomic_load_explicit(&mp->put_ring_max, memory_order_relaxed) != rmax)
+		atomic_store_explicit(&mp->put_ring_max, rmax, memory_order_relaxed);
 }
 
 /* --------------------------------------------------------------- get */

@@ -15,9 +15,10 @@
  *    high half of 0 and its low half passes the 32-bit test (the inverse
  *    mod 2^32 is the low half of the one mod 2^64). One vpmulld multiplies
  *    the low halves by that inverse and the high halves by 1, shifts make
- *    the rotate, and an unsigned compare of each half against its limit
- *    (nb_objs for low halves, 1 for high ones) checks both at once. Pools
- *    whose block spans more take the plain version.
+ *    the rotate, an unsigned max per half keeps the largest of the bulk,
+ *    and one compare at the end against the limits (nb_objs - 1 for low
+ *    halves, 0 for high ones) checks every pointer. Pools whose block spans
+ *    more take the plain version.
  */
 
 #include <stdbool.h>

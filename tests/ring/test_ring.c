@@ -1935,17 +1935,25 @@ xp_secondary(const char *lcores, const char *prefix)
 static const char *
 xp_lcores(char *buf, size_t len, unsigned int lcore, const cpu_set_t *cpus)
 {
-	size_t off = (size_t)snprintf(buf, len, "%u@(", lcore);
+	int off = snprintf(buf, len, "%u@(", lcore);
 	const char *sep = "";
 
-	for (int c = 0; c < CPU_SETSIZE && off < len; c++) {
+	/* Ranges, "0-63,96-127", so that a host of many CPUs fits. */
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		int last = c;
+
 		if (!CPU_ISSET(c, cpus))
 			continue;
-		off += (size_t)snprintf(buf + off, len - off, "%s%d", sep, c);
+		while (last + 1 < CPU_SETSIZE && CPU_ISSET(last + 1, cpus))
+			last++;
+		off += last > c ? snprintf(buf + off, len - (size_t)off, "%s%d-%d", sep, c, last)
+				: snprintf(buf + off, len - (size_t)off, "%s%d", sep, c);
+		ck_assert_msg((size_t)off < len, "lcores of the secondaries: too many CPU ranges");
 		sep = ",";
+		c = last;
 	}
-	if (off < len)
-		snprintf(buf + off, len - off, ")");
+	off += snprintf(buf + off, len - (size_t)off, ")");
+	ck_assert_msg((size_t)off < len, "lcores of the secondaries: too many CPU ranges");
 	return buf;
 }
 
