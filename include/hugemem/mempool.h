@@ -520,8 +520,7 @@ hm_mempool_get_bulk(struct hm_mempool *mp, void **obj_table, unsigned int n)
 	if (__builtin_expect(n - 1 >= mp->cache_fast_max, 0)) {
 		/* No cache, or more than it holds: straight to the ring. */
 		if (n - 1 >= mp->ring_fast_max ||
-		    hm_ring_do_dequeue(mp->ring, obj_table, sizeof(void *), n, HM_RING_FIXED,
-				       mp->ring->cons.single, NULL) != n)
+		    hm_ring_dequeue_bulk(mp->ring, obj_table, n, NULL) != n)
 			return hm_mempool_get_slow(mp, obj_table, n);
 		hm_mempool_stat_add(&c->stats.get_other, n);
 		return 0;
@@ -574,8 +573,7 @@ hm_mempool_put_bulk(struct hm_mempool *mp, void *const *obj_table, unsigned int 
 		if (n - 1 >= atomic_load_explicit(&mp->put_ring_max, memory_order_relaxed) ||
 		    !(n >= HM_MEMPOOL_VEC_MIN ? hm_mempool_objs_valid(mp, obj_table, n)
 					      : hm_mempool_objs_valid_fast(mp, obj_table, n)) ||
-		    hm_ring_do_enqueue(mp->ring, obj_table, sizeof(void *), n, HM_RING_FIXED,
-				       mp->ring->prod.single, NULL) != n)
+		    hm_ring_enqueue_bulk(mp->ring, obj_table, n, NULL) != n)
 			return hm_mempool_put_slow(mp, obj_table, n);
 		hm_mempool_stat_add(&c->stats.put_other, n);
 		return 0;

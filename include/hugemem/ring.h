@@ -214,6 +214,17 @@ hm_copy_ptrs(void **dst, void *const *src, unsigned int n)
 }
 
 /*
+ * @internal Of n slots from index idx, those before the end of the ring:
+ * written as a min, so that the compiler sees the result is at most n and
+ * no copy of a constant n reads past it.
+ */
+static inline __attribute__((always_inline)) uint32_t
+hm_ring_first_run(const struct hm_ring *r, uint32_t idx, unsigned int n)
+{
+	return r->size - idx < n ? r->size - idx : n;
+}
+
+/*
  * @internal Copy n elements of esize bytes into the slots from index idx,
  * wrapping at the end.
  */
@@ -222,9 +233,7 @@ hm_ring_copy_in(struct hm_ring *r, uint32_t head, const void *src, unsigned int 
 		unsigned int n)
 {
 	const uint32_t idx = head & r->mask;
-	/* The slots before the end, or n: written so that the compiler sees
-	 * first <= n, and no copy of a constant n reads past it. */
-	const uint32_t first = r->size - idx < n ? r->size - idx : n;
+	const uint32_t first = hm_ring_first_run(r, idx, n);
 
 	if (esize == sizeof(void *)) {
 		void **ring = (void **)(void *)r->slots;
@@ -251,9 +260,7 @@ hm_ring_copy_out(const struct hm_ring *r, uint32_t head, void *dst, unsigned int
 		 unsigned int n)
 {
 	const uint32_t idx = head & r->mask;
-	/* The slots before the end, or n: written so that the compiler sees
-	 * first <= n, and no copy of a constant n reads past it. */
-	const uint32_t first = r->size - idx < n ? r->size - idx : n;
+	const uint32_t first = hm_ring_first_run(r, idx, n);
 
 	if (esize == sizeof(void *)) {
 		void *const *ring = (void *const *)(const void *)r->slots;
@@ -380,7 +387,7 @@ hm_ring_do_dequeue(struct hm_ring *r, void *obj_table, unsigned int esize, unsig
  * @param free_space if not NULL, the free slots left after the call
  * @return n, or 0 if they do not fit
  */
-static inline unsigned int
+static inline __attribute__((always_inline)) unsigned int
 hm_ring_enqueue_bulk_elem(struct hm_ring *r, const void *obj_table, unsigned int esize,
 			  unsigned int n, unsigned int *free_space)
 {
@@ -389,7 +396,7 @@ hm_ring_enqueue_bulk_elem(struct hm_ring *r, const void *obj_table, unsigned int
 }
 
 /** As hm_ring_enqueue_bulk_elem(), as many as fit. @return how many. */
-static inline unsigned int
+static inline __attribute__((always_inline)) unsigned int
 hm_ring_enqueue_burst_elem(struct hm_ring *r, const void *obj_table, unsigned int esize,
 			   unsigned int n, unsigned int *free_space)
 {
@@ -403,7 +410,7 @@ hm_ring_enqueue_burst_elem(struct hm_ring *r, const void *obj_table, unsigned in
  * @param available if not NULL, the elements left after the call
  * @return n, or 0 if fewer are there
  */
-static inline unsigned int
+static inline __attribute__((always_inline)) unsigned int
 hm_ring_dequeue_bulk_elem(struct hm_ring *r, void *obj_table, unsigned int esize, unsigned int n,
 			  unsigned int *available)
 {
@@ -411,7 +418,7 @@ hm_ring_dequeue_bulk_elem(struct hm_ring *r, void *obj_table, unsigned int esize
 }
 
 /** As hm_ring_dequeue_bulk_elem(), as many as are there. @return how many. */
-static inline unsigned int
+static inline __attribute__((always_inline)) unsigned int
 hm_ring_dequeue_burst_elem(struct hm_ring *r, void *obj_table, unsigned int esize, unsigned int n,
 			   unsigned int *available)
 {
@@ -420,14 +427,14 @@ hm_ring_dequeue_burst_elem(struct hm_ring *r, void *obj_table, unsigned int esiz
 }
 
 /** Enqueue one element. @return 0, or -ENOBUFS if the ring is full. */
-static inline int
+static inline __attribute__((always_inline)) int
 hm_ring_enqueue_elem(struct hm_ring *r, const void *obj, unsigned int esize)
 {
 	return hm_ring_enqueue_bulk_elem(r, obj, esize, 1, NULL) ? 0 : -ENOBUFS;
 }
 
 /** Dequeue one element. @return 0, or -ENOENT if the ring is empty. */
-static inline int
+static inline __attribute__((always_inline)) int
 hm_ring_dequeue_elem(struct hm_ring *r, void *obj, unsigned int esize)
 {
 	return hm_ring_dequeue_bulk_elem(r, obj, esize, 1, NULL) ? 0 : -ENOENT;
@@ -444,7 +451,7 @@ hm_ring_dequeue_elem(struct hm_ring *r, void *obj, unsigned int esize)
  * @param free_space if not NULL, the free slots left after the call
  * @return n, or 0 if they do not fit
  */
-static inline unsigned int
+static inline __attribute__((always_inline)) unsigned int
 hm_ring_enqueue_bulk(struct hm_ring *r, void *const *obj_table, unsigned int n,
 		     unsigned int *free_space)
 {
@@ -453,7 +460,7 @@ hm_ring_enqueue_bulk(struct hm_ring *r, void *const *obj_table, unsigned int n,
 }
 
 /** Enqueue as many of n pointers as fit, in the ring's producer mode. @return how many. */
-static inline unsigned int
+static inline __attribute__((always_inline)) unsigned int
 hm_ring_enqueue_burst(struct hm_ring *r, void *const *obj_table, unsigned int n,
 		      unsigned int *free_space)
 {
@@ -462,7 +469,7 @@ hm_ring_enqueue_burst(struct hm_ring *r, void *const *obj_table, unsigned int n,
 }
 
 /** Enqueue one pointer, in the ring's producer mode. @return 0, or -ENOBUFS if the ring is full. */
-static inline int
+static inline __attribute__((always_inline)) int
 hm_ring_enqueue(struct hm_ring *r, void *obj)
 {
 	return hm_ring_do_enqueue(r, &obj, sizeof(void *), 1, HM_RING_FIXED, r->prod.single, NULL)
@@ -476,7 +483,7 @@ hm_ring_enqueue(struct hm_ring *r, void *obj)
  * @param free_space if not NULL, the free slots left after the call
  * @return n, or 0 if they do not fit
  */
-static inline unsigned int
+static inline __attribute__((always_inline)) unsigned int
 hm_ring_mp_enqueue_bulk(struct hm_ring *r, void *const *obj_table, unsigned int n,
 			unsigned int *free_space)
 {
@@ -485,7 +492,7 @@ hm_ring_mp_enqueue_bulk(struct hm_ring *r, void *const *obj_table, unsigned int 
 }
 
 /** Enqueue as many of n pointers as fit, in multi-producer mode. @return how many. */
-static inline unsigned int
+static inline __attribute__((always_inline)) unsigned int
 hm_ring_mp_enqueue_burst(struct hm_ring *r, void *const *obj_table, unsigned int n,
 			 unsigned int *free_space)
 {
@@ -494,7 +501,7 @@ hm_ring_mp_enqueue_burst(struct hm_ring *r, void *const *obj_table, unsigned int
 }
 
 /** Enqueue one pointer, in multi-producer mode. @return 0, or -ENOBUFS if the ring is full. */
-static inline int
+static inline __attribute__((always_inline)) int
 hm_ring_mp_enqueue(struct hm_ring *r, void *obj)
 {
 	return hm_ring_do_enqueue(r, &obj, sizeof(void *), 1, HM_RING_FIXED, false, NULL)
@@ -508,7 +515,7 @@ hm_ring_mp_enqueue(struct hm_ring *r, void *obj)
  * @param free_space if not NULL, the free slots left after the call
  * @return n, or 0 if they do not fit
  */
-static inline unsigned int
+static inline __attribute__((always_inline)) unsigned int
 hm_ring_sp_enqueue_bulk(struct hm_ring *r, void *const *obj_table, unsigned int n,
 			unsigned int *free_space)
 {
@@ -516,7 +523,7 @@ hm_ring_sp_enqueue_bulk(struct hm_ring *r, void *const *obj_table, unsigned int 
 }
 
 /** Enqueue as many of n pointers as fit, in single-producer mode. @return how many. */
-static inline unsigned int
+static inline __attribute__((always_inline)) unsigned int
 hm_ring_sp_enqueue_burst(struct hm_ring *r, void *const *obj_table, unsigned int n,
 			 unsigned int *free_space)
 {
@@ -525,7 +532,7 @@ hm_ring_sp_enqueue_burst(struct hm_ring *r, void *const *obj_table, unsigned int
 }
 
 /** Enqueue one pointer, in single-producer mode. @return 0, or -ENOBUFS if the ring is full. */
-static inline int
+static inline __attribute__((always_inline)) int
 hm_ring_sp_enqueue(struct hm_ring *r, void *obj)
 {
 	return hm_ring_do_enqueue(r, &obj, sizeof(void *), 1, HM_RING_FIXED, true, NULL) ? 0
@@ -538,7 +545,7 @@ hm_ring_sp_enqueue(struct hm_ring *r, void *obj)
  * @param available if not NULL, the elements left after the call
  * @return n, or 0 if fewer are there
  */
-static inline unsigned int
+static inline __attribute__((always_inline)) unsigned int
 hm_ring_dequeue_bulk(struct hm_ring *r, void **obj_table, unsigned int n, unsigned int *available)
 {
 	return hm_ring_do_dequeue(r, obj_table, sizeof(void *), n, HM_RING_FIXED, r->cons.single,
@@ -546,7 +553,7 @@ hm_ring_dequeue_bulk(struct hm_ring *r, void **obj_table, unsigned int n, unsign
 }
 
 /** Dequeue as many of n pointers as are there, in the ring's consumer mode. @return how many. */
-static inline unsigned int
+static inline __attribute__((always_inline)) unsigned int
 hm_ring_dequeue_burst(struct hm_ring *r, void **obj_table, unsigned int n, unsigned int *available)
 {
 	return hm_ring_do_dequeue(r, obj_table, sizeof(void *), n, HM_RING_VARIABLE, r->cons.single,
@@ -554,7 +561,7 @@ hm_ring_dequeue_burst(struct hm_ring *r, void **obj_table, unsigned int n, unsig
 }
 
 /** Dequeue one pointer, in the ring's consumer mode. @return 0, or -ENOENT if the ring is empty. */
-static inline int
+static inline __attribute__((always_inline)) int
 hm_ring_dequeue(struct hm_ring *r, void **obj)
 {
 	return hm_ring_do_dequeue(r, obj, sizeof(void *), 1, HM_RING_FIXED, r->cons.single, NULL)
@@ -568,7 +575,7 @@ hm_ring_dequeue(struct hm_ring *r, void **obj)
  * @param available if not NULL, the elements left after the call
  * @return n, or 0 if fewer are there
  */
-static inline unsigned int
+static inline __attribute__((always_inline)) unsigned int
 hm_ring_mc_dequeue_bulk(struct hm_ring *r, void **obj_table, unsigned int n,
 			unsigned int *available)
 {
@@ -576,7 +583,7 @@ hm_ring_mc_dequeue_bulk(struct hm_ring *r, void **obj_table, unsigned int n,
 }
 
 /** Dequeue as many of n pointers as are there, in multi-consumer mode. @return how many. */
-static inline unsigned int
+static inline __attribute__((always_inline)) unsigned int
 hm_ring_mc_dequeue_burst(struct hm_ring *r, void **obj_table, unsigned int n,
 			 unsigned int *available)
 {
@@ -585,7 +592,7 @@ hm_ring_mc_dequeue_burst(struct hm_ring *r, void **obj_table, unsigned int n,
 }
 
 /** Dequeue one pointer, in multi-consumer mode. @return 0, or -ENOENT if the ring is empty. */
-static inline int
+static inline __attribute__((always_inline)) int
 hm_ring_mc_dequeue(struct hm_ring *r, void **obj)
 {
 	return hm_ring_do_dequeue(r, obj, sizeof(void *), 1, HM_RING_FIXED, false, NULL) ? 0
@@ -598,7 +605,7 @@ hm_ring_mc_dequeue(struct hm_ring *r, void **obj)
  * @param available if not NULL, the elements left after the call
  * @return n, or 0 if fewer are there
  */
-static inline unsigned int
+static inline __attribute__((always_inline)) unsigned int
 hm_ring_sc_dequeue_bulk(struct hm_ring *r, void **obj_table, unsigned int n,
 			unsigned int *available)
 {
@@ -606,7 +613,7 @@ hm_ring_sc_dequeue_bulk(struct hm_ring *r, void **obj_table, unsigned int n,
 }
 
 /** Dequeue as many of n pointers as are there, in single-consumer mode. @return how many. */
-static inline unsigned int
+static inline __attribute__((always_inline)) unsigned int
 hm_ring_sc_dequeue_burst(struct hm_ring *r, void **obj_table, unsigned int n,
 			 unsigned int *available)
 {
@@ -615,7 +622,7 @@ hm_ring_sc_dequeue_burst(struct hm_ring *r, void **obj_table, unsigned int n,
 }
 
 /** Dequeue one pointer, in single-consumer mode. @return 0, or -ENOENT if the ring is empty. */
-static inline int
+static inline __attribute__((always_inline)) int
 hm_ring_sc_dequeue(struct hm_ring *r, void **obj)
 {
 	return hm_ring_do_dequeue(r, obj, sizeof(void *), 1, HM_RING_FIXED, true, NULL) ? 0

@@ -101,30 +101,31 @@ bad_call(const struct hm_mempool *mp, const void *obj_table, unsigned int n)
 	return NULL;
 }
 
+/* Store v unless it is there already: the line stays shared in every cache. */
+static void
+store_changed(_Atomic uint32_t *p, uint32_t v)
+{
+	if (atomic_load_explicit(p, memory_order_relaxed) != v)
+		atomic_store_explicit(p, v, memory_order_relaxed);
+}
+
 /*
  * Set put_slow, and with it the limits of the inline puts: 0 while put_slow
  * is not, so that every put takes the slow path. Under the reserve lock, so
- * that two changes at once cannot leave limits that disagree with it.
+ * that two changes at once cannot leave limits that disagree with it. The
+ * limits go to 0 before put_slow is set and come back after it is cleared:
+ * a process that dies in between leaves puts slow, never fast while
+ * put_slow is set.
  */
 static void
 put_slow_set(struct hm_mempool *mp, uint32_t slow)
 {
-	const uint32_t cmax = slow ? 0 : mp->cache_fast_max, rmax = slow ? 0 : mp->ring_fast_max;
-
-	/* Limits of 0 first when setting, put_slow first when clearing: a
-	 * process that dies in between leaves puts slow, never fast while
-	 * put_slow is set. Unchanged fields are not written, so that the
-	 * line the inline paths read stays shared. */
-	if (slow != 0 && atomic_load_explicit(&mp->put_slow, memory_order_relaxed) == 0) {
-		atomic_store_explicit(&mp->put_cache_max, 0, memory_order_relaxed);
-		atomic_store_explicit(&mp->put_ring_max, 0, memory_order_relaxed);
-	}
-	if (atomic_load_explicit(&mp->put_slow, memory_order_relaxed) != slow)
-		atomic_store_explicit(&mp->put_slow, slow, memory_order_relaxed);
-	if (atomic_load_explicit(&mp->put_cache_max, memory_order_relaxed) != cmax)
-		atomic_store_explicit(&mp->put_cache_max, cmax, memory_order_relaxed);
-	if (atomic_load_explicit(&mp->put_ring_max, memory_order_relaxed) != rmax)
-		atomic_store_explicit(&mp->put_ring_max, rmax, memory_order_relaxed);
+	if (slow == 0)
+		store_changed(&mp->put_slow, 0);
+	store_changed(&mp->put_cache_max, put_cache_limit(mp, slow));
+	store_changed(&mp->put_ring_max, put_ring_limit(mp, slow));
+	if (slow != 0)
+		store_changed(&mp->put_slow, slow);
 }
 
 /* --------------------------------------------------------------- get */

@@ -64,6 +64,19 @@
 /* Flags whose gets and puts all take the out-of-line path. */
 #define MEMPOOL_SLOW_FLAGS (HM_MEMPOOL_DEBUG | HM_MEMPOOL_OWNED)
 
+/* The inline puts' limits for a value of put_slow: none while it is set. */
+static inline uint32_t
+put_cache_limit(const struct hm_mempool *mp, uint32_t slow)
+{
+	return slow ? 0 : mp->cache_fast_max;
+}
+
+static inline uint32_t
+put_ring_limit(const struct hm_mempool *mp, uint32_t slow)
+{
+	return slow ? 0 : mp->ring_fast_max;
+}
+
 struct mempool_priv {
 	pthread_mutex_t lock;			     /* the reserve */
 	_Atomic uint32_t nr_res;		     /* objects in the reserve */

@@ -207,6 +207,20 @@ audit_headers(struct hm_mempool *mp, void *arg, void *obj, unsigned int idx)
 	}
 }
 
+/* The inline puts' limits agree with put_slow. */
+static void
+audit_put_limits(struct audit *a, const struct hm_mempool *mp)
+{
+	const uint32_t slow = atomic_load(&mp->put_slow);
+	const uint32_t cmax = atomic_load(&mp->put_cache_max);
+	const uint32_t rmax = atomic_load(&mp->put_ring_max);
+
+	if (cmax != put_cache_limit(mp, slow) || rmax != put_ring_limit(mp, slow))
+		audit_fault(a,
+			    "inline put limits %u (cache) and %u (ring) disagree with put_slow %#x",
+			    cmax, rmax, slow);
+}
+
 int
 hm_mempool_audit(const struct hm_mempool *mp, unsigned int *in_use)
 {
@@ -231,18 +245,7 @@ hm_mempool_audit(const struct hm_mempool *mp, unsigned int *in_use)
 	if (nr_res < mp->min_nr && !(atomic_load(&mp->put_slow) & PUT_SLOW_RESERVE_SHORT))
 		audit_fault(&a, "reserve is short (%u of %u) but puts do not refill it", nr_res,
 			    mp->min_nr);
-	{
-		const uint32_t slow = atomic_load(&mp->put_slow);
-		const uint32_t cmax = atomic_load(&mp->put_cache_max);
-		const uint32_t rmax = atomic_load(&mp->put_ring_max);
-
-		if (cmax != (slow ? 0 : mp->cache_fast_max) ||
-		    rmax != (slow ? 0 : mp->ring_fast_max))
-			audit_fault(&a,
-				    "inline put limits %u (cache) and %u (ring) disagree with "
-				    "put_slow %#x",
-				    cmax, rmax, slow);
-	}
+	audit_put_limits(&a, mp);
 	for (unsigned int l = 0; l < HM_MAX_LCORE; l++) {
 		const struct hm_mempool_cache *c = hm_mempool_cache_of(mp, l);
 		uint32_t len = atomic_load(&c->len);
