@@ -77,6 +77,9 @@ struct hm_ring_headtail {
 	_Atomic uint32_t head; /**< next slot to reserve */
 	_Atomic uint32_t tail; /**< slots before this are done */
 	uint32_t single;       /**< one thread on this side */
+	/** prod only: the consumer tail as a producer last read it (see
+	 * hm_ring_move_head()); unused in cons. */
+	_Atomic uint32_t cons_tail;
 };
 
 /**
@@ -287,19 +290,47 @@ hm_ring_copy_out(const struct hm_ring *r, uint32_t head, void *dst, unsigned int
  * entries usable are room + other.tail - me.head. The head is read with
  * acquire order so the other tail is read after it: an older tail with a
  * newer head would make the difference wrap.
+ *
+ * Producers (`cached`) reserve against prod.cons_tail, the consumer tail as
+ * a producer last read it, and read the consumer tail itself only when that
+ * is short of n, or when the caller wants the free space exact. A tail only
+ * moves forward, so an older value gives fewer free slots, never more; it is
+ * stored with release order after an acquire load of the tail, so the
+ * consumer's reads of those slots happen before a producer that uses it
+ * writes them. A producer that keeps ahead of its consumer then reads the
+ * consumer's line once per batch of slots instead of on every call, and
+ * that line stays in the consumer's cache. A value older than the head by
+ * more than the capacity (a slow producer storing late, or a reset) shows
+ * as more free slots than the capacity, and is read again. Consumers read
+ * the producer tail on every call: a consumer that keeps up with its
+ * producer finds the ring nearly empty, so a stale value would be short
+ * on nearly every call and only add work.
  */
 static inline __attribute__((always_inline)) unsigned int
 hm_ring_move_head(struct hm_ring_headtail *me, const struct hm_ring_headtail *other, uint32_t room,
-		  bool single, unsigned int n, enum hm_ring_behavior behavior, uint32_t *old_head,
-		  uint32_t *entries)
+		  uint32_t capacity, bool single, bool cached, bool exact, unsigned int n,
+		  enum hm_ring_behavior behavior, uint32_t *old_head, uint32_t *entries)
 {
 	uint32_t head = atomic_load_explicit(&me->head, memory_order_acquire);
 
 	for (;;) {
-		uint32_t avail =
-		    room + atomic_load_explicit(&other->tail, memory_order_acquire) - head;
+		uint32_t avail;
 		unsigned int take = n;
 
+		if (cached) {
+			avail = room + atomic_load_explicit(&me->cons_tail, memory_order_acquire) -
+				head;
+			if (exact || __builtin_expect(avail < n || avail > capacity, 0)) {
+				uint32_t tail =
+				    atomic_load_explicit(&other->tail, memory_order_acquire);
+
+				atomic_store_explicit(&me->cons_tail, tail, memory_order_release);
+				avail = room + tail - head;
+			}
+		} else {
+			avail =
+			    room + atomic_load_explicit(&other->tail, memory_order_acquire) - head;
+		}
 		if (take > avail)
 			take = behavior == HM_RING_FIXED ? 0 : avail;
 		if (take == 0) {
@@ -349,8 +380,8 @@ hm_ring_do_enqueue(struct hm_ring *r, const void *obj_table, unsigned int esize,
 {
 	uint32_t head = 0, entries;
 
-	n = hm_ring_move_head(&r->prod, &r->cons, r->capacity, single, n, behavior, &head,
-			      &entries);
+	n = hm_ring_move_head(&r->prod, &r->cons, r->capacity, r->capacity, single, true,
+			      free_space != NULL, n, behavior, &head, &entries);
 	if (n != 0) {
 		hm_ring_copy_in(r, head, obj_table, esize, n);
 		hm_ring_update_tail(&r->prod, head, n, single);
@@ -367,7 +398,8 @@ hm_ring_do_dequeue(struct hm_ring *r, void *obj_table, unsigned int esize, unsig
 {
 	uint32_t head = 0, entries;
 
-	n = hm_ring_move_head(&r->cons, &r->prod, 0, single, n, behavior, &head, &entries);
+	n = hm_ring_move_head(&r->cons, &r->prod, 0, r->capacity, single, false, false, n, behavior,
+			      &head, &entries);
 	if (n != 0) {
 		hm_ring_copy_out(r, head, obj_table, esize, n);
 		hm_ring_update_tail(&r->cons, head, n, single);

@@ -149,6 +149,8 @@ hm_ring_init_elem(struct hm_ring *r, const char *name, unsigned int esize, unsig
 	atomic_init(&r->prod.tail, 0);
 	atomic_init(&r->cons.head, 0);
 	atomic_init(&r->cons.tail, 0);
+	atomic_init(&r->prod.cons_tail, 0);
+	atomic_init(&r->cons.cons_tail, 0);
 	HM_ASSERT(r->capacity <= r->mask + 1 && r->capacity >= count);
 	return 0;
 }
@@ -168,6 +170,7 @@ hm_ring_reset(struct hm_ring *r)
 	atomic_store(&r->prod.tail, 0);
 	atomic_store(&r->cons.head, 0);
 	atomic_store(&r->cons.tail, 0);
+	atomic_store(&r->prod.cons_tail, 0);
 }
 
 /* -------------------------------------------------------- named rings */
