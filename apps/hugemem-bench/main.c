@@ -602,6 +602,7 @@ struct bench_opts {
 	unsigned int rounds;
 	unsigned int mem_mb;
 	uint32_t sections; /* bit mask of enum section */
+	int busy_cpus;	   /* keep idle CPUs busy: 1 yes, 0 no, -1 with ring or mempool */
 	char huge_dir[PATH_MAX];
 };
 
@@ -2688,6 +2689,7 @@ struct bench_results {
 	unsigned int verified; /* addresses, over all children */
 	unsigned int leftover_warnings;
 	unsigned int legacy_kept_files;
+	double *line_rtt_ns; /* same index: the parent's probe before the child, 0 if none */
 };
 
 static const struct child_result *
@@ -3360,6 +3362,10 @@ usage(FILE *f)
 		"                   slab, ring, mempool, service, or all (default all)\n"
 		"  --icount         count instructions of the 1-lcore ring and mempool rows\n"
 		"                   under callgrind instead of timing (scripts/bench-icount.sh)\n"
+		"  --busy-cpus, --no-busy-cpus\n"
+		"                   keep idle CPUs busy with SCHED_IDLE threads for the whole\n"
+		"                   run, so that a virtual machine's CPUs stay where they are\n"
+		"                   (default: when the ring or mempool section runs)\n"
 		"  -h, --help       this help\n",
 		DEFAULT_ROUNDS, DEFAULT_HUGE_DIR, DEFAULT_MEM_MB);
 }
@@ -3419,6 +3425,8 @@ parse_options(int argc, char **argv, struct bench_opts *o)
 	    {"mem", required_argument, NULL, 'm'},
 	    {"sections", required_argument, NULL, 's'}, /* a list of enum section names */
 	    {"icount", no_argument, NULL, 'i'},
+	    {"busy-cpus", no_argument, NULL, 'b'},
+	    {"no-busy-cpus", no_argument, NULL, 'B'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -3427,6 +3435,7 @@ parse_options(int argc, char **argv, struct bench_opts *o)
 	o->rounds = DEFAULT_ROUNDS;
 	o->mem_mb = DEFAULT_MEM_MB;
 	o->sections = ALL_SECTIONS;
+	o->busy_cpus = -1;
 	snprintf(o->huge_dir, sizeof(o->huge_dir), "%s", DEFAULT_HUGE_DIR);
 	opterr = 0;
 	/* The leading ':' makes a missing value ':' and an unknown option '?'. */
@@ -3470,6 +3479,12 @@ parse_options(int argc, char **argv, struct bench_opts *o)
 		case 'i':
 			bench_icount = true;
 			break;
+		case 'b':
+			o->busy_cpus = 1;
+			break;
+		case 'B':
+			o->busy_cpus = 0;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -3504,7 +3519,11 @@ parse_options(int argc, char **argv, struct bench_opts *o)
 			o->sections = queues;
 		}
 		o->rounds = 1; /* the counts do not change from round to round */
+		/* Callgrind runs one thread at a time: a spinner would take turns. */
+		o->busy_cpus = 0;
 	}
+	if (o->busy_cpus < 0)
+		o->busy_cpus = (o->sections & (1u << SECTION_RING | 1u << SECTION_MEMPOOL)) != 0;
 	return 0;
 }
 
@@ -3703,6 +3722,185 @@ account_child(struct bench_results *br, const struct bench_opts *o, unsigned int
 }
 
 /*
+ * Idle CPUs kept busy. An idle vCPU halts, and when it wakes the host may
+ * run it on another physical core: the two CPUs of a run can share a core's
+ * caches one time and be far apart the next. On the machine README.md's
+ * tables come from, a cache line went between the two CPUs and back in 32,
+ * 80 or 480 ns depending on where they had landed, changing from process to
+ * process, and in 75 ns in every process while the CPUs were kept busy. The
+ * 2-lcore ring and mempool rows pass lines between their CPUs on every
+ * call, so each child would time its placement more than its library, and
+ * hugemem's and DPDK's children would not be timed alike.
+ *
+ * So the parent runs a SCHED_IDLE thread on each of its CPUs for the whole
+ * run: it runs only when nothing else on the CPU wants to, and keeps the
+ * vCPU from halting between and inside the children, as the polling lcores
+ * of a DPDK application keep theirs. They take no locks, so a fork() while
+ * they spin leaves the child nothing to trip on.
+ */
+struct busy_cpus {
+	pthread_t threads[CPU_SETSIZE];
+	unsigned int nb;
+	atomic_bool stop;
+};
+
+static void *
+busy_cpu_main(void *arg)
+{
+	struct busy_cpus *b = arg;
+	struct sched_param sp = {.sched_priority = 0};
+	int ret;
+
+	/* In the thread: pthread_attr_setschedpolicy() takes no SCHED_IDLE. A
+	 * spinner that could not drop its priority must not spin at all. */
+	ret = pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+	if (ret != 0) {
+		fprintf(stderr, BENCH ": note: a CPU not kept busy: SCHED_IDLE: %s\n",
+			strerror(ret));
+		return NULL;
+	}
+	while (!atomic_load_explicit(&b->stop, memory_order_relaxed))
+		bench_pause();
+	return NULL;
+}
+
+/* Start a SCHED_IDLE spinner on each CPU of the process; a failure is a note, not an error. */
+static void
+busy_cpus_start(struct busy_cpus *b)
+{
+	pthread_attr_t attr;
+	cpu_set_t cpus, one;
+	int ret;
+
+	b->nb = 0;
+	atomic_init(&b->stop, false);
+	if (sched_getaffinity(0, sizeof(cpus), &cpus) < 0 || pthread_attr_init(&attr) != 0) {
+		fprintf(stderr, BENCH ": note: CPUs not kept busy: %s\n", strerror(errno));
+		return;
+	}
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &cpus))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		pthread_attr_setaffinity_np(&attr, sizeof(one), &one);
+		ret = pthread_create(&b->threads[b->nb], &attr, busy_cpu_main, b);
+		if (ret != 0) {
+			fprintf(stderr, BENCH ": note: CPU %d not kept busy: %s\n", cpu,
+				strerror(ret));
+			continue;
+		}
+		b->nb++;
+	}
+	pthread_attr_destroy(&attr);
+}
+
+static void
+busy_cpus_stop(struct busy_cpus *b)
+{
+	atomic_store(&b->stop, true);
+	for (unsigned int i = 0; i < b->nb; i++)
+		pthread_join(b->threads[i], NULL);
+	b->nb = 0;
+}
+
+/*
+ * The probe the parent makes before each ring and mempool child: a cache
+ * line passed between CPUs 0 and 1 (the children's "-l 0-1") and back
+ * LINE_PROBE_TRIPS times, by two threads of the parent's pinned there.
+ * Printed with the tables, so a reader sees whether both sides' children
+ * ran on CPUs as far apart.
+ */
+#define LINE_PROBE_TRIPS	20000
+#define LINE_PROBE_WARMUP_TRIPS 1000
+
+struct line_probe {
+	_Atomic uint64_t line __attribute__((aligned(128)));
+	char pad[128 - sizeof(uint64_t)];
+	atomic_bool stop; /* the probe is over, or one side could not pin itself */
+	uint64_t ns;	  /* per round trip; 0 if the probe did not run */
+};
+
+static bool
+line_probe_pin(int cpu)
+{
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	return pthread_setaffinity_np(pthread_self(), sizeof(one), &one) == 0;
+}
+
+/* CPU 1's side: turn every odd value of the line into the next even one. */
+static void *
+line_probe_echo(void *arg)
+{
+	struct line_probe *p = arg;
+
+	if (!line_probe_pin(1)) {
+		atomic_store(&p->stop, true);
+		return NULL;
+	}
+	while (!atomic_load_explicit(&p->stop, memory_order_relaxed)) {
+		uint64_t v = atomic_load_explicit(&p->line, memory_order_acquire);
+
+		if (v % 2 == 1)
+			atomic_store_explicit(&p->line, v + 1, memory_order_release);
+		else
+			bench_pause();
+	}
+	return NULL;
+}
+
+/* CPU 0's side: an odd value out, wait for the even one back. */
+static void *
+line_probe_send(void *arg)
+{
+	struct line_probe *p = arg;
+	uint64_t t0 = 0;
+
+	if (!line_probe_pin(0)) {
+		atomic_store(&p->stop, true);
+		return NULL;
+	}
+	for (uint64_t i = 0; i < LINE_PROBE_WARMUP_TRIPS + LINE_PROBE_TRIPS; i++) {
+		if (i == LINE_PROBE_WARMUP_TRIPS)
+			t0 = now_ns();
+		atomic_store_explicit(&p->line, 2 * i + 1, memory_order_release);
+		while (atomic_load_explicit(&p->line, memory_order_acquire) != 2 * i + 2)
+			if (atomic_load_explicit(&p->stop, memory_order_relaxed))
+				return NULL;
+	}
+	p->ns = (now_ns() - t0) / LINE_PROBE_TRIPS;
+	atomic_store(&p->stop, true);
+	return NULL;
+}
+
+/* @return ns per round trip of a line between CPUs 0 and 1, or 0 if it could not be measured. */
+static double
+line_probe_run(void)
+{
+	static struct line_probe p;
+	pthread_t echo, send;
+	cpu_set_t cpus;
+
+	if (sched_getaffinity(0, sizeof(cpus), &cpus) < 0 || !CPU_ISSET(0, &cpus) ||
+	    !CPU_ISSET(1, &cpus))
+		return 0;
+	atomic_store(&p.line, 0);
+	atomic_store(&p.stop, false);
+	p.ns = 0;
+	if (pthread_create(&echo, NULL, line_probe_echo, &p) != 0)
+		return 0;
+	if (pthread_create(&send, NULL, line_probe_send, &p) != 0)
+		atomic_store(&p.stop, true);
+	else
+		pthread_join(send, NULL);
+	pthread_join(echo, NULL);
+	return (double)p.ns;
+}
+
+/*
  * Every round runs one child of each kind the sections need, one at a time,
  * starting one kind later than the round before. The rotation is over those
  * kinds only, so that a section's hugemem and DPDK children swap places
@@ -3724,6 +3922,10 @@ run_rounds(struct bench_results *br, const struct bench_opts *o)
 
 			if (br->skipped[k][0] != '\0')
 				continue;
+			/* Not under callgrind, which runs one thread at a time. */
+			if (!bench_icount &&
+			    (kinds[k].sections & (1u << SECTION_RING | 1u << SECTION_MEMPOOL)))
+				br->line_rtt_ns[round * NB_KINDS + k] = line_probe_run();
 			spawn_child(k, round, o, &br->r[round * NB_KINDS + k]);
 			if (interrupted)
 				return;
@@ -3732,6 +3934,37 @@ run_rounds(struct bench_results *br, const struct bench_opts *o)
 				return;
 		}
 	}
+}
+
+/* The probes of one kind's children: "median ns (min-max)", or "none". */
+static void
+line_probe_summary(const struct bench_results *br, enum bench_kind k, char *buf, size_t len)
+{
+	double v[MAX_ROUNDS];
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < br->rounds; i++)
+		if (br->line_rtt_ns[i * NB_KINDS + k] > 0)
+			v[n++] = br->line_rtt_ns[i * NB_KINDS + k];
+	if (n == 0) {
+		snprintf(buf, len, "not measured");
+		return;
+	}
+	bench_sort(v, n);
+	snprintf(buf, len, "%.0f ns (%.0f-%.0f)", bench_median(v, n), v[0], v[n - 1]);
+}
+
+static void
+print_line_probes(const struct bench_results *br)
+{
+	char hm[64], dpdk[64];
+
+	line_probe_summary(br, KIND_HM_QUEUES, hm, sizeof(hm));
+	line_probe_summary(br, KIND_DPDK_QUEUES, dpdk, sizeof(dpdk));
+	printf("  A cache line's round trip between CPUs 0 and 1, timed over %u trips by two "
+	       "threads\n  of the parent just before each child, median (min-max) of the "
+	       "rounds:\n  before hugemem's children %s, before DPDK's %s\n",
+	       LINE_PROBE_TRIPS, hm, dpdk);
 }
 
 /* The ring and mempool tables, from bench_ring.c and bench_mempool.c. */
@@ -3754,6 +3987,7 @@ print_queue_tables(const struct bench_results *br, uint32_t sections)
 		bench_ring_print(hm_ring, dpdk_ring, br->rounds);
 	if (sections & 1u << SECTION_MEMPOOL)
 		bench_mempool_print(hm_mp, dpdk_mp, br->rounds);
+	print_line_probes(br);
 }
 
 /* The service table, from bench_service.c. */
@@ -3817,6 +4051,7 @@ print_summary(const struct bench_results *br, const struct bench_opts *o)
 int
 main(int argc, char **argv)
 {
+	struct busy_cpus busy;
 	struct bench_results br;
 	struct bench_opts o;
 	struct sigaction sa;
@@ -3840,7 +4075,8 @@ main(int argc, char **argv)
 	br.r = calloc((size_t)o.rounds * NB_KINDS, sizeof(*br.r));
 	br.have = calloc((size_t)o.rounds * NB_KINDS, sizeof(*br.have));
 	br.scratch = calloc(o.rounds, sizeof(*br.scratch));
-	if (br.r == NULL || br.have == NULL || br.scratch == NULL) {
+	br.line_rtt_ns = calloc((size_t)o.rounds * NB_KINDS, sizeof(*br.line_rtt_ns));
+	if (br.r == NULL || br.have == NULL || br.scratch == NULL || br.line_rtt_ns == NULL) {
 		fprintf(stderr, BENCH ": no memory for %u rounds of results\n", o.rounds);
 		ret = 1;
 		goto out;
@@ -3860,7 +4096,14 @@ main(int argc, char **argv)
 		if (o.sections & 1u << i)
 			printf(" %s", section_names[i]);
 	printf("\n");
+	if (o.busy_cpus) {
+		busy_cpus_start(&busy);
+		printf("  idle CPUs kept busy by %u SCHED_IDLE threads (--no-busy-cpus: not)\n",
+		       busy.nb);
+	}
 	run_rounds(&br, &o);
+	if (o.busy_cpus)
+		busy_cpus_stop(&busy);
 
 	swept = sweep_leftovers(&o);
 	if (swept > 0) {
@@ -3887,5 +4130,6 @@ out:
 	free(br.r);
 	free(br.have);
 	free(br.scratch);
+	free(br.line_rtt_ns);
 	return ret;
 }
