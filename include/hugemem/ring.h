@@ -22,7 +22,9 @@
  * its elements; dequeue is the mirror image on the consumer side. Elements
  * become visible to the other side only when a tail moves, with release
  * order, and the other side reads that tail with acquire order: no element
- * is ever lost, duplicated or read before it is written.
+ * is ever lost, duplicated or read before it is written. Producers keep a
+ * copy of the consumer tail beside their head and read the consumer's line
+ * only when the copy shows too little room (see hm_ring_move_head()).
  *
  * Whether a side has one thread or many is chosen at creation (HM_RING_SP_ENQ,
  * HM_RING_SC_DEQ) and used by hm_ring_enqueue*() and hm_ring_dequeue*(); the
@@ -78,7 +80,7 @@ struct hm_ring_headtail {
 	_Atomic uint32_t tail; /**< slots before this are done */
 	uint32_t single;       /**< one thread on this side */
 	/** prod only: the consumer tail as a producer last read it (see
-	 * hm_ring_move_head()); unused in cons. */
+	 * hm_ring_move_head()); 0 and unused in cons. */
 	_Atomic uint32_t cons_tail;
 };
 
@@ -287,24 +289,31 @@ hm_ring_copy_out(const struct hm_ring *r, uint32_t head, void *dst, unsigned int
 /*
  * @internal Reserve up to n slots on side `me` against the other side's
  * tail. `room` is the capacity for producers and 0 for consumers: the
- * entries usable are room + other.tail - me.head. The head is read with
- * acquire order so the other tail is read after it: an older tail with a
- * newer head would make the difference wrap.
+ * entries usable are room + other.tail - me.head. With several threads on
+ * the side the head moves by a compare-and-swap of acquire-release order
+ * and is read with acquire order, so a thread that reads the head another
+ * moved then reads the other tail no older than that thread did: an older
+ * tail with a newer head would make the difference wrap.
  *
  * Producers (`cached`) reserve against prod.cons_tail, the consumer tail as
- * a producer last read it, and read the consumer tail itself only when that
- * is short of n, or when the caller wants the free space exact. A tail only
- * moves forward, so an older value gives fewer free slots, never more; it is
- * stored with release order after an acquire load of the tail, so the
- * consumer's reads of those slots happen before a producer that uses it
- * writes them. A producer that keeps ahead of its consumer then reads the
- * consumer's line once per batch of slots instead of on every call, and
- * that line stays in the consumer's cache. A value older than the head by
- * more than the capacity (a slow producer storing late, or a reset) shows
- * as more free slots than the capacity, and is read again. Consumers read
- * the producer tail on every call: a consumer that keeps up with its
- * producer finds the ring nearly empty, so a stale value would be short
- * on nearly every call and only add work.
+ * a producer last read it, and read the consumer tail itself only when the
+ * copy shows fewer than n free slots, or more than the capacity (a copy
+ * ahead of a head read before another producer moved it), or when the
+ * caller wants the free space exact. A tail only moves forward, so an older
+ * copy gives fewer free slots, never more. The copy is written with release
+ * order after an acquire load of the tail, so the consumer's reads of those
+ * slots happen before a producer that uses it writes them. Several producers
+ * write it by a compare-and-swap from the value they reserved against: a
+ * producer stopped between its load of the tail and its write finds the
+ * copy changed (every producer that runs short rewrites it) and leaves it,
+ * instead of putting back a tail so old that, 2^32 elements on, it would
+ * look recent. One producer writes it with a plain store.
+ *
+ * A producer that keeps ahead of its consumer then reads the consumer's line
+ * once per batch of slots instead of on every call, and that line stays in
+ * the consumer's cache. Consumers read the producer tail on every call: a
+ * consumer that keeps up with its producer finds the ring nearly empty, so
+ * a copy would be short on nearly every call and only add work.
  */
 static inline __attribute__((always_inline)) unsigned int
 hm_ring_move_head(struct hm_ring_headtail *me, const struct hm_ring_headtail *other, uint32_t room,
@@ -318,14 +327,28 @@ hm_ring_move_head(struct hm_ring_headtail *me, const struct hm_ring_headtail *ot
 		unsigned int take = n;
 
 		if (cached) {
-			avail = room + atomic_load_explicit(&me->cons_tail, memory_order_acquire) -
-				head;
+			uint32_t seen = atomic_load_explicit(&me->cons_tail, memory_order_acquire);
+
+			avail = room + seen - head;
 			if (exact || __builtin_expect(avail < n || avail > capacity, 0)) {
 				uint32_t tail =
 				    atomic_load_explicit(&other->tail, memory_order_acquire);
 
-				atomic_store_explicit(&me->cons_tail, tail, memory_order_release);
 				avail = room + tail - head;
+				if (single) {
+					atomic_store_explicit(&me->cons_tail, tail,
+							      memory_order_release);
+				} else {
+					if (__builtin_expect(avail > capacity, 0)) {
+						/* The head moved since it was read. */
+						head = atomic_load_explicit(&me->head,
+									    memory_order_acquire);
+						continue;
+					}
+					atomic_compare_exchange_strong_explicit(
+					    &me->cons_tail, &seen, tail, memory_order_release,
+					    memory_order_relaxed);
+				}
 			}
 		} else {
 			avail =
@@ -340,7 +363,7 @@ hm_ring_move_head(struct hm_ring_headtail *me, const struct hm_ring_headtail *ot
 		if (single) {
 			atomic_store_explicit(&me->head, head + take, memory_order_relaxed);
 		} else if (!atomic_compare_exchange_weak_explicit(&me->head, &head, head + take,
-								  memory_order_acquire,
+								  memory_order_acq_rel,
 								  memory_order_acquire))
 			continue;
 		*old_head = head;

@@ -12,7 +12,9 @@
  *  - size is a power of two, mask = size - 1, capacity <= mask + 1 and
  *    capacity < size unless HM_RING_EXACT_SZ made it smaller still;
  *  - cons.tail <= cons.head <= prod.tail <= prod.head <= cons.tail + capacity,
- *    in 32-bit modular arithmetic.
+ *    in 32-bit modular arithmetic;
+ *  - prod.cons_tail is a value cons.tail had (older or current), or one more
+ *    than the capacity behind prod.head, which producers read again.
  *
  * Locking: the table lock (a robust process-shared mutex) covers the table
  * and the magic of named rings; the rings themselves take no lock.
@@ -308,12 +310,13 @@ hm_ring_dump(FILE *f, const struct hm_ring *r)
 	}
 	fprintf(f,
 		"ring <%s>@%p\n  flags=0x%x size=%u capacity=%u esize=%u socket=%d\n"
-		"  prod: head=%u tail=%u %s\n  cons: head=%u tail=%u %s\n  used=%u avail=%u\n",
+		"  prod: head=%u tail=%u %s (copy of cons.tail %u)\n  cons: head=%u tail=%u %s\n"
+		"  used=%u avail=%u\n",
 		r->name, (const void *)r, r->flags, r->size, r->capacity, r->esize, r->socket,
 		atomic_load(&r->prod.head), atomic_load(&r->prod.tail),
-		r->prod.single ? "single" : "multi", atomic_load(&r->cons.head),
-		atomic_load(&r->cons.tail), r->cons.single ? "single" : "multi", hm_ring_count(r),
-		hm_ring_free_count(r));
+		r->prod.single ? "single" : "multi", atomic_load(&r->prod.cons_tail),
+		atomic_load(&r->cons.head), atomic_load(&r->cons.tail),
+		r->cons.single ? "single" : "multi", hm_ring_count(r), hm_ring_free_count(r));
 }
 
 /* ---------------------------------------------------- init and cleanup */

@@ -1092,9 +1092,8 @@ START_TEST(slot_indexes_wrap_many_times_with_odd_sizes_and_keep_fifo_order)
 END_TEST
 
 /*
- * Put an empty ring's four counters at `start`, as if 2^32 - n elements had
- * gone through. prod.cons_tail is left behind: far older than the head, as
- * the producers must notice.
+ * Put an empty ring's four counters, and the producers' copy of the consumer
+ * tail, at `start`, as if 2^32 - n elements had gone through.
  */
 static void
 set_counters(struct hm_ring *r, uint32_t start)
@@ -1103,6 +1102,7 @@ set_counters(struct hm_ring *r, uint32_t start)
 	atomic_store(&r->prod.tail, start);
 	atomic_store(&r->cons.head, start);
 	atomic_store(&r->cons.tail, start);
+	atomic_store(&r->prod.cons_tail, start);
 }
 
 START_TEST(the_32_bit_counters_wrap_without_losing_an_element)
@@ -1199,76 +1199,99 @@ END_TEST
  * (prod.cons_tail), and read the real one only when that is short. Every
  * way the copy can be behind must still give the room the ring has, and
  * never more: behind after the consumer freed slots, behind by more than
- * the capacity (as a reset, or a producer that stored late, leaves it), and
- * left behind by the other producer forms. The forms are called with no
- * free_space, the case that uses the copy.
+ * the capacity, and left behind by the other producer forms, near the
+ * 32-bit wrap or not. The forms are called with no free_space, the case
+ * that uses the copy. `cap` is the ring's capacity, at most 15.
  */
-START_TEST(a_producers_copy_of_the_consumer_tail_neither_hides_room_nor_invents_it)
+static void
+check_cons_tail_copy(struct hm_ring *r, unsigned int cap, uint32_t *seed)
 {
-	struct hm_ring *r;
 	void *in[32], *out[32];
 	uint64_t next_in = 0, next_out = 0;
+
+	for (unsigned int e = 0; e < HM_DIM(enqueue_forms); e++) {
+		/* Full: the copy says so. The consumer frees 5: they are there. */
+		fill_ptrs(in, cap, 0);
+		ck_assert_uint_eq(enqueue_forms[e].bulk(r, in, cap, NULL), cap);
+		ck_assert_int_eq(enqueue_forms[e].one(r, val(99)), -ENOBUFS);
+		ck_assert_uint_eq(hm_ring_dequeue_bulk(r, out, 5, NULL), 5);
+		ck_assert_uint_eq(enqueue_forms[e].bulk(r, in, 6, NULL), 0);
+		ck_assert_uint_eq(enqueue_forms[e].burst(r, in, 6, NULL), 5);
+		check_counts(r, cap);
+		ck_assert_uint_eq(hm_ring_dequeue_burst(r, out, 32, NULL), cap);
+		check_counts(r, 0);
+
+		/* A copy older than the head by more than the capacity: read again. */
+		atomic_store(&r->prod.cons_tail, atomic_load(&r->prod.head) - cap - 3);
+		ck_assert_uint_eq(enqueue_forms[e].burst(r, in, 20, NULL), cap);
+		check_counts(r, cap);
+		ck_assert_int_eq(enqueue_forms[e].one(r, val(99)), -ENOBUFS);
+		ck_assert_uint_eq(atomic_load(&r->prod.cons_tail), atomic_load(&r->cons.tail));
+		/* One that is older but in range gives less room, never more. */
+		ck_assert_uint_eq(hm_ring_dequeue_bulk(r, out, cap, NULL), cap);
+		atomic_store(&r->prod.cons_tail, atomic_load(&r->cons.tail) - 4);
+		ck_assert_uint_eq(enqueue_forms[e].bulk(r, in, cap, NULL), cap);
+		check_counts(r, cap);
+		ck_assert_uint_eq(hm_ring_dequeue_bulk(r, out, cap, NULL), cap);
+		/* With room in the copy, the consumer's tail is not read: the copy stays. */
+		atomic_store(&r->prod.cons_tail, atomic_load(&r->cons.tail) - 4);
+		ck_assert_uint_eq(enqueue_forms[e].bulk(r, in, 2, NULL), 2);
+		ck_assert_uint_eq(atomic_load(&r->prod.cons_tail), atomic_load(&r->cons.tail) - 4);
+		ck_assert_uint_eq(hm_ring_dequeue_bulk(r, out, 2, NULL), 2);
+	}
+	/* All forms mixed, by one thread, with no free_space: order and counts hold. */
+	for (unsigned int round = 0; round < 3000; round++) {
+		uint32_t rnd = next_rand(seed);
+		unsigned int n = 1 + rnd % 9, k = 1 + (rnd >> 4) % 9;
+		unsigned int e = (rnd >> 8) % HM_DIM(enqueue_forms);
+		unsigned int held = (unsigned int)(next_in - next_out), got, want;
+		bool burst = (rnd >> 12) & 1;
+
+		fill_ptrs(in, n, next_in);
+		got = burst ? enqueue_forms[e].burst(r, in, n, NULL)
+			    : enqueue_forms[e].bulk(r, in, n, NULL);
+		want = burst ? (n < cap - held ? n : cap - held) : (n <= cap - held ? n : 0);
+		expect(got == want, "round %u: %s %s of %u with %u of %u held: %u in", round,
+		       enqueue_forms[e].name, burst ? "burst" : "bulk", n, held, cap, got);
+		next_in += got;
+		check_counts(r, held + got);
+		if ((rnd >> 13) % 3 == 0)
+			continue; /* let it fill now and then */
+		canary(out);
+		got = hm_ring_dequeue_burst(r, out, k, NULL);
+		check_ptrs(out, got, next_out, "mixed forms");
+		next_out += got;
+	}
+	ck_assert_uint_eq(hm_ring_dequeue_burst(r, out, 32, NULL), next_in - next_out);
+	/* Full, reset: the whole capacity is there again. */
+	fill_ptrs(in, cap, 0);
+	ck_assert_uint_eq(hm_ring_enqueue_bulk(r, in, cap, NULL), cap);
+	hm_ring_reset(r);
+	ck_assert_uint_eq(hm_ring_enqueue_bulk(r, in, cap, NULL), cap);
+	ck_assert_int_eq(hm_ring_enqueue(r, val(99)), -ENOBUFS);
+	hm_ring_reset(r);
+}
+
+START_TEST(a_producers_copy_of_the_consumer_tail_neither_hides_room_nor_invents_it)
+{
+	static const uint32_t starts[] = {0, UINT32_MAX - 7};
+	struct hm_ring *r;
 	uint32_t seed = 77;
 
 	init_no_huge("64");
-	for (unsigned int m = 0; m < HM_DIM(creation_modes); m++) {
-		r = hm_ring_create("cons-tail", 15, HM_SOCKET_ID_ANY, creation_modes[m]);
+	for (unsigned int s = 0; s < HM_DIM(starts); s++) {
+		for (unsigned int m = 0; m < HM_DIM(creation_modes); m++) {
+			r = hm_ring_create("cons-tail", 15, HM_SOCKET_ID_ANY, creation_modes[m]);
+			ck_assert_ptr_nonnull(r);
+			set_counters(r, starts[s]);
+			check_cons_tail_copy(r, 15, &seed);
+			ck_assert_int_eq(hm_ring_free(r), 0);
+		}
+		/* A capacity below the slots minus one. */
+		r = hm_ring_create("cons-tail-x", 11, HM_SOCKET_ID_ANY, HM_RING_EXACT_SZ);
 		ck_assert_ptr_nonnull(r);
-		for (unsigned int e = 0; e < HM_DIM(enqueue_forms); e++) {
-			/* Full: the copy says so. The consumer frees 5: they are there. */
-			fill_ptrs(in, 15, 0);
-			ck_assert_uint_eq(enqueue_forms[e].bulk(r, in, 15, NULL), 15);
-			ck_assert_int_eq(enqueue_forms[e].one(r, val(99)), -ENOBUFS);
-			ck_assert_uint_eq(hm_ring_dequeue_bulk(r, out, 5, NULL), 5);
-			ck_assert_uint_eq(enqueue_forms[e].bulk(r, in, 6, NULL), 0);
-			ck_assert_uint_eq(enqueue_forms[e].burst(r, in, 6, NULL), 5);
-			check_counts(r, 15);
-			ck_assert_uint_eq(hm_ring_dequeue_burst(r, out, 32, NULL), 15);
-			check_counts(r, 0);
-
-			/* A copy older than the head by more than the capacity: read again. */
-			atomic_store(&r->prod.cons_tail, atomic_load(&r->prod.head) - 15 - 3);
-			ck_assert_uint_eq(enqueue_forms[e].burst(r, in, 20, NULL), 15);
-			check_counts(r, 15);
-			ck_assert_int_eq(enqueue_forms[e].one(r, val(99)), -ENOBUFS);
-			/* One that is older but in range gives less room, never more. */
-			ck_assert_uint_eq(hm_ring_dequeue_bulk(r, out, 15, NULL), 15);
-			atomic_store(&r->prod.cons_tail, atomic_load(&r->cons.tail) - 4);
-			ck_assert_uint_eq(enqueue_forms[e].bulk(r, in, 15, NULL), 15);
-			check_counts(r, 15);
-			ck_assert_uint_eq(hm_ring_dequeue_bulk(r, out, 15, NULL), 15);
-
-			/* Full, reset: the whole capacity is there again. */
-			ck_assert_uint_eq(enqueue_forms[e].bulk(r, in, 15, NULL), 15);
-			hm_ring_reset(r);
-			ck_assert_uint_eq(enqueue_forms[e].bulk(r, in, 15, NULL), 15);
-			ck_assert_int_eq(enqueue_forms[e].one(r, val(99)), -ENOBUFS);
-			hm_ring_reset(r);
-		}
-		/* All forms mixed, by one thread, with no free_space: order and counts hold. */
-		for (unsigned int round = 0; round < 3000; round++) {
-			uint32_t rnd = next_rand(&seed);
-			unsigned int n = 1 + rnd % 9, k = 1 + (rnd >> 4) % 9;
-			unsigned int e = (rnd >> 8) % HM_DIM(enqueue_forms);
-			unsigned int held = (unsigned int)(next_in - next_out), got, want;
-			bool burst = (rnd >> 12) & 1;
-
-			fill_ptrs(in, n, next_in);
-			got = burst ? enqueue_forms[e].burst(r, in, n, NULL)
-				    : enqueue_forms[e].bulk(r, in, n, NULL);
-			want = burst ? (n < 15 - held ? n : 15 - held) : (n <= 15 - held ? n : 0);
-			expect(got == want, "round %u: %s %s of %u with %u held: %u in", round,
-			       enqueue_forms[e].name, burst ? "burst" : "bulk", n, held, got);
-			next_in += got;
-			check_counts(r, held + got);
-			if ((rnd >> 13) % 3 == 0)
-				continue; /* let it fill now and then */
-			canary(out);
-			got = hm_ring_dequeue_burst(r, out, k, NULL);
-			check_ptrs(out, got, next_out, "mixed forms");
-			next_out += got;
-		}
-		next_in = next_out = 0;
+		set_counters(r, starts[s]);
+		check_cons_tail_copy(r, 11, &seed);
 		ck_assert_int_eq(hm_ring_free(r), 0);
 	}
 	hm_eal_cleanup();
@@ -1665,7 +1688,9 @@ producer_run(struct worker *w)
 		if (n > s->per_producer - seq)
 			n = s->per_producer - seq;
 		stress_fill(s, buf, w->id, seq, n);
-		got = stress_enqueue(s, buf, n, rnd >> 8, &fs);
+		/* Half the calls without free_space: producers then use their copy
+		 * of the consumer tail; with it they read the tail itself. */
+		got = stress_enqueue(s, buf, n, rnd >> 8, (rnd >> 20) & 1 ? &fs : NULL);
 		if (fs > cap)
 			w->over_capacity++;
 		seq += got;
