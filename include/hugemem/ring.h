@@ -298,8 +298,9 @@ hm_ring_copy_out(const struct hm_ring *r, uint32_t head, void *dst, unsigned int
  * Producers (`cached`) reserve against prod.cons_tail, the consumer tail as
  * a producer last read it, and read the consumer tail itself only when the
  * copy shows fewer than n free slots, or more than the capacity (a copy
- * ahead of a head read before another producer moved it), or when the
- * caller wants the free space exact. A tail only moves forward, so an older
+ * left far behind, or one ahead of a head read before another producer
+ * moved it, whose compare-and-swap then fails), or when the caller wants
+ * the free space exact. A tail only moves forward, so an older
  * copy gives fewer free slots, never more. The copy is written with release
  * order after an acquire load of the tail, so the consumer's reads of those
  * slots happen before a producer that uses it writes them. Several producers
@@ -339,12 +340,6 @@ hm_ring_move_head(struct hm_ring_headtail *me, const struct hm_ring_headtail *ot
 					atomic_store_explicit(&me->cons_tail, tail,
 							      memory_order_release);
 				} else {
-					if (__builtin_expect(avail > capacity, 0)) {
-						/* The head moved since it was read. */
-						head = atomic_load_explicit(&me->head,
-									    memory_order_acquire);
-						continue;
-					}
 					atomic_compare_exchange_strong_explicit(
 					    &me->cons_tail, &seen, tail, memory_order_release,
 					    memory_order_relaxed);
