@@ -2689,7 +2689,8 @@ struct bench_results {
 	unsigned int verified; /* addresses, over all children */
 	unsigned int leftover_warnings;
 	unsigned int legacy_kept_files;
-	double *line_rtt_ns; /* same index: the parent's probe before the child, 0 if none */
+	double *line_rtt_ns; /* [(round * NB_KINDS + kind) * 2 + 0/1]: the parent's probe
+			      * before/after the child, 0 if none */
 };
 
 static const struct child_result *
@@ -3919,16 +3920,20 @@ run_rounds(struct bench_results *br, const struct bench_opts *o)
 		fprintf(stderr, BENCH ": round %u/%u\n", round + 1, o->rounds);
 		for (unsigned int i = 0; i < nb; i++) {
 			enum bench_kind k = order[(round + i) % nb];
+			bool probe;
 
 			if (br->skipped[k][0] != '\0')
 				continue;
 			/* Not under callgrind, which runs one thread at a time. */
-			if (!bench_icount &&
-			    (kinds[k].sections & (1u << SECTION_RING | 1u << SECTION_MEMPOOL)))
-				br->line_rtt_ns[round * NB_KINDS + k] = line_probe_run();
+			probe = !bench_icount &&
+				(kinds[k].sections & (1u << SECTION_RING | 1u << SECTION_MEMPOOL));
+			if (probe)
+				br->line_rtt_ns[(round * NB_KINDS + k) * 2] = line_probe_run();
 			spawn_child(k, round, o, &br->r[round * NB_KINDS + k]);
 			if (interrupted)
 				return;
+			if (probe)
+				br->line_rtt_ns[(round * NB_KINDS + k) * 2 + 1] = line_probe_run();
 			account_child(br, o, round, k);
 			if (br->failed)
 				return;
@@ -3936,16 +3941,17 @@ run_rounds(struct bench_results *br, const struct bench_opts *o)
 	}
 }
 
-/* The probes of one kind's children: "median ns (min-max)", or "none". */
+/* The probes of one kind's children, before (0) or after (1): "median ns (min-max)". */
 static void
-line_probe_summary(const struct bench_results *br, enum bench_kind k, char *buf, size_t len)
+line_probe_summary(const struct bench_results *br, enum bench_kind k, unsigned int when, char *buf,
+		   size_t len)
 {
 	double v[MAX_ROUNDS];
 	unsigned int n = 0;
 
 	for (unsigned int i = 0; i < br->rounds; i++)
-		if (br->line_rtt_ns[i * NB_KINDS + k] > 0)
-			v[n++] = br->line_rtt_ns[i * NB_KINDS + k];
+		if (br->line_rtt_ns[(i * NB_KINDS + k) * 2 + when] > 0)
+			v[n++] = br->line_rtt_ns[(i * NB_KINDS + k) * 2 + when];
 	if (n == 0) {
 		snprintf(buf, len, "not measured");
 		return;
@@ -3957,14 +3963,23 @@ line_probe_summary(const struct bench_results *br, enum bench_kind k, char *buf,
 static void
 print_line_probes(const struct bench_results *br)
 {
-	char hm[64], dpdk[64];
+	static const enum bench_kind ks[] = {KIND_HM_QUEUES, KIND_DPDK_QUEUES};
+	static const char *const names[] = {"hugemem's", "DPDK's"};
+	char before[64], after[64];
 
-	line_probe_summary(br, KIND_HM_QUEUES, hm, sizeof(hm));
-	line_probe_summary(br, KIND_DPDK_QUEUES, dpdk, sizeof(dpdk));
 	printf("  A cache line's round trip between CPUs 0 and 1, timed over %u trips by two "
-	       "threads\n  of the parent just before each child, median (min-max) of the "
-	       "rounds:\n  before hugemem's children %s, before DPDK's %s\n",
-	       LINE_PROBE_TRIPS, hm, dpdk);
+	       "threads\n  of the parent just before and just after each child, median (min-max) "
+	       "of the rounds:\n",
+	       LINE_PROBE_TRIPS);
+	for (unsigned int i = 0; i < sizeof(ks) / sizeof(ks[0]); i++) {
+		line_probe_summary(br, ks[i], 0, before, sizeof(before));
+		line_probe_summary(br, ks[i], 1, after, sizeof(after));
+		printf("  %-9s children: before %s, after %s; by round:", names[i], before, after);
+		for (unsigned int r = 0; r < br->rounds; r++)
+			printf(" %.0f/%.0f", br->line_rtt_ns[(r * NB_KINDS + ks[i]) * 2],
+			       br->line_rtt_ns[(r * NB_KINDS + ks[i]) * 2 + 1]);
+		printf("\n");
+	}
 }
 
 /* The ring and mempool tables, from bench_ring.c and bench_mempool.c. */
@@ -4075,7 +4090,7 @@ main(int argc, char **argv)
 	br.r = calloc((size_t)o.rounds * NB_KINDS, sizeof(*br.r));
 	br.have = calloc((size_t)o.rounds * NB_KINDS, sizeof(*br.have));
 	br.scratch = calloc(o.rounds, sizeof(*br.scratch));
-	br.line_rtt_ns = calloc((size_t)o.rounds * NB_KINDS, sizeof(*br.line_rtt_ns));
+	br.line_rtt_ns = calloc((size_t)o.rounds * NB_KINDS * 2, sizeof(*br.line_rtt_ns));
 	if (br.r == NULL || br.have == NULL || br.scratch == NULL || br.line_rtt_ns == NULL) {
 		fprintf(stderr, BENCH ": no memory for %u rounds of results\n", o.rounds);
 		ret = 1;
