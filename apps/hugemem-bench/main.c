@@ -3726,18 +3726,19 @@ account_child(struct bench_results *br, const struct bench_opts *o, unsigned int
  * Idle CPUs kept busy. An idle vCPU halts, and when it wakes the host may
  * run it on another physical core: the two CPUs of a run can share a core's
  * caches one time and be far apart the next. On the machine README.md's
- * tables come from, a cache line went between the two CPUs and back in 32,
- * 80 or 480 ns depending on where they had landed, changing from process to
- * process, and in 75 ns in every process while the CPUs were kept busy. The
- * 2-lcore ring and mempool rows pass lines between their CPUs on every
- * call, so each child would time its placement more than its library, and
- * hugemem's and DPDK's children would not be timed alike.
+ * tables come from, a cache line goes between the two CPUs and back in 70
+ * to 90 ns in some processes and 400 to 800 ns in others (the probe below
+ * prints it). The 2-lcore ring and mempool rows pass lines between their
+ * CPUs on every call, so each child times its placement as much as its
+ * library.
  *
  * So the parent runs a SCHED_IDLE thread on each of its CPUs for the whole
  * run: it runs only when nothing else on the CPU wants to, and keeps the
  * vCPU from halting between and inside the children, as the polling lcores
- * of a DPDK application keep theirs. They take no locks, so a fork() while
- * they spin leaves the child nothing to trip on.
+ * of a DPDK application keep theirs. That takes away the re-placement on
+ * wake-up, not the host's own moves of busy vCPUs, which the probes before
+ * and after each child show. They take no locks, so a fork() while they
+ * spin leaves the child nothing to trip on.
  */
 struct busy_cpus {
 	pthread_t threads[CPU_SETSIZE];

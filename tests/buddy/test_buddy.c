@@ -408,13 +408,20 @@ hammer(void *arg)
 START_TEST(four_lcores_allocating_at_once_keep_the_books_right)
 {
 	/* Four lcores floating over the CPUs there are: each has its own caches. */
-	const char *args[] = {"--lcores",      "(0-3)@(0-1)",	     "--no-huge",   "-m",    "32",
-			      "--file-prefix", hm_test_prefix("cc"), "--log-level", "emerg", NULL};
+	char lcores[256];
+	const char *args[] = {"--lcores",
+			      hm_test_lcores_on_cpus(lcores, sizeof(lcores), "(0-3)"),
+			      "--no-huge",
+			      "-m",
+			      "32",
+			      "--file-prefix",
+			      hm_test_prefix("cc"),
+			      "--log-level",
+			      "emerg",
+			      NULL};
 	struct hm_zone_stats st;
 	unsigned int l;
 
-	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
-		args[1] = "(0-3)@0";
 	ck_assert_int_ge(hm_test_eal_init(args), 0);
 	ck_assert_uint_eq(hm_lcore_count(), 4);
 	atomic_store(&go, 0);

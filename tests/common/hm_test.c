@@ -248,6 +248,75 @@ hm_test_spawn_io(const char *path, const char *const *args, const char *out, con
 	return pid;
 }
 
+/* The CPUs of the process before anything in it pinned a thread. */
+static cpu_set_t start_cpus;
+static unsigned int start_nb_cpus;
+
+static void __attribute__((constructor)) record_start_cpus(void)
+{
+	if (sched_getaffinity(0, sizeof(start_cpus), &start_cpus) < 0) {
+		CPU_ZERO(&start_cpus);
+		CPU_SET(0, &start_cpus);
+	}
+	start_nb_cpus = (unsigned int)CPU_COUNT(&start_cpus);
+}
+
+unsigned int
+hm_test_nb_cpus(void)
+{
+	return start_nb_cpus;
+}
+
+const void *
+hm_test_cpu_set(void)
+{
+	return &start_cpus;
+}
+
+int
+hm_test_cpu(unsigned int i)
+{
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &start_cpus) && i-- == 0)
+			return c;
+	return -1;
+}
+
+const char *
+hm_test_lcores_on_cpus(char *buf, size_t len, const char *lcores)
+{
+	int off = snprintf(buf, len, "%s@(", lcores);
+	const char *sep = "";
+
+	/* Ranges, "0-63,96-127", so that a host of many CPUs fits. */
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		int last = c;
+
+		if (!CPU_ISSET(c, &start_cpus))
+			continue;
+		while (last + 1 < CPU_SETSIZE && CPU_ISSET(last + 1, &start_cpus))
+			last++;
+		off += last > c ? snprintf(buf + off, len - (size_t)off, "%s%d-%d", sep, c, last)
+				: snprintf(buf + off, len - (size_t)off, "%s%d", sep, c);
+		ck_assert_msg((size_t)off < len, "lcores %s: too many CPU ranges", lcores);
+		sep = ",";
+		c = last;
+	}
+	off += snprintf(buf + off, len - (size_t)off, ")");
+	ck_assert_msg((size_t)off < len, "lcores %s: too many CPU ranges", lcores);
+	return buf;
+}
+
+const char *
+hm_test_two_lcores(char *buf, size_t len)
+{
+	if (start_nb_cpus < 2)
+		snprintf(buf, len, "(0-1)@%d", hm_test_cpu(0));
+	else
+		snprintf(buf, len, "0@%d,1@%d", hm_test_cpu(0), hm_test_cpu(1));
+	return buf;
+}
+
 int
 hm_test_wait(pid_t pid, int timeout_ms)
 {

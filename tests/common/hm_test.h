@@ -52,6 +52,27 @@ int hm_test_eal_init(const char *const *args);
 /* Count entries of dir whose name starts with prefix (-1 if dir is missing). */
 int hm_test_count_files(const char *dir, const char *prefix);
 
+/*
+ * The CPUs the test process may run on, as they were when it started (an
+ * EAL up in the process pins its main thread to one): a runner confined to
+ * fewer CPUs than the machine has (a cgroup cpuset) refuses lcores on the
+ * others. hm_test_nb_cpus() counts them, hm_test_cpu(i) is the i-th (-1
+ * past the last).
+ */
+unsigned int hm_test_nb_cpus(void);
+int hm_test_cpu(unsigned int i);
+/* The set itself, a cpu_set_t (void, so that this header needs no _GNU_SOURCE). */
+const void *hm_test_cpu_set(void);
+
+/* "<lcores>@(<ranges of those CPUs>)" in buf, e.g. "(0-3)@(0-1)"; returns buf. */
+const char *hm_test_lcores_on_cpus(char *buf, size_t len, const char *lcores);
+
+/*
+ * Two lcores 0 and 1 for --lcores: on the first two of those CPUs, or both
+ * on the one there is. Returns buf.
+ */
+const char *hm_test_two_lcores(char *buf, size_t len);
+
 /* fork+exec path with args; returns the pid. */
 pid_t hm_test_spawn(const char *path, const char *const *args);
 

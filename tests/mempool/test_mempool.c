@@ -56,11 +56,17 @@ init_no_huge(const char *lcores, const char *mb, const char *extra)
 static unsigned int
 init_two_lcores(const char *mb)
 {
-	bool one_cpu = sysconf(_SC_NPROCESSORS_ONLN) < 2;
-	const char *opt = one_cpu ? "--lcores" : "-l", *set = one_cpu ? "(0-1)@0" : "0-1";
-	const char *args[] = {
-	    opt,	   set,	    "--no-huge", "-m", mb, "--file-prefix", hm_test_prefix("mp"),
-	    "--log-level", "emerg", NULL};
+	char two[64];
+	const char *args[] = {"--lcores",
+			      hm_test_two_lcores(two, sizeof(two)),
+			      "--no-huge",
+			      "-m",
+			      mb,
+			      "--file-prefix",
+			      hm_test_prefix("mp"),
+			      "--log-level",
+			      "emerg",
+			      NULL};
 
 	ck_assert_int_ge(hm_test_eal_init(args), 0);
 	ck_assert_uint_eq(hm_lcore_count(), 2);

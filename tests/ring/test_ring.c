@@ -2038,35 +2038,6 @@ xp_secondary(const char *lcores, const char *prefix)
 	return a;
 }
 
-/*
- * "<lcore>@(<cpus>)" for the CPUs this process may run on: a runner confined
- * to fewer CPUs (a cgroup cpuset) refuses lcores on CPUs it does not have.
- */
-static const char *
-xp_lcores(char *buf, size_t len, unsigned int lcore, const cpu_set_t *cpus)
-{
-	int off = snprintf(buf, len, "%u@(", lcore);
-	const char *sep = "";
-
-	/* Ranges, "0-63,96-127", so that a host of many CPUs fits. */
-	for (int c = 0; c < CPU_SETSIZE; c++) {
-		int last = c;
-
-		if (!CPU_ISSET(c, cpus))
-			continue;
-		while (last + 1 < CPU_SETSIZE && CPU_ISSET(last + 1, cpus))
-			last++;
-		off += last > c ? snprintf(buf + off, len - (size_t)off, "%s%d-%d", sep, c, last)
-				: snprintf(buf + off, len - (size_t)off, "%s%d", sep, c);
-		ck_assert_msg((size_t)off < len, "lcores of the secondaries: too many CPU ranges");
-		sep = ",";
-		c = last;
-	}
-	off += snprintf(buf + off, len - (size_t)off, ")");
-	ck_assert_msg((size_t)off < len, "lcores of the secondaries: too many CPU ranges");
-	return buf;
-}
-
 static pid_t
 xp_spawn(const char *role, const char *lcores, const char *prefix)
 {
@@ -2102,23 +2073,21 @@ START_TEST(producers_and_consumers_in_three_processes_share_a_named_ring)
 	unsigned int held, before;
 	int status;
 	void *obj;
-	cpu_set_t allowed;
 	char lc_consumer[256], lc_producer[256];
 
 	if (h == NULL)
 		return;
-	/* Before the EAL pins this thread to lcore 0's CPU. */
-	ck_assert_int_eq(sched_getaffinity(0, sizeof(allowed), &allowed), 0);
 	ck_assert_int_ge(hm_test_eal_init(args.v), 0);
 	ck_assert(hm_eal_has_hugepages());
 	before = named_rings();
 	data = hm_ring_create(XP_DATA, 511, HM_SOCKET_ID_ANY, 0);
 	ck_assert_msg(data != NULL, "create: %s", strerror(errno));
 
-	consumer =
-	    xp_spawn("consume", xp_lcores(lc_consumer, sizeof(lc_consumer), 2, &allowed), prefix);
-	producer =
-	    xp_spawn("produce", xp_lcores(lc_producer, sizeof(lc_producer), 1, &allowed), prefix);
+	/* On the CPUs this process may use: a confined runner refuses others. */
+	consumer = xp_spawn("consume",
+			    hm_test_lcores_on_cpus(lc_consumer, sizeof(lc_consumer), "2"), prefix);
+	producer = xp_spawn("produce",
+			    hm_test_lcores_on_cpus(lc_producer, sizeof(lc_producer), "1"), prefix);
 	ck_assert_int_gt(consumer, 0);
 	ck_assert_int_gt(producer, 0);
 
@@ -2138,7 +2107,8 @@ START_TEST(producers_and_consumers_in_three_processes_share_a_named_ring)
 	ck_assert_ptr_nonnull(mine.stream);
 	/* On any CPU this process may use, not only the main lcore's. */
 	ck_assert_int_eq(pthread_attr_init(&attr), 0);
-	ck_assert_int_eq(pthread_attr_setaffinity_np(&attr, sizeof(allowed), &allowed), 0);
+	ck_assert_int_eq(pthread_attr_setaffinity_np(&attr, sizeof(cpu_set_t), hm_test_cpu_set()),
+			 0);
 	ck_assert_int_eq(pthread_create(&tid, &attr, xp_consume, &mine), 0);
 	pthread_attr_destroy(&attr);
 
