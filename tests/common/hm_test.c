@@ -390,11 +390,57 @@ hm_test_run_suite(Suite *suite)
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
+/*
+ * The lcore option for an "-l" list: "-l" itself when this process may use
+ * every CPU it names, else "--lcores" with the same lcores floating over the
+ * CPUs it may use (a runner confined to fewer CPUs refuses the others).
+ * *value is the list, or a rewritten one in a buffer of a small static ring.
+ */
+const char *
+hm_test_lcore_option(const char **value)
+{
+	static char bufs[8][256];
+	static unsigned int next;
+	const char *p = *value;
+	bool all_allowed = true;
+	char *buf;
+
+	while (*p != '\0') {
+		char *end;
+		long a = strtol(p, &end, 10), b = a;
+
+		if (end == p)
+			return "-l"; /* not a plain list: leave it to the EAL to judge */
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		for (long c = a; c <= b; c++)
+			if (c < 0 || c >= CPU_SETSIZE || !CPU_ISSET(c, &start_cpus))
+				all_allowed = false;
+		p = *end == ',' ? end + 1 : end;
+		if (*end != ',' && *end != '\0')
+			return "-l";
+	}
+	if (all_allowed)
+		return "-l";
+	buf = bufs[next++ % 8];
+	snprintf(buf, sizeof(bufs[0]), "(%s)", *value);
+	/* hm_test_lcores_on_cpus() appends "@(...)" to its lcores argument. */
+	{
+		char lcores[64];
+
+		snprintf(lcores, sizeof(lcores), "%s", buf);
+		hm_test_lcores_on_cpus(buf, sizeof(bufs[0]), lcores);
+	}
+	*value = buf;
+	return "--lcores";
+}
+
 struct hm_test_args
 hm_test_huge_primary(const struct hm_test_huge *h, const char *lcore, const char *mb,
 		     const char *prefix, const char *log_level, const char *extra)
 {
-	struct hm_test_args a = {{"-l", lcore, "--huge-dir", h != NULL ? h->mount : "", "-m", mb,
+	const char *opt = hm_test_lcore_option(&lcore);
+	struct hm_test_args a = {{opt, lcore, "--huge-dir", h != NULL ? h->mount : "", "-m", mb,
 				  "--file-prefix", prefix, "--log-level", log_level, extra, NULL}};
 	return a;
 }
@@ -403,7 +449,8 @@ struct hm_test_args
 hm_test_secondary_args(const char *lcore, const char *proc_type, const char *prefix,
 		       const char *log_level)
 {
-	struct hm_test_args a = {{"-l", lcore, "--proc-type", proc_type, "--file-prefix", prefix,
+	const char *opt = hm_test_lcore_option(&lcore);
+	struct hm_test_args a = {{opt, lcore, "--proc-type", proc_type, "--file-prefix", prefix,
 				  "--log-level", log_level, NULL}};
 	return a;
 }

@@ -64,6 +64,13 @@ int hm_test_cpu(unsigned int i);
 /* The set itself, a cpu_set_t (void, so that this header needs no _GNU_SOURCE). */
 const void *hm_test_cpu_set(void);
 
+/*
+ * For an "-l" list of lcores (EAL or DPDK): returns "-l" when those CPUs
+ * are all usable, else "--lcores" and points *value at "(<list>)@(<usable
+ * CPUs>)". hm_test_huge_primary() and hm_test_secondary_args() use it.
+ */
+const char *hm_test_lcore_option(const char **value);
+
 /* "<lcores>@(<ranges of those CPUs>)" in buf, e.g. "(0-3)@(0-1)"; returns buf. */
 const char *hm_test_lcores_on_cpus(char *buf, size_t len, const char *lcores);
 

@@ -148,7 +148,7 @@ dpdk_eal_args(const char **args, const char *dpdk_prefix, const char *lcores)
 	args[n++] = "--no-pci";
 	args[n++] = "--file-prefix";
 	args[n++] = dpdk_prefix;
-	args[n++] = "-l";
+	args[n++] = hm_test_lcore_option(&lcores);
 	args[n++] = lcores;
 	args[n++] = "--log-level";
 	args[n++] = "lib.eal:error";
