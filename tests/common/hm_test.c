@@ -307,16 +307,6 @@ hm_test_lcores_on_cpus(char *buf, size_t len, const char *lcores)
 	return buf;
 }
 
-const char *
-hm_test_two_lcores(char *buf, size_t len)
-{
-	if (start_nb_cpus < 2)
-		snprintf(buf, len, "(0-1)@%d", hm_test_cpu(0));
-	else
-		snprintf(buf, len, "0@%d,1@%d", hm_test_cpu(0), hm_test_cpu(1));
-	return buf;
-}
-
 int
 hm_test_wait(pid_t pid, int timeout_ms)
 {
@@ -403,7 +393,7 @@ hm_test_lcore_option(const char **value)
 	static unsigned int next;
 	const char *p = *value;
 	bool all_allowed = true;
-	char *buf;
+	char lcores[64], *buf;
 
 	while (*p != '\0') {
 		char *end;
@@ -422,15 +412,9 @@ hm_test_lcore_option(const char **value)
 	}
 	if (all_allowed)
 		return "-l";
+	snprintf(lcores, sizeof(lcores), "(%s)", *value);
 	buf = bufs[next++ % 8];
-	snprintf(buf, sizeof(bufs[0]), "(%s)", *value);
-	/* hm_test_lcores_on_cpus() appends "@(...)" to its lcores argument. */
-	{
-		char lcores[64];
-
-		snprintf(lcores, sizeof(lcores), "%s", buf);
-		hm_test_lcores_on_cpus(buf, sizeof(bufs[0]), lcores);
-	}
+	hm_test_lcores_on_cpus(buf, sizeof(bufs[0]), lcores);
 	*value = buf;
 	return "--lcores";
 }

@@ -74,12 +74,6 @@ const char *hm_test_lcore_option(const char **value);
 /* "<lcores>@(<ranges of those CPUs>)" in buf, e.g. "(0-3)@(0-1)"; returns buf. */
 const char *hm_test_lcores_on_cpus(char *buf, size_t len, const char *lcores);
 
-/*
- * Two lcores 0 and 1 for --lcores: on the first two of those CPUs, or both
- * on the one there is. Returns buf.
- */
-const char *hm_test_two_lcores(char *buf, size_t len);
-
 /* fork+exec path with args; returns the pid. */
 pid_t hm_test_spawn(const char *path, const char *const *args);
 

@@ -56,17 +56,10 @@ init_no_huge(const char *lcores, const char *mb, const char *extra)
 static unsigned int
 init_two_lcores(const char *mb)
 {
-	char two[64];
-	const char *args[] = {"--lcores",
-			      hm_test_two_lcores(two, sizeof(two)),
-			      "--no-huge",
-			      "-m",
-			      mb,
-			      "--file-prefix",
-			      hm_test_prefix("mp"),
-			      "--log-level",
-			      "emerg",
-			      NULL};
+	const char *set = "0-1", *opt = hm_test_lcore_option(&set);
+	const char *args[] = {
+	    opt,	   set,	    "--no-huge", "-m", mb, "--file-prefix", hm_test_prefix("mp"),
+	    "--log-level", "emerg", NULL};
 
 	ck_assert_int_ge(hm_test_eal_init(args), 0);
 	ck_assert_uint_eq(hm_lcore_count(), 2);
