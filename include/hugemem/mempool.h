@@ -135,12 +135,11 @@ struct hm_mempool {
 	/* The first cache line holds everything the inline paths read. */
 	uint32_t flags;		 /**< HM_MEMPOOL_* given at creation */
 	uint32_t cache_fast_max; /**< @internal largest n of inline gets from the cache, 0: none */
-	uint32_t cache_shift;	 /**< @internal log2 of the bytes of an lcore cache */
 	/** @internal Largest n of the inline puts to the cache: cache_fast_max,
 	 * or 0 while put_slow is not. Written only when that changes, so the
 	 * line stays shared in every lcore's cache. */
 	_Atomic uint32_t put_cache_max;
-	uint8_t *caches;	/**< @internal HM_MAX_LCORE caches, 1 << cache_shift apart */
+	uint32_t stride_rot;	/**< @internal trailing zero bits of the stride */
 	struct hm_ring *ring;	/**< @internal the shared free objects */
 	uintptr_t fast_first;	/**< @internal first object of a one-block pool */
 	uint64_t fast_nb_objs;	/**< @internal its objects; 0 with several blocks */
@@ -150,12 +149,20 @@ struct hm_mempool {
 	 * 0 while put_slow is not. */
 	_Atomic uint32_t put_ring_max;
 
+	/** @internal Where each lcore's cache is, in bytes from the pool:
+	 * one load and an add for the inline calls; read-only after creation.
+	 * Offsets, not pointers: in a pool of zeroes (a pointer to something
+	 * else) every lcore's cache is the pool itself, which the inline calls
+	 * never touch, since its zero limits send them to the slow path, which
+	 * refuses the pool. */
+	uint32_t lcore_cache_off[HM_MAX_LCORE] __attribute__((aligned(64)));
+
 	char name[HM_MEMPOOL_NAMESIZE];
 	/** @internal Puts take the slow path while non-zero: bit 31, the reserve
 	 * is short; bits 0-30, threads waiting in hm_mempool_alloc(). Changed
 	 * under the reserve lock, with put_cache_max and put_ring_max. */
 	_Atomic uint32_t put_slow;
-	uint32_t stride_rot;	   /**< @internal trailing zero bits of the stride */
+	uint32_t pad0;
 	uint64_t magic;		   /**< @internal HM_MEMPOOL_MAGIC while live */
 	uint32_t nb_chunks;	   /**< @internal */
 	uint32_t stride;	   /**< bytes from one object to the next */
@@ -465,7 +472,8 @@ void hm_mempool_copy(void **dst, void *const *src, unsigned int n);
 static inline struct hm_mempool_cache *
 hm_mempool_cache_of(const struct hm_mempool *mp, unsigned int lcore)
 {
-	return (struct hm_mempool_cache *)(void *)(mp->caches + ((size_t)lcore << mp->cache_shift));
+	return (struct hm_mempool_cache *)(void *)((char *)(uintptr_t)mp +
+						   mp->lcore_cache_off[lcore]);
 }
 
 /* @internal Clang says ThreadSanitizer by __has_feature, not __SANITIZE_THREAD__. */

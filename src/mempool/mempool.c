@@ -29,9 +29,10 @@
 #include "memory_pvt.h"
 #include "mempool_pvt.h"
 
-/* The inline get and put read only the pool's first cache line. */
-_Static_assert(offsetof(struct hm_mempool, name) == 64,
-	       "the fields of the mempool fast paths fill exactly its first cache line");
+/* The inline get and put read the pool's first cache line, and their lcore's
+ * entry of lcore_cache_off[] (lines no one writes after creation). */
+_Static_assert(offsetof(struct hm_mempool, lcore_cache_off) == 64,
+	       "the fields of the mempool fast paths fit in its first cache line");
 
 struct mempool_table {
 	pthread_mutex_t lock;
@@ -890,6 +891,8 @@ alloc_pool(const char *name, unsigned int n, unsigned int cache_size, unsigned i
 	while ((1ull << cache_shift) < cache_bytes)
 		cache_shift++;
 	ring_off = HM_ALIGN_CEIL(cache_off + ((uint64_t)HM_MAX_LCORE << cache_shift), 128);
+	if (ring_off > UINT32_MAX) /* lcore_cache_off[] holds 32 bits */
+		return NULL;
 	if (flags & HM_MEMPOOL_SP_PUT)
 		ring_flags |= HM_RING_SP_ENQ;
 	if (flags & HM_MEMPOOL_SC_GET)
@@ -909,18 +912,19 @@ alloc_pool(const char *name, unsigned int n, unsigned int cache_size, unsigned i
 	/* Debug and owned pools keep object states: every call takes the slow path. */
 	mp->cache_fast_max = (flags & MEMPOOL_SLOW_FLAGS) ? 0 : cache_size;
 	mp->ring_fast_max = (flags & MEMPOOL_SLOW_FLAGS) ? 0 : n;
-	put_slow_set(mp, 0); /* the reserve starts full */
 	mp->min_nr = min_nr;
 	mp->socket = socket;
 	mp->priv = (char *)mp + priv_off;
-	mp->caches = (uint8_t *)mp + cache_off;
-	mp->cache_shift = cache_shift;
 	for (unsigned int l = 0; l < HM_MAX_LCORE; l++) {
-		struct hm_mempool_cache *c = hm_mempool_cache_of(mp, l);
+		struct hm_mempool_cache *c =
+		    (struct hm_mempool_cache *)(void *)((char *)mp + cache_off +
+							((uint64_t)l << cache_shift));
 
 		c->size = cache_size;
 		c->flushthresh = flushthresh;
+		mp->lcore_cache_off[l] = (uint32_t)((char *)c - (char *)mp);
 	}
+	put_slow_set(mp, 0); /* the reserve starts full */
 	mp->ring = (struct hm_ring *)(void *)((char *)mp + ring_off);
 	hm_ring_init(mp->ring, name, n, ring_flags);
 	hm_mutex_init_shared(&mempool_priv(mp)->lock, false);
