@@ -277,6 +277,16 @@ int hm_mempool_obj_adopt(struct hm_mempool *mp, void *const *obj_table, unsigned
  */
 uint64_t hm_mempool_reclaim_owner(uint64_t owner);
 
+/**
+ * Forget the threads of the process of table slot `slot` that were waiting
+ * in hm_mempool_alloc() when it died, in every pool: puts that refilled the
+ * reserve for them go fast again. Called by the service when a process
+ * died; never for a live one.
+ *
+ * @return the waiters forgotten.
+ */
+uint64_t hm_mempool_reclaim_waiters(unsigned int slot);
+
 /** @return the objects of HM_MEMPOOL_OWNED pools that owner tag `owner` holds; a snapshot. */
 uint64_t hm_mempool_owner_count(uint64_t owner);
 

@@ -12,7 +12,8 @@
  * allocated) it takes back, in this order: the contents of the dead
  * process's lcore caches (mempools, slab caches, buddy page lists), the
  * objects of HM_MEMPOOL_OWNED pools it had taken, its buddy blocks, and
- * the memzones it made without HM_MEMZONE_PERSIST. Then its lcore ids and
+ * the memzones it made without HM_MEMZONE_PERSIST; and, if it died, the
+ * count of its threads waiting in hm_mempool_alloc(). Then its lcore ids and
  * its process table slot are free again. Each reclaim is recorded.
  */
 
@@ -57,18 +58,19 @@ struct hm_reclaim_info {
 	uint64_t seq; /**< 1 for the first reclaim since the primary started */
 	int32_t pid;
 	unsigned int slot;
-	char cause[16];		 /**< "died" or "detached" */
-	uint64_t time_ns;	 /**< CLOCK_REALTIME when the reclaim ended */
-	uint64_t duration_ns;	 /**< from noticing the process gone to done */
-	uint32_t nb_lcores;	 /**< lcore ids given back */
-	uint32_t dma_blocks;	 /**< buddy blocks freed */
-	uint32_t memzones;	 /**< memzones freed */
-	uint64_t dma_pages;	 /**< 4 KiB pages of those blocks and memzones */
-	uint64_t mempool_objs;	 /**< HM_MEMPOOL_OWNED objects it held, put back */
-	uint64_t slab_objs;	 /**< HM_SLAB_OWNED objects it held, freed */
-	uint64_t mempool_cached; /**< objects in its lcores' mempool caches */
-	uint64_t slab_cached;	 /**< objects in its lcores' slab array caches */
-	uint64_t pcp_pages;	 /**< pages in its lcores' buddy page lists */
+	char cause[16];		  /**< "died" or "detached" */
+	uint64_t time_ns;	  /**< CLOCK_REALTIME when the reclaim ended */
+	uint64_t duration_ns;	  /**< from noticing the process gone to done */
+	uint32_t nb_lcores;	  /**< lcore ids given back */
+	uint32_t dma_blocks;	  /**< buddy blocks freed */
+	uint32_t memzones;	  /**< memzones freed */
+	uint64_t dma_pages;	  /**< 4 KiB pages of those blocks and memzones */
+	uint64_t mempool_objs;	  /**< HM_MEMPOOL_OWNED objects it held, put back */
+	uint64_t slab_objs;	  /**< HM_SLAB_OWNED objects it held, freed */
+	uint64_t mempool_cached;  /**< objects in its lcores' mempool caches */
+	uint64_t slab_cached;	  /**< objects in its lcores' slab array caches */
+	uint64_t pcp_pages;	  /**< pages in its lcores' buddy page lists */
+	uint64_t mempool_waiters; /**< its threads that died waiting in hm_mempool_alloc() */
 };
 
 /**

@@ -129,6 +129,43 @@ put_slow_set(struct hm_mempool *mp, uint32_t slow)
 		store_changed(&mp->put_slow, slow);
 }
 
+/* put_slow as the reserve and the waiters have it. Under the reserve lock. */
+static uint32_t
+put_slow_of(const struct hm_mempool *mp)
+{
+	const struct mempool_priv *pv = mempool_priv(mp);
+	uint32_t slow = atomic_load_explicit(&pv->nr_res, memory_order_relaxed) < mp->min_nr
+			    ? PUT_SLOW_RESERVE_SHORT
+			    : 0;
+
+	for (unsigned int i = 0; i <= HM_MAX_PROCS; i++)
+		slow += pv->waiters[i];
+	return slow;
+}
+
+/*
+ * Take the reserve lock. A process that died holding it may have left
+ * put_slow and the limits half changed: they are set again from the
+ * reserve and the waiters, which it changes first. An object it was moving
+ * in or out of the reserve may be lost to the pool, never given twice.
+ */
+static void
+reserve_lock(struct hm_mempool *mp)
+{
+	struct mempool_priv *pv = mempool_priv(mp);
+	int ret = pthread_mutex_lock(&pv->lock);
+
+	if (hm_unlikely(ret == EOWNERDEAD)) {
+		pthread_mutex_consistent(&pv->lock);
+		put_slow_set(mp, put_slow_of(mp));
+		HM_LOG(ERR, MEMPOOL,
+		       "%s: the process holding the reserve lock died; taking it over (reserve "
+		       "%u of %u, put_slow %#x)",
+		       mp->name, atomic_load_explicit(&pv->nr_res, memory_order_relaxed),
+		       mp->min_nr, atomic_load_explicit(&mp->put_slow, memory_order_relaxed));
+	}
+}
+
 /* --------------------------------------------------------------- get */
 
 /* Take n objects off the reserve, all or none. */
@@ -141,7 +178,7 @@ reserve_take(struct hm_mempool *mp, void **obj_table, unsigned int n)
 
 	if (mp->min_nr == 0 || atomic_load_explicit(&pv->nr_res, memory_order_relaxed) < n)
 		return false;
-	hm_mutex_lock_shared(&pv->lock, "mempool reserve");
+	reserve_lock(mp);
 	nr = atomic_load_explicit(&pv->nr_res, memory_order_relaxed);
 	if (nr >= n) {
 		nr -= n;
@@ -156,13 +193,19 @@ reserve_take(struct hm_mempool *mp, void **obj_table, unsigned int n)
 	return ok;
 }
 
-/* Count a thread into (+1) or out of (-1) the waiters of hm_mempool_alloc(). */
+/*
+ * Count a thread into (+1) or out of (-1) the waiters of hm_mempool_alloc(),
+ * under its process's slot: the count first, so that a death in between
+ * leaves the count right and put_slow to be rebuilt from it.
+ */
 static void
 waiters_add(struct hm_mempool *mp, int delta)
 {
 	struct mempool_priv *pv = mempool_priv(mp);
+	const unsigned int idx = (unsigned int)(hm_shared_config_proc_slot() + 1);
 
-	hm_mutex_lock_shared(&pv->lock, "mempool reserve");
+	reserve_lock(mp);
+	pv->waiters[idx] += (uint32_t)delta;
 	put_slow_set(mp,
 		     atomic_load_explicit(&mp->put_slow, memory_order_relaxed) + (uint32_t)delta);
 	pthread_mutex_unlock(&pv->lock);
@@ -409,7 +452,7 @@ reserve_refill(struct hm_mempool *mp, void *const *obj_table, unsigned int n)
 	unsigned int take = 0;
 	uint32_t nr;
 
-	hm_mutex_lock_shared(&pv->lock, "mempool reserve");
+	reserve_lock(mp);
 	nr = atomic_load_explicit(&pv->nr_res, memory_order_relaxed);
 	if (nr < mp->min_nr) {
 		take = mp->min_nr - nr < n ? mp->min_nr - nr : n;
@@ -627,6 +670,35 @@ count_one(struct hm_mempool *mp, void *arg)
 				a[1]++;
 		}
 	return 0;
+}
+
+static int
+reclaim_waiters_one(struct hm_mempool *mp, void *arg)
+{
+	uint64_t *a = arg; /* [0] the slot, [1] the count */
+	struct mempool_priv *pv = mempool_priv(mp);
+	uint32_t w;
+
+	reserve_lock(mp);
+	w = pv->waiters[a[0] + 1];
+	if (w != 0) {
+		pv->waiters[a[0] + 1] = 0;
+		put_slow_set(mp, atomic_load_explicit(&mp->put_slow, memory_order_relaxed) - w);
+		a[1] += w;
+	}
+	pthread_mutex_unlock(&pv->lock);
+	return 0;
+}
+
+uint64_t
+hm_mempool_reclaim_waiters(unsigned int slot)
+{
+	uint64_t a[2] = {slot, 0};
+
+	if (slot >= HM_MAX_PROCS)
+		return 0;
+	hm_mempool_walk(reclaim_waiters_one, a);
+	return a[1];
 }
 
 uint64_t

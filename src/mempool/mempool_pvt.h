@@ -28,6 +28,7 @@
  *    free objects have owner 0;
  *  - put_slow has RESERVE_SHORT set whenever the reserve holds fewer than
  *    min_nr (it may be set while it is full, for an instant);
+ *  - put_slow's waiter bits are the sum of the waiters[] of mempool_priv;
  *  - put_cache_max and put_ring_max are 0 while put_slow is not, else
  *    cache_fast_max and ring_fast_max (all three change under the reserve
  *    lock).
@@ -82,7 +83,13 @@ struct mempool_priv {
 	_Atomic uint32_t nr_res;		     /* objects in the reserve */
 	uint32_t header_size;			     /* from a block to its first object */
 	uint64_t block_bytes[HM_MEMPOOL_MAX_CHUNKS]; /* for hm_buddy_free_exact() */
-	void *reserve[];			     /* min_nr slots */
+	/* Threads waiting in hm_mempool_alloc(), by process: [0] for a process
+	 * with no slot in the process table, [slot + 1] else. Under the lock;
+	 * put_slow's waiter bits are their sum, so that what a dead process's
+	 * waiters counted can be taken off, and put_slow rebuilt after a death
+	 * inside the lock. */
+	uint32_t waiters[HM_MAX_PROCS + 1];
+	void *reserve[]; /* min_nr slots */
 };
 
 /* Extra settings of a packet pool, set before the pool is published. */

@@ -214,11 +214,18 @@ audit_put_limits(struct audit *a, const struct hm_mempool *mp)
 	const uint32_t slow = atomic_load(&mp->put_slow);
 	const uint32_t cmax = atomic_load(&mp->put_cache_max);
 	const uint32_t rmax = atomic_load(&mp->put_ring_max);
+	const struct mempool_priv *pv = mempool_priv(mp);
+	uint32_t waiters = 0;
 
 	if (cmax != put_cache_limit(mp, slow) || rmax != put_ring_limit(mp, slow))
 		audit_fault(a,
 			    "inline put limits %u (cache) and %u (ring) disagree with put_slow %#x",
 			    cmax, rmax, slow);
+	for (unsigned int i = 0; i <= HM_MAX_PROCS; i++)
+		waiters += pv->waiters[i];
+	if ((slow & PUT_SLOW_WAITERS) != waiters)
+		audit_fault(a, "put_slow %#x counts %u waiters, the processes' counts %u", slow,
+			    slow & PUT_SLOW_WAITERS, waiters);
 }
 
 int

@@ -167,6 +167,9 @@ reclaim(unsigned int slot, bool died, uint64_t t0)
 		drained[l] = true;
 	}
 	r.mempool_objs = hm_mempool_reclaim_owner(hm_proc_tag_of(slot, gen));
+	/* Its threads that died waiting for an object no longer keep puts slow. */
+	if (died)
+		r.mempool_waiters = hm_mempool_reclaim_waiters(slot);
 	r.slab_objs = hm_slab_reclaim_owner(hm_proc_tag_of(slot, gen));
 	hm_buddy_reclaim_owner((int)slot, &b);
 	r.dma_blocks = b.blocks;
@@ -193,10 +196,11 @@ reclaim(unsigned int slot, bool died, uint64_t t0)
 		       "process %d (slot %u) %s: took back %u lcores, %u blocks and %u memzones "
 		       "(%" PRIu64 " pages), %" PRIu64 " mempool and %" PRIu64
 		       " slab objects it held, %" PRIu64 " mempool and %" PRIu64
-		       " slab objects cached, %" PRIu64 " cached pages, in %" PRIu64 " us",
+		       " slab objects cached, %" PRIu64 " cached pages, %" PRIu64
+		       " mempool waiters, in %" PRIu64 " us",
 		       r.pid, slot, r.cause, r.nb_lcores, r.dma_blocks, r.memzones, r.dma_pages,
 		       r.mempool_objs, r.slab_objs, r.mempool_cached, r.slab_cached, r.pcp_pages,
-		       r.duration_ns / 1000);
+		       r.mempool_waiters, r.duration_ns / 1000);
 }
 
 /* -------------------------------------------------------------- watch */

@@ -55,14 +55,14 @@ static int
 reclaim_one(const struct hm_reclaim_info *r, void *arg)
 {
 	json_t *o = json_pack(
-	    "{s:o, s:i, s:i, s:s, s:o, s:o, s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:o}", "seq",
-	    hm_json_u64(r->seq), "pid", (int)r->pid, "slot", (int)r->slot, "cause", r->cause,
+	    "{s:o, s:i, s:i, s:s, s:o, s:o, s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "seq", hm_json_u64(r->seq), "pid", (int)r->pid, "slot", (int)r->slot, "cause", r->cause,
 	    "time_ns", hm_json_u64(r->time_ns), "duration_ns", hm_json_u64(r->duration_ns),
 	    "lcores", (int)r->nb_lcores, "dma_blocks", (int)r->dma_blocks, "memzones",
 	    (int)r->memzones, "dma_pages", hm_json_u64(r->dma_pages), "mempool_objs",
 	    hm_json_u64(r->mempool_objs), "slab_objs", hm_json_u64(r->slab_objs), "mempool_cached",
 	    hm_json_u64(r->mempool_cached), "slab_cached", hm_json_u64(r->slab_cached), "pcp_pages",
-	    hm_json_u64(r->pcp_pages));
+	    hm_json_u64(r->pcp_pages), "mempool_waiters", hm_json_u64(r->mempool_waiters));
 
 	if (o == NULL)
 		return -1;

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <hugemem/hugemem.h>
@@ -1212,6 +1213,60 @@ START_TEST(alloc_with_wait_is_woken_by_a_put_that_refills_the_reserve)
 	check_stats_add_up(mp);
 	ck_assert_int_eq(hm_mempool_free(mp), 0);
 	hm_eal_cleanup();
+}
+END_TEST
+
+START_TEST(a_process_that_dies_holding_the_reserve_lock_leaves_put_slow_rebuilt)
+{
+	/* Hugepages: a forked child writes the memory the parent sees. */
+	struct hm_test_huge *h = hm_test_hugepages_get(2048, 24, "mempool reserve lock death");
+	struct hm_test_args args =
+	    hm_test_huge_primary(h, "0", "32", hm_test_prefix("mpld"), "emerg", NULL);
+	struct mempool_priv *pv;
+	struct hm_mempool *mp;
+	void *objs[16], *obj;
+	unsigned int got = 0;
+	pid_t pid;
+	int status;
+
+	if (h == NULL)
+		return;
+	ck_assert_int_ge(hm_test_eal_init(args.v), 0);
+	mp = hm_mempool_create("lockdeath", 16, 64, 4, 0, NULL, NULL, HM_SOCKET_ID_ANY, 0);
+	ck_assert_ptr_nonnull(mp);
+	pv = mempool_priv(mp);
+	while (got < 16 && hm_mempool_get(mp, &objs[got]) == 0)
+		got++;
+	ck_assert_uint_eq(got, 16);
+
+	/* A child that dies in the middle of changing put_slow, the lock held:
+	 * the limits at 0 and a count of waiters that no process has. */
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		pthread_mutex_lock(&pv->lock);
+		atomic_store(&mp->put_cache_max, 0);
+		atomic_store(&mp->put_ring_max, 0);
+		atomic_store(&mp->put_slow, 5);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_ne(hm_mempool_audit(mp, NULL), 0);
+
+	/* The next to take the lock (a waiter that gives up) sets them again. */
+	ck_assert_int_eq(hm_mempool_alloc(mp, &obj, HM_MEMPOOL_WAIT, 2000000), -ETIMEDOUT);
+	ck_assert_uint_eq(atomic_load(&mp->put_slow), 0);
+	ck_assert_uint_eq(atomic_load(&mp->put_cache_max), 4);
+	ck_assert_int_eq(hm_mempool_audit(mp, NULL), 0);
+	/* And puts go to the cache again. */
+	for (unsigned int i = 0; i < 16; i++)
+		ck_assert_int_eq(hm_mempool_put(mp, objs[i]), 0);
+	ck_assert_uint_gt(hm_mempool_cache_count(mp, 0), 0);
+	ck_assert_uint_eq(hm_mempool_avail_count(mp), 16);
+	ck_assert_int_eq(hm_mempool_free(mp), 0);
+	hm_eal_cleanup();
+	hm_test_hugepages_put(h);
 }
 END_TEST
 
@@ -3131,6 +3186,7 @@ mempool_suite(void)
 	tcase_add_test(tc, alloc_with_wait_is_woken_by_a_put_that_refills_the_reserve);
 	tcase_add_test(
 	    tc, alloc_gives_up_with_etimedout_after_its_timeout_and_with_enoent_without_wait);
+	tcase_add_test(tc, a_process_that_dies_holding_the_reserve_lock_leaves_put_slow_rebuilt);
 	tcase_add_test(tc, pools_are_found_by_name_walked_and_dumped);
 	tcase_add_test(tc,
 		       free_is_refused_while_objects_are_out_and_then_gives_memory_and_name_back);

@@ -58,6 +58,9 @@
  *         sleep a millisecond, then pings. A lost wake-up would leave the
  *         ping waiting for the rest of the 10 ms nap: the median round
  *         trip must stay under DOORBELL_MEDIAN_NS.
+ * waiter  Waits in hm_mempool_alloc(HM_MEMPOOL_WAIT) on pool "svc-wait",
+ *         which the primary emptied, until it is killed; exits 150+ if the
+ *         wait ends.
  * fork    Forks: the child's calls through the service must fail with
  *         ENOTSUP at once and its hm_eal_cleanup() with -ECHILD; the
  *         parent's calls must still work after the child exited.
@@ -581,10 +584,9 @@ main(int argc, char **argv)
 		argv++;
 	}
 	if (argc != 2) {
-		fprintf(
-		    stderr,
-		    "usage: hm_test_service_helper [EAL args] -- "
-		    "work|leak|attach|hold|reattach|client|hostile|orphan|late|doorbell|fork\n");
+		fprintf(stderr, "usage: hm_test_service_helper [EAL args] -- "
+				"work|leak|attach|hold|reattach|client|hostile|orphan|late|"
+				"doorbell|fork|waiter\n");
 		hm_eal_cleanup();
 		return 3;
 	}
@@ -633,6 +635,16 @@ main(int argc, char **argv)
 		status = doorbell();
 	} else if (strcmp(mode, "fork") == 0) {
 		status = forked();
+	} else if (strcmp(mode, "waiter") == 0) {
+		struct hm_mempool *mp = hm_mempool_lookup("svc-wait");
+		void *obj;
+
+		if (mp == NULL)
+			status = fail(150, "no pool svc-wait");
+		else if (hm_mempool_alloc(mp, &obj, HM_MEMPOOL_WAIT, 0) < 0)
+			status = fail(151, "hm_mempool_alloc");
+		else
+			status = fail(152, "the wait on an empty pool ended");
 	} else if (strcmp(mode, "hold") == 0) {
 		if (reserve_marker("svc-mzp-%d", HM_MEMZONE_PERSIST) < 0)
 			status = fail(70, "memzone");

@@ -304,6 +304,60 @@ START_TEST(a_secondary_killed_mid_run_gives_back_every_block_object_and_lcore_it
 }
 END_TEST
 
+START_TEST(a_secondary_killed_while_it_waits_for_an_object_leaves_puts_fast)
+{
+	const char *prefix = hm_test_prefix("svcw");
+	struct hm_test_huge *h = primary_up("service waiter", prefix);
+	enum { N = 64, CACHE = 8, RESERVE = 4 };
+	struct hm_reclaim_info r;
+	struct hm_mempool *mp;
+	void *objs[N];
+	unsigned int got = 0, in_use = 99;
+	pid_t pid;
+
+	if (h == NULL)
+		return;
+	mp = hm_mempool_create("svc-wait", N, 64, CACHE, RESERVE, NULL, NULL, HM_SOCKET_ID_ANY, 0);
+	ck_assert_ptr_nonnull(mp);
+	/* Every object out, the reserve's too: the secondary must wait. */
+	while (got < N && hm_mempool_alloc(mp, &objs[got], HM_MEMPOOL_NOWAIT, 0) == 0)
+		got++;
+	ck_assert_uint_eq(got, N);
+
+	pid = spawn(prefix, 1, 1, "waiter");
+	for (unsigned int t = 0; t < 20000 && (atomic_load(&mp->put_slow) & 0x7fffffffu) == 0;
+	     t += 2)
+		sleep_ms(2);
+	ck_assert_uint_eq(atomic_load(&mp->put_slow) & 0x7fffffffu, 1);
+	ck_assert_uint_eq(atomic_load(&mp->put_cache_max), 0);
+
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	ck_assert_int_ge(wait_reclaim(pid, 5000, &r), 0);
+	ck_assert_int_eq(hm_test_wait(pid, 5000), 128 + SIGKILL);
+	ck_assert_uint_eq(r.mempool_waiters, 1);
+	/* Only the short reserve keeps puts slow now. */
+	ck_assert_uint_eq(atomic_load(&mp->put_slow) & 0x7fffffffu, 0);
+	ck_assert_int_eq(hm_mempool_audit(mp, NULL), 0);
+
+	/* The reserve fills first, then puts go to the cache inline again. */
+	for (unsigned int i = 0; i < RESERVE; i++)
+		ck_assert_int_eq(hm_mempool_put(mp, objs[i]), 0);
+	ck_assert_uint_eq(atomic_load(&mp->put_slow), 0);
+	ck_assert_uint_eq(atomic_load(&mp->put_cache_max), CACHE);
+	ck_assert_uint_eq(hm_mempool_cache_count(mp, hm_lcore_id()), 0);
+	for (unsigned int i = RESERVE; i < N; i++)
+		ck_assert_int_eq(hm_mempool_put(mp, objs[i]), 0);
+	/* Waiters would have sent them to the ring. */
+	ck_assert_uint_gt(hm_mempool_cache_count(mp, hm_lcore_id()), 0);
+	ck_assert_int_eq(hm_mempool_audit(mp, &in_use), 0);
+	ck_assert_uint_eq(in_use, 0);
+	ck_assert_uint_eq(hm_mempool_avail_count(mp), N);
+	ck_assert_int_eq(hm_mempool_free(mp), 0);
+	hm_eal_cleanup();
+	hm_test_hugepages_put(h);
+}
+END_TEST
+
 START_TEST(a_detached_secondary_leaves_nothing_behind_and_the_table_shows_every_process)
 {
 	const char *prefix = hm_test_prefix("svcd");
@@ -823,6 +877,7 @@ service_suite(void)
 	tcase_add_test(
 	    tc, a_detached_secondary_leaves_nothing_behind_and_the_table_shows_every_process);
 	tcase_add_test(tc, a_secondary_that_detaches_and_attaches_again_keeps_its_lcore);
+	tcase_add_test(tc, a_secondary_killed_while_it_waits_for_an_object_leaves_puts_fast);
 	tcase_add_test(tc,
 		       a_secondary_killed_mid_run_gives_back_every_block_object_and_lcore_it_held);
 	tcase_add_test(tc, the_request_decoder_accepts_good_requests_and_refuses_each_bad_field);
