@@ -303,12 +303,18 @@ hm_ring_copy_out(const struct hm_ring *r, uint32_t head, void *dst, unsigned int
  * the free space exact. A tail only moves forward, so an older
  * copy gives fewer free slots, never more. The copy is written with release
  * order after an acquire load of the tail, so the consumer's reads of those
- * slots happen before a producer that uses it writes them. Several producers
- * write it by a compare-and-swap from the value they reserved against: a
- * producer stopped between its load of the tail and its write finds the
- * copy changed (every producer that runs short rewrites it) and leaves it,
+ * slots happen before a producer that uses it writes them. One producer
+ * writes it with a plain store, every time it reads the tail. Several
+ * producers write it by a compare-and-swap from the value they reserved
+ * against, and only when the tail they read leaves at least a sixteenth of
+ * the capacity free, or when the copy had fallen more than the capacity
+ * behind their head: a ring kept nearly full (a pool's ring holds nearly
+ * all its objects) would otherwise pay a locked instruction on every call
+ * for a copy that is short again at once. A producer stopped between its
+ * load of the tail and its write then finds the copy changed (it changes
+ * at least once every capacity elements and a call's) and leaves it,
  * instead of putting back a tail so old that, 2^32 elements on, it would
- * look recent. One producer writes it with a plain store.
+ * look recent.
  *
  * A producer that keeps ahead of its consumer then reads the consumer's line
  * once per batch of slots instead of on every call, and that line stays in
@@ -334,12 +340,18 @@ hm_ring_move_head(struct hm_ring_headtail *me, const struct hm_ring_headtail *ot
 			if (exact || __builtin_expect(avail < n || avail > capacity, 0)) {
 				uint32_t tail =
 				    atomic_load_explicit(&other->tail, memory_order_acquire);
+				bool stale = avail > capacity;
 
 				avail = room + tail - head;
+				/* Several producers store the copy with a locked
+				 * compare-and-swap: only when it buys the next calls
+				 * some room (a ring kept nearly full, as a pool's is,
+				 * would pay one on every call for nothing), or when
+				 * the copy was too old to use at all. */
 				if (single) {
 					atomic_store_explicit(&me->cons_tail, tail,
 							      memory_order_release);
-				} else {
+				} else if (stale || avail >= (capacity >> 4)) {
 					atomic_compare_exchange_strong_explicit(
 					    &me->cons_tail, &seen, tail, memory_order_release,
 					    memory_order_relaxed);

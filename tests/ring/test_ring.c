@@ -1272,6 +1272,69 @@ check_cons_tail_copy(struct hm_ring *r, unsigned int cap, uint32_t *seed)
 	hm_ring_reset(r);
 }
 
+/*
+ * Ring r, of capacity cap (at least 64), empty, its counters at start: fill
+ * it to two short of full through form e, free 3, and put 4 in: the copy
+ * runs short and the tail leaves 5 free. Several producers then leave the
+ * copy (a locked write for 5 slots), one producer rewrites it. The copy of
+ * several is then more than the capacity behind the head: after 2 out, the
+ * next put rewrites it.
+ */
+static void
+check_copy_rule(struct hm_ring *r, unsigned int cap, unsigned int e, bool several)
+{
+	void *in[32], *out[32];
+	unsigned int held = 0;
+	uint32_t copy;
+
+	fill_ptrs(in, 32, 0);
+	while (held < cap - 2) {
+		unsigned int n = cap - 2 - held < 32 ? cap - 2 - held : 32;
+
+		ck_assert_uint_eq(enqueue_forms[e].bulk(r, in, n, NULL), n);
+		held += n;
+	}
+	ck_assert_uint_eq(hm_ring_dequeue_bulk(r, out, 3, NULL), 3);
+	copy = atomic_load(&r->prod.cons_tail);
+	ck_assert_uint_eq(enqueue_forms[e].bulk(r, in, 4, NULL), 4);
+	check_counts(r, cap - 1);
+	if (several)
+		ck_assert_uint_eq(atomic_load(&r->prod.cons_tail), copy);
+	else
+		ck_assert_uint_eq(atomic_load(&r->prod.cons_tail), atomic_load(&r->cons.tail));
+	ck_assert_uint_eq(hm_ring_dequeue_bulk(r, out, 2, NULL), 2);
+	ck_assert_uint_eq(enqueue_forms[e].bulk(r, in, 1, NULL), 1);
+	/* The one producer's copy has room for it and stays. */
+	ck_assert_uint_eq(atomic_load(&r->prod.cons_tail),
+			  atomic_load(&r->cons.tail) - (several ? 0 : 2));
+	check_counts(r, cap - 2);
+	while (hm_ring_dequeue_burst(r, out, 32, NULL) != 0)
+		;
+	check_counts(r, 0);
+}
+
+START_TEST(several_producers_store_their_copy_only_when_it_buys_room_or_has_fallen_behind)
+{
+	static const uint32_t starts[] = {0, UINT32_MAX - 700};
+	struct hm_ring *r;
+
+	init_no_huge("64");
+	for (unsigned int s = 0; s < HM_DIM(starts); s++)
+		for (unsigned int e = 0; e < HM_DIM(enqueue_forms); e++) {
+			/* "enqueue" takes the ring's mode: several producers on a ring made without
+			 * flags. */
+			bool several = strcmp(enqueue_forms[e].name, "sp_enqueue") != 0;
+
+			r = hm_ring_create("copy-rule", 1023, HM_SOCKET_ID_ANY, 0);
+			ck_assert_ptr_nonnull(r);
+			set_counters(r, starts[s]);
+			check_copy_rule(r, 1023, e, several);
+			ck_assert_int_eq(hm_ring_free(r), 0);
+		}
+	hm_eal_cleanup();
+}
+END_TEST
+
 START_TEST(a_producers_copy_of_the_consumer_tail_neither_hides_room_nor_invents_it)
 {
 	static const uint32_t starts[] = {0, UINT32_MAX - 7};
@@ -2197,6 +2260,8 @@ ring_suite(void)
 	tcase_add_test(tc, the_32_bit_counters_wrap_without_losing_an_element);
 	tcase_add_test(tc, reset_empties_a_ring);
 	tcase_add_test(tc, a_producers_copy_of_the_consumer_tail_neither_hides_room_nor_invents_it);
+	tcase_add_test(
+	    tc, several_producers_store_their_copy_only_when_it_buys_room_or_has_fallen_behind);
 	tcase_add_test(tc, element_rings_of_4_to_64_bytes_copy_exactly_their_bytes);
 	tcase_add_test(tc,
 		       producers_and_consumers_on_an_mp_mc_ring_move_every_element_once_in_order);
