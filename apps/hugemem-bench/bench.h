@@ -97,6 +97,40 @@ struct bench_service_result {
 };
 
 /*
+ * The paired rows: the 1-lcore ring and mempool rows once more, in a child
+ * where both EALs are up at once (hugemem's, then DPDK's, each on lcore 0
+ * of the same thread). Each row is timed as BENCH_PAIRS pairs of short runs
+ * of 1/BENCH_PAIR_DIV of its iterations, hugemem's and DPDK's back to back,
+ * the one that goes first alternating. Both runs of a pair see the same
+ * placement of the vCPUs on the host and the same neighbours, which two
+ * children a second apart do not: a pair's ratio cancels whatever changes
+ * more slowly than a pair.
+ */
+#define BENCH_PAIRS    31
+#define BENCH_PAIR_DIV 8
+
+struct bench_pair_row {
+	uint32_t pairs; /* pairs timed; 0: the row did not run */
+	uint32_t pad;
+	double hm_ns, dpdk_ns;	   /* per object: medians of the pairs */
+	double ratio;		   /* median of the pairs' DPDK ns / hugemem ns */
+	double ratio_q1, ratio_q3; /* its quartiles */
+};
+
+struct bench_paired_result {
+	uint32_t ran; /* the paired child ran */
+	uint32_t pad;
+	struct bench_pair_row ring[BENCH_RING_NB_ROWS]; /* 1-lcore rows only */
+	struct bench_pair_row mempool[BENCH_MEMPOOL_NB_ROWS];
+};
+
+/* The paired rows of each section, in this child where both EALs are up. */
+int bench_ring_paired(struct bench_pair_row *rows, char *err, size_t len);
+int bench_mempool_paired(struct bench_pair_row *rows, char *err, size_t len);
+void bench_ring_paired_print(const struct bench_paired_result *const *res, unsigned int rounds);
+void bench_mempool_paired_print(const struct bench_paired_result *const *res, unsigned int rounds);
+
+/*
  * Time every ring row on this child's EAL. @return 0, or -1 with the first
  * failure (a wrong object, a count that did not come back) in err.
  */
@@ -317,9 +351,10 @@ bench_stat_of(const struct bench_row *const *rows, unsigned int rounds)
 static inline void
 bench_print_head(const char *label_head, const char *hm_name, const char *dpdk_name)
 {
-	printf("  %-30s %6s  %-26s  %-26s %7s %4s\n", "", "", hm_name, dpdk_name, "ratio", "off");
-	printf("  %-30s %6s  %8s %8s %8s  %8s %8s %8s %7s %4s\n", label_head, "objs", "ns/obj",
-	       "Mobj/s", "max/min", "ns/obj", "Mobj/s", "max/min", "DPDK/hm", "CPU");
+	printf("  %-30s %6s  %-26s  %-26s %-15s %4s\n", "", "", hm_name, dpdk_name, "ratio DPDK/hm",
+	       "off");
+	printf("  %-30s %6s  %8s %8s %8s  %8s %8s %8s %7s %7s %4s\n", label_head, "objs", "ns/obj",
+	       "Mobj/s", "max/min", "ns/obj", "Mobj/s", "max/min", "median", "best", "CPU");
 }
 
 static inline void
@@ -332,33 +367,124 @@ bench_print_side(const struct bench_stat *st)
 		printf("  %8s %8s %8s", "-", "-", "-");
 }
 
+/* Rows of a table whose ratio is under the goal, of the medians and of the bests. */
+struct bench_below {
+	unsigned int median, best;
+};
+
 /*
  * One line of a section's table: the label, the objects of a round, each
- * side's median ns per object, Mobj/s and the spread of the rounds, and the
- * ratio of the medians DPDK ns / hugemem ns (hugemem's speed over DPDK's:
- * above 1, hugemem is faster), flagged when it is under goal. @return
- * whether both sides have a result and the ratio reaches goal.
+ * side's median ns per object, Mobj/s and the spread of the rounds, and two
+ * ratios DPDK ns / hugemem ns (hugemem's speed over DPDK's: above 1,
+ * hugemem is faster): of the medians of the rounds, and of the bests (each
+ * side's fastest round: the least disturbed by other work on the machine,
+ * which only ever adds time). Flagged when either is under goal, and
+ * counted in below.
  */
-static inline bool
+static inline void
 bench_print_row(const char *label, double objs, const struct bench_stat *hm,
-		const struct bench_stat *dpdk, double goal)
+		const struct bench_stat *dpdk, double goal, struct bench_below *below)
 {
 	char count[16];
-	double ratio;
+	double ratio, best;
 
 	snprintf(count, sizeof(count), "%.1fM", objs / 1e6);
 	printf("  %-30s %6s", label, count);
 	bench_print_side(hm);
 	bench_print_side(dpdk);
 	if (hm->median_ns <= 0 || dpdk->median_ns <= 0) {
-		printf(" %7s\n", "-");
-		return false;
+		printf(" %7s %7s\n", "-", "-");
+		below->median++;
+		below->best++;
+		return;
 	}
 	ratio = dpdk->median_ns / hm->median_ns;
-	printf(" %6.2fx %3.0f%%%s\n", ratio,
+	best = dpdk->min_ns / hm->min_ns;
+	printf(" %6.2fx %6.2fx %3.0f%%%s\n", ratio, best,
 	       100 * (hm->off_share > dpdk->off_share ? hm->off_share : dpdk->off_share),
-	       ratio < goal ? " <goal" : "");
-	return ratio >= goal;
+	       ratio < goal && best < goal ? " <goal: both"
+	       : ratio < goal		   ? " <goal: median"
+	       : best < goal		   ? " <goal: best"
+					   : "");
+	below->median += ratio < goal;
+	below->best += best < goal;
+}
+
+/* Fill a row from n pairs of times (ns per object); sorts them. */
+static inline void
+bench_pair_row_set(struct bench_pair_row *row, double *hm, double *dpdk, unsigned int n)
+{
+	double ratio[n > 0 ? n : 1];
+
+	if (n == 0) {
+		row->pairs = 0;
+		return;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		ratio[i] = dpdk[i] / hm[i];
+	bench_sort(hm, n);
+	bench_sort(dpdk, n);
+	bench_sort(ratio, n);
+	row->pairs = n;
+	row->hm_ns = bench_median(hm, n);
+	row->dpdk_ns = bench_median(dpdk, n);
+	row->ratio = bench_median(ratio, n);
+	row->ratio_q1 = ratio[n / 4];
+	row->ratio_q3 = ratio[(3 * n) / 4];
+}
+
+/* The column heads that go with bench_print_pair_row(). */
+static inline void
+bench_print_pair_head(const char *label_head)
+{
+	printf("  %-30s %9s %9s %8s %13s %13s\n", label_head, "hugemem", "DPDK", "DPDK/hm",
+	       "rounds", "pairs");
+	printf("  %-30s %9s %9s %8s %13s %13s\n", "", "ns/obj", "ns/obj", "median", "min-max",
+	       "quartiles");
+}
+
+/*
+ * One line of a paired table from row[i] of each round (NULL: no result):
+ * the medians over the rounds of each side's ns and of the ratio, the
+ * rounds' lowest and highest ratio, and the quartiles of the pairs of the
+ * round whose ratio is the median. @return whether it reaches goal.
+ */
+static inline bool
+bench_print_pair_row(const char *label, const struct bench_pair_row *const *row,
+		     unsigned int rounds, double goal)
+{
+	double hm[rounds > 0 ? rounds : 1], dpdk[rounds > 0 ? rounds : 1];
+	double ratio[rounds > 0 ? rounds : 1];
+	const struct bench_pair_row *mid = NULL;
+	char range[32], quart[32];
+	unsigned int n = 0;
+	double r;
+
+	for (unsigned int i = 0; i < rounds; i++) {
+		if (row[i] == NULL || row[i]->pairs == 0)
+			continue;
+		hm[n] = row[i]->hm_ns;
+		dpdk[n] = row[i]->dpdk_ns;
+		ratio[n] = row[i]->ratio;
+		n++;
+	}
+	printf("  %-30s", label);
+	if (n == 0) {
+		printf(" %9s %9s %8s\n", "-", "-", "-");
+		return false;
+	}
+	bench_sort(hm, n);
+	bench_sort(dpdk, n);
+	bench_sort(ratio, n);
+	r = bench_median(ratio, n);
+	for (unsigned int i = 0; i < rounds && mid == NULL; i++)
+		if (row[i] != NULL && row[i]->pairs != 0 && row[i]->ratio == ratio[n / 2])
+			mid = row[i];
+	snprintf(range, sizeof(range), "%.2f-%.2f", ratio[0], ratio[n - 1]);
+	snprintf(quart, sizeof(quart), "%.2f-%.2f", mid->ratio_q1, mid->ratio_q3);
+	printf(" %9.2f %9.2f %7.2fx %13s %13s%s\n", bench_median(hm, n), bench_median(dpdk, n), r,
+	       range, quart, r < goal ? " <goal" : "");
+	return r >= goal;
 }
 
 /* The note under a table that explains its "off CPU" column. */

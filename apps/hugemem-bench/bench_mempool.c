@@ -477,6 +477,111 @@ bench_mempool_measure(enum bench_lib lib, bench_launch_fn *launch, struct bench_
 	return ret;
 }
 
+/* ------------------------------------------------------- paired rows */
+
+/* ns per object of one short run of a row on one side; negative on a failure. */
+static double
+mp_pair_run(enum bench_lib lib, void *pool, void **objs, unsigned int n, uint64_t iters)
+{
+	uint64_t t0 = bench_now_ns();
+	int ret = lib == BENCH_LIB_HM ? mp_loop_hm(pool, objs, n, iters)
+				      : mp_loop_dpdk(pool, objs, n, iters);
+
+	if (ret < 0)
+		return -1;
+	return (double)(bench_now_ns() - t0) / (double)(iters * MP_KEEP);
+}
+
+int
+bench_mempool_paired(struct bench_pair_row *rows, char *err, size_t len)
+{
+	static const char *const names[2][2] = {{"bench_mpp_nocache", "bench_mpp_cache"},
+						{"bench_mpp_nocache", "bench_mpp_cache"}};
+	struct bench_mempool_result info;
+	void *pools[2][2] = {{NULL, NULL}, {NULL, NULL}}; /* [lib][cached] */
+	void *objs[MP_KEEP];
+	int ret = 0;
+
+	memset(rows, 0, BENCH_MEMPOOL_NB_ROWS * sizeof(rows[0]));
+	for (unsigned int lib = 0; lib < 2 && ret == 0; lib++)
+		for (unsigned int c = 0; c < 2 && ret == 0; c++) {
+			pools[lib][c] = mp_create((enum bench_lib)lib, names[lib][c],
+						  c ? MP_CACHE : 0, &info, err, len);
+			if (pools[lib][c] == NULL)
+				ret = -1;
+		}
+	for (unsigned int i = 0; i < BENCH_MEMPOOL_NB_ROWS && ret == 0; i++) {
+		const struct mp_row_desc *d = &mp_rows[i];
+		const uint64_t iters = d->iters / BENCH_PAIR_DIV;
+		void *hp = pools[BENCH_LIB_HM][d->cached], *dp = pools[BENCH_LIB_DPDK][d->cached];
+		double hm_ns[BENCH_PAIRS], dpdk_ns[BENCH_PAIRS];
+
+		if (d->nb_lcores != 1)
+			continue;
+		if (mp_pair_run(BENCH_LIB_HM, hp, objs, d->n, iters / MP_WARMUP_DIV) < 0 ||
+		    mp_pair_run(BENCH_LIB_DPDK, dp, objs, d->n, iters / MP_WARMUP_DIV) < 0)
+			ret = -1;
+		for (unsigned int p = 0; p < BENCH_PAIRS && ret == 0; p++) {
+			if (p % 2 == 0) {
+				hm_ns[p] = mp_pair_run(BENCH_LIB_HM, hp, objs, d->n, iters);
+				dpdk_ns[p] = mp_pair_run(BENCH_LIB_DPDK, dp, objs, d->n, iters);
+			} else {
+				dpdk_ns[p] = mp_pair_run(BENCH_LIB_DPDK, dp, objs, d->n, iters);
+				hm_ns[p] = mp_pair_run(BENCH_LIB_HM, hp, objs, d->n, iters);
+			}
+			if (hm_ns[p] < 0 || dpdk_ns[p] < 0)
+				ret = -1;
+		}
+		if (ret < 0) {
+			snprintf(err, len, "paired mempool: a get failed or a put was refused");
+			break;
+		}
+		if (mp_avail(BENCH_LIB_HM, hp) != MP_SIZE ||
+		    mp_avail(BENCH_LIB_DPDK, dp) != MP_SIZE) {
+			snprintf(err, len,
+				 "paired mempool: %u and %u of %u objects free after a row",
+				 mp_avail(BENCH_LIB_HM, hp), mp_avail(BENCH_LIB_DPDK, dp), MP_SIZE);
+			ret = -1;
+			break;
+		}
+		bench_pair_row_set(&rows[i], hm_ns, dpdk_ns, BENCH_PAIRS);
+	}
+	for (unsigned int lib = 0; lib < 2; lib++)
+		for (unsigned int c = 0; c < 2; c++)
+			if (pools[lib][c] != NULL &&
+			    mp_destroy((enum bench_lib)lib, pools[lib][c], names[lib][c], err,
+				       ret == 0 ? len : 0) < 0 &&
+			    ret == 0)
+				ret = -1;
+	return ret;
+}
+
+void
+bench_mempool_paired_print(const struct bench_paired_result *const *res, unsigned int rounds)
+{
+	const struct bench_pair_row *rows[rounds > 0 ? rounds : 1];
+	unsigned int below = 0;
+	char label[64];
+
+	printf("\nMempool, paired: the 1-lcore rows in one process where both EALs are up, %u "
+	       "pairs of runs\n  of 1/%u of a row's iterations each, as the ring's\n",
+	       BENCH_PAIRS, BENCH_PAIR_DIV);
+	bench_print_pair_head("cache, bulk n, lcores");
+	for (unsigned int i = 0; i < BENCH_MEMPOOL_NB_ROWS; i++) {
+		const struct mp_row_desc *d = &mp_rows[i];
+
+		if (d->nb_lcores != 1)
+			continue;
+		for (unsigned int k = 0; k < rounds; k++)
+			rows[k] = res[k] != NULL && res[k]->ran ? &res[k]->mempool[i] : NULL;
+		mp_row_label(d, label, sizeof(label));
+		below += !bench_print_pair_row(label, rows, rounds, d->cached ? 1.2 : 1.0);
+	}
+	printf("  goal: a ratio of at least 1.00x without a cache, 1.20x with one; %u row(s) "
+	       "below it\n",
+	       below);
+}
+
 void
 bench_mempool_print(const struct bench_mempool_result *const *hm,
 		    const struct bench_mempool_result *const *dpdk, unsigned int rounds)
@@ -484,7 +589,7 @@ bench_mempool_print(const struct bench_mempool_result *const *hm,
 	const struct bench_row *hm_rows[rounds > 0 ? rounds : 1];
 	const struct bench_row *dpdk_rows[rounds > 0 ? rounds : 1];
 	const struct bench_mempool_result *hm_any = NULL, *dpdk_any = NULL;
-	unsigned int below = 0;
+	struct bench_below below = {0, 0};
 	unsigned int noisy = 0;
 	char label[64];
 
@@ -512,13 +617,12 @@ bench_mempool_print(const struct bench_mempool_result *const *hm,
 		if (hm_stat.off_share > 0.05 || dpdk_stat.off_share > 0.05)
 			noisy++;
 		mp_row_label(d, label, sizeof(label));
-		if (!bench_print_row(label, (double)mp_row_objs(d), &hm_stat, &dpdk_stat,
-				     d->cached ? 1.2 : 1.0))
-			below++;
+		bench_print_row(label, (double)mp_row_objs(d), &hm_stat, &dpdk_stat,
+				d->cached ? 1.2 : 1.0, &below);
 	}
 	printf("  goal: a ratio of at least 1.00x without a cache, 1.20x with one; %u row(s) "
-	       "below it\n",
-	       below);
+	       "below it\n  (medians), %u (bests)\n",
+	       below.median, below.best);
 	bench_print_off_cpu(noisy);
 	if (hm_any != NULL && dpdk_any != NULL)
 		printf("  (object stride, header included: hugemem %u B in %u blocks, DPDK %u B in "
@@ -543,8 +647,8 @@ bench_mempool_print(const struct bench_mempool_result *const *hm,
 	       "and read\n"
 	       "   back), a warm-up of 1/%u of the iterations, a barrier; after it: the pool's "
 	       "free count\n"
-	       "   back to %u. Ratio: DPDK ns / hugemem ns, of the medians: above 1, hugemem is "
-	       "faster)\n",
+	       "   back to %u. Ratios: DPDK ns / hugemem ns, of the medians and of each side's "
+	       "best round:\n   above 1, hugemem is faster)\n",
 	       MP_SIZE, MP_ELT_SIZE, MP_DPDK_OPS, MP_CACHE, MP_KEEP, MP_KEEP, MP_KEEP, MP_KEEP,
 	       MP_WARMUP_DIV, MP_SIZE);
 }

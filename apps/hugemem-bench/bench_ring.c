@@ -697,13 +697,102 @@ bench_ring_measure(enum bench_lib lib, bench_launch_fn *launch, struct bench_rin
 	return ret;
 }
 
+/* ------------------------------------------------------- paired rows */
+
+/* ns per object of one short run of a row on one side. */
+static double
+ring_pair_run(enum bench_lib lib, void *ring, const struct ring_row_desc *d, void **objs,
+	      uint64_t iters)
+{
+	uint64_t t0 = bench_now_ns();
+
+	if (lib == BENCH_LIB_HM)
+		ring_loop_hm(ROLE_PAIRS, d->call, d->multi, ring, objs, d->n, iters);
+	else
+		ring_loop_dpdk(ROLE_PAIRS, d->call, d->multi, ring, objs, d->n, iters);
+	return (double)(bench_now_ns() - t0) / (double)(iters * d->n);
+}
+
+int
+bench_ring_paired(struct bench_pair_row *rows, char *err, size_t len)
+{
+	struct hm_ring *h = hm_ring_create(RING_NAME "_p", RING_COUNT - 1, 0, 0);
+	struct rte_ring *r = rte_ring_create(RING_NAME "_p", RING_COUNT, 0, 0);
+	void *objs[RING_MAX_BURST];
+	int ret = 0;
+
+	memset(rows, 0, BENCH_RING_NB_ROWS * sizeof(rows[0]));
+	if (h == NULL || r == NULL) {
+		snprintf(err, len, "paired ring: %s failed: %s",
+			 h == NULL ? "hm_ring_create" : "rte_ring_create",
+			 strerror(h == NULL ? errno : rte_errno));
+		ret = -1;
+	}
+	for (unsigned int i = 0; i < RING_MAX_BURST; i++)
+		objs[i] = ring_obj_value(0, i);
+	for (unsigned int i = 0; i < BENCH_RING_NB_ROWS && ret == 0; i++) {
+		const struct ring_row_desc *d = &ring_rows[i];
+		const uint64_t iters = d->iters / BENCH_PAIR_DIV;
+		double hm_ns[BENCH_PAIRS], dpdk_ns[BENCH_PAIRS];
+
+		if (d->pattern != RING_ONE_LCORE)
+			continue;
+		ring_pair_run(BENCH_LIB_HM, h, d, objs, iters / RING_WARMUP_DIV);
+		ring_pair_run(BENCH_LIB_DPDK, r, d, objs, iters / RING_WARMUP_DIV);
+		for (unsigned int p = 0; p < BENCH_PAIRS; p++) {
+			if (p % 2 == 0) {
+				hm_ns[p] = ring_pair_run(BENCH_LIB_HM, h, d, objs, iters);
+				dpdk_ns[p] = ring_pair_run(BENCH_LIB_DPDK, r, d, objs, iters);
+			} else {
+				dpdk_ns[p] = ring_pair_run(BENCH_LIB_DPDK, r, d, objs, iters);
+				hm_ns[p] = ring_pair_run(BENCH_LIB_HM, h, d, objs, iters);
+			}
+		}
+		if (hm_ring_count(h) != 0 || rte_ring_count(r) != 0) {
+			snprintf(err, len, "paired ring: %u and %u objects left in the rings",
+				 hm_ring_count(h), rte_ring_count(r));
+			ret = -1;
+			break;
+		}
+		bench_pair_row_set(&rows[i], hm_ns, dpdk_ns, BENCH_PAIRS);
+	}
+	hm_ring_free(h);
+	rte_ring_free(r);
+	return ret;
+}
+
+void
+bench_ring_paired_print(const struct bench_paired_result *const *res, unsigned int rounds)
+{
+	const struct bench_pair_row *rows[rounds > 0 ? rounds : 1];
+	unsigned int below = 0;
+	char label[64];
+
+	printf("\nRing, paired: the 1-lcore rows in one process where both EALs are up, %u pairs "
+	       "of runs of\n  1/%u of a row's iterations each, hugemem's and DPDK's back to "
+	       "back (which goes first\n  alternating); ns per object and the pairs' ratio, "
+	       "medians; then over the rounds\n",
+	       BENCH_PAIRS, BENCH_PAIR_DIV);
+	bench_print_pair_head("mode, call, n, lcores");
+	for (unsigned int i = 0; i < BENCH_RING_NB_ROWS; i++) {
+		if (ring_rows[i].pattern != RING_ONE_LCORE)
+			continue;
+		for (unsigned int k = 0; k < rounds; k++)
+			rows[k] = res[k] != NULL && res[k]->ran ? &res[k]->ring[i] : NULL;
+		ring_row_label(&ring_rows[i], label, sizeof(label));
+		below += !bench_print_pair_row(label, rows, rounds, 1.0);
+	}
+	printf("  goal: a ratio of at least 1.00x on every row; %u row(s) below it\n", below);
+}
+
 void
 bench_ring_print(const struct bench_ring_result *const *hm,
 		 const struct bench_ring_result *const *dpdk, unsigned int rounds)
 {
 	const struct bench_row *hm_rows[rounds > 0 ? rounds : 1];
 	const struct bench_row *dpdk_rows[rounds > 0 ? rounds : 1];
-	unsigned int size = 0, capacity = 0, below = 0;
+	unsigned int size = 0, capacity = 0;
+	struct bench_below below = {0, 0};
 	unsigned int noisy = 0;
 	char label[64];
 
@@ -730,10 +819,11 @@ bench_ring_print(const struct bench_ring_result *const *hm,
 		if (hm_stat.off_share > 0.05 || dpdk_stat.off_share > 0.05)
 			noisy++;
 		ring_row_label(d, label, sizeof(label));
-		if (!bench_print_row(label, (double)ring_row_objs(d), &hm_stat, &dpdk_stat, 1.0))
-			below++;
+		bench_print_row(label, (double)ring_row_objs(d), &hm_stat, &dpdk_stat, 1.0, &below);
 	}
-	printf("  goal: a ratio of at least 1.00x on every row; %u row(s) below it\n", below);
+	printf("  goal: a ratio of at least 1.00x on every row; %u row(s) below it (medians), %u "
+	       "(bests)\n",
+	       below.median, below.best);
 	bench_print_off_cpu(noisy);
 	printf("  (how: in a child per EAL (-l 0-1), one ring made with no flags by "
 	       "hm_ring_create(%u) or\n"
@@ -754,8 +844,9 @@ bench_ring_print(const struct bench_ring_result *const *hm,
 	       "numbered objects\n"
 	       "   per thread through the same calls (FIFO order, nothing lost), a warm-up of "
 	       "1/%u of the\n"
-	       "   iterations, a barrier; after it: the ring empty and the objects back. Ratio: "
+	       "   iterations, a barrier; after it: the ring empty and the objects back. Ratios: "
 	       "DPDK ns /\n"
-	       "   hugemem ns, of the medians: above 1, hugemem is faster)\n",
+	       "   hugemem ns, of the medians and of each side's best round: above 1, hugemem is "
+	       "faster)\n",
 	       RING_COUNT - 1, RING_COUNT, RING_CHECK_OBJS, RING_WARMUP_DIV);
 }

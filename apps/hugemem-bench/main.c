@@ -286,6 +286,7 @@ enum bench_kind {
 	KIND_MALLOC_SLAB,  /* no EAL: glibc, jemalloc and mimalloc on pinned pthreads */
 	KIND_HM_QUEUES,	   /* hm_eal_init() -l 0-1, then hm_ring and hm_mempool */
 	KIND_DPDK_QUEUES,  /* rte_eal_init() -l 0-1, then rte_ring and rte_mempool */
+	KIND_PAIRED,	   /* hm_eal_init() and rte_eal_init() -l 0 in one process: paired rows */
 	KIND_HM_SERVICE,   /* hm_eal_init() primary, then secondaries' hm_dma_alloc() */
 	KIND_DPDK_SERVICE, /* rte_eal_init() primary, then secondaries' rte_mp_request_sync() */
 	NB_KINDS,
@@ -334,12 +335,14 @@ struct kind_desc {
 	bool verify;	   /* check translations against memsegs and pagemap */
 	uint32_t lookups;  /* bit mask of enum lookup_method timed in this child */
 
-	bool slab;	    /* run the slab section instead of the lookups */
-	bool queues;	    /* run the ring and mempool sections asked for */
-	bool service;	    /* be the primary of the service section's clients */
-	bool no_eal;	    /* initialise no EAL at all (the malloc()-like peers) */
-	const char *lcores; /* the EALs' -l; NULL: "0" */
-	uint32_t sections;  /* bit mask of the enum section that need this child */
+	bool slab;	     /* run the slab section instead of the lookups */
+	bool queues;	     /* run the ring and mempool sections asked for */
+	bool service;	     /* be the primary of the service section's clients */
+	bool no_eal;	     /* initialise no EAL at all (the malloc()-like peers) */
+	const char *lcores;  /* the EALs' -l; NULL: "0" */
+	uint32_t sections;   /* bit mask of the enum section that need this child */
+	bool paired;	     /* also bring up DPDK's EAL, and time the paired rows */
+	unsigned int mem_mb; /* memory of each EAL, at most --mem; 0: --mem */
 };
 
 static const struct kind_desc kinds[NB_KINDS] = {
@@ -409,6 +412,13 @@ static const struct kind_desc kinds[NB_KINDS] = {
 			  .queues = true,
 			  .lcores = "0-1",
 			  .sections = 1u << SECTION_RING | 1u << SECTION_MEMPOOL},
+    [KIND_PAIRED] = {.label = "hugemem and DPDK in one process",
+		     .tag = "pair",
+		     .is_hm = true,
+		     .socket_mem = true,
+		     .paired = true,
+		     .mem_mb = 256,
+		     .sections = 1u << SECTION_RING | 1u << SECTION_MEMPOOL},
     [KIND_HM_SERVICE] = {.label = "hugemem service",
 			 .tag = "hmsvc",
 			 .is_hm = true,
@@ -593,6 +603,7 @@ struct child_result {
 	/* Ring and mempool children only. */
 	struct bench_ring_result ring;
 	struct bench_mempool_result mempool;
+	struct bench_paired_result paired; /* the paired child only */
 
 	/* Service children only. */
 	struct bench_service_result service;
@@ -2345,7 +2356,8 @@ build_eal_args(struct eal_args *a, const struct kind_desc *k, const struct bench
 	eal_args_add(a, "%s", k->lcores != NULL ? k->lcores : "0");
 	if (k->socket_mem) {
 		eal_args_add(a, "--socket-mem");
-		eal_args_add(a, "%u", o->mem_mb);
+		eal_args_add(a, "%u",
+			     k->mem_mb != 0 && k->mem_mb < o->mem_mb ? k->mem_mb : o->mem_mb);
 	}
 	if (k->socket_limit)
 		eal_args_add(a, "--socket-limit=%u", o->mem_mb);
@@ -2452,6 +2464,62 @@ out:
 	free(segs.v);
 }
 
+/*
+ * The paired child, both EALs up: the 1-lcore rows of the sections asked
+ * for, hugemem's and DPDK's runs alternating on this thread.
+ */
+static void
+measure_paired(uint32_t sections, struct child_result *r)
+{
+	char err[sizeof(r->error)] = "";
+
+	if ((sections & 1u << SECTION_RING) &&
+	    bench_ring_paired(r->paired.ring, err, sizeof(err)) < 0) {
+		result_fail(r, CHILD_ERROR, "%s", err);
+		return;
+	}
+	if ((sections & 1u << SECTION_MEMPOOL) &&
+	    bench_mempool_paired(r->paired.mempool, err, sizeof(err)) < 0) {
+		result_fail(r, CHILD_ERROR, "%s", err);
+		return;
+	}
+	r->paired.ran = 1;
+}
+
+/*
+ * DPDK's EAL beside hugemem's in the paired child, then the paired rows,
+ * then DPDK's cleanup (hugemem's is the caller's). Its files have a prefix
+ * of their own.
+ */
+static void
+run_paired(const struct kind_desc *k, const struct bench_opts *o, const char *prefix,
+	   struct child_result *r)
+{
+	struct kind_desc dk = *k;
+	char dprefix[80], file_prefix[96], rundir[PATH_MAX];
+	struct eal_args args;
+	int ret;
+
+	dk.is_hm = false;
+	snprintf(dprefix, sizeof(dprefix), "%sd", prefix);
+	build_eal_args(&args, &dk, o, dprefix);
+	ret = dpdk_ops.init(args.argc, args.argv);
+	if (ret < 0) {
+		result_fail(r, CHILD_INIT_FAILED,
+			    "rte_eal_init with prefix %s beside hugemem's EAL failed: %s", dprefix,
+			    strerror(-ret));
+	} else {
+		measure_paired(o->sections, r);
+		snprintf(rundir, sizeof(rundir), "%s", dpdk_ops.runtime_dir());
+		ret = dpdk_ops.cleanup();
+		if (ret < 0)
+			result_fail(r, CHILD_ERROR, "rte_eal_cleanup: %s", strerror(-ret));
+		remove_runtime_dir(rundir);
+	}
+	snprintf(file_prefix, sizeof(file_prefix), "%smap", dprefix);
+	r->leftover_files += remove_entries(o->huge_dir, file_prefix, false);
+}
+
 static void
 run_child(enum bench_kind kind, unsigned int round, const struct bench_opts *o, pid_t parent,
 	  struct child_result *r)
@@ -2486,6 +2554,8 @@ run_child(enum bench_kind kind, unsigned int round, const struct bench_opts *o, 
 
 	if (k->slab)
 		measure_slab(kind, round, ops, r);
+	else if (k->paired)
+		run_paired(k, o, prefix, r);
 	else if (k->queues)
 		measure_queues(k, o->sections, ops, r);
 	else if (k->service)
@@ -3914,8 +3984,9 @@ run_rounds(struct bench_results *br, const struct bench_opts *o)
 	enum bench_kind order[NB_KINDS];
 	unsigned int nb = 0;
 
+	/* Not the paired child under callgrind: its loops would count in the rows' dumps. */
 	for (unsigned int k = 0; k < NB_KINDS; k++)
-		if (kinds[k].sections & o->sections)
+		if ((kinds[k].sections & o->sections) && !(kinds[k].paired && bench_icount))
 			order[nb++] = (enum bench_kind)k;
 	for (unsigned int round = 0; round < o->rounds; round++) {
 		fprintf(stderr, BENCH ": round %u/%u\n", round + 1, o->rounds);
@@ -4003,6 +4074,19 @@ print_queue_tables(const struct bench_results *br, uint32_t sections)
 		bench_ring_print(hm_ring, dpdk_ring, br->rounds);
 	if (sections & 1u << SECTION_MEMPOOL)
 		bench_mempool_print(hm_mp, dpdk_mp, br->rounds);
+	if (!bench_icount) {
+		const struct bench_paired_result *paired[MAX_ROUNDS];
+
+		for (unsigned int i = 0; i < br->rounds; i++) {
+			const struct child_result *p = result_at(br, i, KIND_PAIRED);
+
+			paired[i] = p != NULL ? &p->paired : NULL;
+		}
+		if (sections & 1u << SECTION_RING)
+			bench_ring_paired_print(paired, br->rounds);
+		if (sections & 1u << SECTION_MEMPOOL)
+			bench_mempool_paired_print(paired, br->rounds);
+	}
 	print_line_probes(br);
 }
 
