@@ -132,7 +132,8 @@ struct hm_mempool_chunk {
 
 /** A mempool. Fields are read-only for users. */
 struct hm_mempool {
-	/* The first cache line holds everything the inline paths read. */
+	/* The first cache line holds everything the inline paths read but
+	 * their lcore's entry of lcore_cache_off[]. */
 	uint32_t flags;		 /**< HM_MEMPOOL_* given at creation */
 	uint32_t cache_fast_max; /**< @internal largest n of inline gets from the cache, 0: none */
 	/** @internal Largest n of the inline puts to the cache: cache_fast_max,

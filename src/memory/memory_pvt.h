@@ -33,8 +33,9 @@
 
 #define HM_CONFIG_MAGIC 0x464e4f434d454748ULL /* "HGEMCONF" */
 /* Bumped when a layout in shared memory changes (7: the producers' copy of the
- * consumer tail in a ring; 8: a mempool's lcore cache offsets). */
-#define HM_CONFIG_VERSION 8
+ * consumer tail in a ring; 8: a mempool's lcore cache offsets; 9: its waiters
+ * by process, and a reclaim record's count of them). */
+#define HM_CONFIG_VERSION 9
 #define HM_CONFIG_VA_SIZE                                                                          \
 	(8 * HM_GB) /* VA kept for the config and its arena; memory starts above it */
 #define HM_CONFIG_ARENA	  (16 * HM_MB) /* room for the allocators' shared metadata, */

@@ -29,6 +29,16 @@
 #include "memory_pvt.h"
 #include "mempool_pvt.h"
 
+/* lcore_cache_off[] holds 32 bits: the largest reserve and caches fit. */
+_Static_assert(sizeof(struct hm_mempool_cache) +
+			   HM_MEMPOOL_CACHE_MAX_SIZE * 3 / 2 * sizeof(void *) <=
+		       8192 &&
+		   sizeof(struct hm_mempool) + sizeof(struct mempool_priv) +
+			   (uint64_t)HM_MEMPOOL_MAX_OBJS * sizeof(void *) +
+			   ((uint64_t)HM_MAX_LCORE << 13) + 256 <=
+		       UINT32_MAX,
+	       "a pool's cache offsets fit in 32 bits");
+
 /* The inline get and put read the pool's first cache line, and their lcore's
  * entry of lcore_cache_off[] (lines no one writes after creation). */
 _Static_assert(offsetof(struct hm_mempool, lcore_cache_off) == 64,
@@ -194,20 +204,38 @@ reserve_take(struct hm_mempool *mp, void **obj_table, unsigned int n)
 }
 
 /*
- * Count a thread into (+1) or out of (-1) the waiters of hm_mempool_alloc(),
- * under its process's slot: the count first, so that a death in between
- * leaves the count right and put_slow to be rebuilt from it.
+ * Count a thread into the waiters of hm_mempool_alloc(), under its
+ * process's slot: @return the index of the count, for waiter_out(). The
+ * count changes first and put_slow is then set from all of them, so that a
+ * death in between leaves the counts right and put_slow to be rebuilt.
  */
-static void
-waiters_add(struct hm_mempool *mp, int delta)
+static unsigned int
+waiter_in(struct hm_mempool *mp)
 {
 	struct mempool_priv *pv = mempool_priv(mp);
 	const unsigned int idx = (unsigned int)(hm_shared_config_proc_slot() + 1);
 
 	reserve_lock(mp);
-	pv->waiters[idx] += (uint32_t)delta;
-	put_slow_set(mp,
-		     atomic_load_explicit(&mp->put_slow, memory_order_relaxed) + (uint32_t)delta);
+	pv->waiters[idx]++;
+	put_slow_set(mp, put_slow_of(mp));
+	pthread_mutex_unlock(&pv->lock);
+	return idx;
+}
+
+/*
+ * Count it out again, from the count it went into. That count may be 0
+ * already: a reclaim took it off, thinking the slot's process dead (a
+ * forked child waits under its parent's slot, say). Then nothing changes.
+ */
+static void
+waiter_out(struct hm_mempool *mp, unsigned int idx)
+{
+	struct mempool_priv *pv = mempool_priv(mp);
+
+	reserve_lock(mp);
+	if (pv->waiters[idx] > 0)
+		pv->waiters[idx]--;
+	put_slow_set(mp, put_slow_of(mp));
 	pthread_mutex_unlock(&pv->lock);
 }
 
@@ -333,6 +361,7 @@ hm_mempool_alloc(struct hm_mempool *mp, void **obj, unsigned int flags, uint64_t
 {
 	const unsigned int lcore = hm_this_lcore_;
 	uint64_t deadline;
+	unsigned int idx;
 	int ret = -ETIMEDOUT;
 	const char *why = bad_call(mp, obj, 1);
 
@@ -352,7 +381,7 @@ hm_mempool_alloc(struct hm_mempool *mp, void **obj, unsigned int flags, uint64_t
 		return -ENOENT;
 	}
 	/* Puts go to the ring and the reserve, where we look, while we wait. */
-	waiters_add(mp, 1);
+	idx = waiter_in(mp);
 	deadline = timeout_ns ? hm_time_ns() + timeout_ns : UINT64_MAX;
 	for (unsigned int round = 0;; round++) {
 		if (get_common(mp, obj, 1, false) == 0) {
@@ -367,7 +396,7 @@ hm_mempool_alloc(struct hm_mempool *mp, void **obj, unsigned int flags, uint64_t
 			break;
 		wait_backoff(round);
 	}
-	waiters_add(mp, -1);
+	waiter_out(mp, idx);
 	if (ret == 0)
 		return 0;
 	if (ret < 0) {
@@ -683,7 +712,7 @@ reclaim_waiters_one(struct hm_mempool *mp, void *arg)
 	w = pv->waiters[a[0] + 1];
 	if (w != 0) {
 		pv->waiters[a[0] + 1] = 0;
-		put_slow_set(mp, atomic_load_explicit(&mp->put_slow, memory_order_relaxed) - w);
+		put_slow_set(mp, put_slow_of(mp));
 		a[1] += w;
 	}
 	pthread_mutex_unlock(&pv->lock);
@@ -963,8 +992,6 @@ alloc_pool(const char *name, unsigned int n, unsigned int cache_size, unsigned i
 	while ((1ull << cache_shift) < cache_bytes)
 		cache_shift++;
 	ring_off = HM_ALIGN_CEIL(cache_off + ((uint64_t)HM_MAX_LCORE << cache_shift), 128);
-	if (ring_off > UINT32_MAX) /* lcore_cache_off[] holds 32 bits */
-		return NULL;
 	if (flags & HM_MEMPOOL_SP_PUT)
 		ring_flags |= HM_RING_SP_ENQ;
 	if (flags & HM_MEMPOOL_SC_GET)

@@ -37,6 +37,7 @@
 
 #include "../common/hm_test.h"
 #include "hm_common.h"
+#include "memory_pvt.h"
 #include "mempool_pvt.h"
 
 /* ------------------------------------------------------------- helpers */
@@ -1267,6 +1268,59 @@ START_TEST(a_process_that_dies_holding_the_reserve_lock_leaves_put_slow_rebuilt)
 	ck_assert_int_eq(hm_mempool_free(mp), 0);
 	hm_eal_cleanup();
 	hm_test_hugepages_put(h);
+}
+END_TEST
+
+struct timed_waiter {
+	struct hm_mempool *mp;
+	int ret;
+};
+
+static void *
+timed_waiter_main(void *arg)
+{
+	struct timed_waiter *w = arg;
+	void *obj;
+
+	w->ret = hm_mempool_alloc(w->mp, &obj, HM_MEMPOOL_WAIT, 300000000ull);
+	return NULL;
+}
+
+START_TEST(a_waiter_whose_count_a_reclaim_took_off_leaves_the_counts_whole)
+{
+	struct timed_waiter w = {.ret = 1};
+	void *objs[16];
+	unsigned int got = 0;
+	pthread_t tid;
+
+	init_no_huge("0", "64", NULL);
+	w.mp = hm_mempool_create("reclaimed", 16, 64, 2, 0, NULL, NULL, HM_SOCKET_ID_ANY, 0);
+	ck_assert_ptr_nonnull(w.mp);
+	while (got < 16 && hm_mempool_get(w.mp, &objs[got]) == 0)
+		got++;
+	ck_assert_uint_eq(got, 16);
+	ck_assert_int_eq(pthread_create(&tid, NULL, timed_waiter_main, &w), 0);
+	for (unsigned int t = 0; t < 5000 && (atomic_load(&w.mp->put_slow) & 0x7fffffffu) == 0; t++)
+		usleep(1000);
+	ck_assert_uint_eq(atomic_load(&w.mp->put_slow), 1);
+
+	/* Taken off as if its process had died (a fork under its parent's slot, say). */
+	ck_assert_uint_eq(hm_mempool_reclaim_waiters((unsigned int)hm_shared_config_proc_slot()),
+			  1);
+	ck_assert_uint_eq(atomic_load(&w.mp->put_slow), 0);
+	/* When it gives up, its count does not go below nothing. */
+	ck_assert_int_eq(pthread_join(tid, NULL), 0);
+	ck_assert_int_eq(w.ret, -ETIMEDOUT);
+	ck_assert_uint_eq(atomic_load(&w.mp->put_slow), 0);
+	ck_assert_uint_eq(atomic_load(&w.mp->put_cache_max), 2);
+	ck_assert_int_eq(hm_mempool_audit(w.mp, NULL), 0);
+	for (unsigned int i = 0; i < 16; i++)
+		ck_assert_int_eq(hm_mempool_put(w.mp, objs[i]), 0);
+	ck_assert_uint_gt(hm_mempool_cache_count(w.mp, 0), 0);
+	ck_assert_uint_eq(hm_mempool_avail_count(w.mp), 16);
+	ck_assert_int_eq(hm_mempool_audit(w.mp, NULL), 0);
+	ck_assert_int_eq(hm_mempool_free(w.mp), 0);
+	hm_eal_cleanup();
 }
 END_TEST
 
@@ -3187,6 +3241,7 @@ mempool_suite(void)
 	tcase_add_test(
 	    tc, alloc_gives_up_with_etimedout_after_its_timeout_and_with_enoent_without_wait);
 	tcase_add_test(tc, a_process_that_dies_holding_the_reserve_lock_leaves_put_slow_rebuilt);
+	tcase_add_test(tc, a_waiter_whose_count_a_reclaim_took_off_leaves_the_counts_whole);
 	tcase_add_test(tc, pools_are_found_by_name_walked_and_dumped);
 	tcase_add_test(tc,
 		       free_is_refused_while_objects_are_out_and_then_gives_memory_and_name_back);
