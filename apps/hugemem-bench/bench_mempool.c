@@ -495,8 +495,8 @@ mp_pair_run(enum bench_lib lib, void *pool, void **objs, unsigned int n, uint64_
 int
 bench_mempool_paired(struct bench_pair_row *rows, char *err, size_t len)
 {
-	static const char *const names[2][2] = {{"bench_mpp_nocache", "bench_mpp_cache"},
-						{"bench_mpp_nocache", "bench_mpp_cache"}};
+	/* Each library names its pools apart from the other's: the same names. */
+	static const char *const names[2] = {"bench_mpp_nocache", "bench_mpp_cache"};
 	struct bench_mempool_result info;
 	void *pools[2][2] = {{NULL, NULL}, {NULL, NULL}}; /* [lib][cached] */
 	void *objs[MP_KEEP];
@@ -505,8 +505,8 @@ bench_mempool_paired(struct bench_pair_row *rows, char *err, size_t len)
 	memset(rows, 0, BENCH_MEMPOOL_NB_ROWS * sizeof(rows[0]));
 	for (unsigned int lib = 0; lib < 2 && ret == 0; lib++)
 		for (unsigned int c = 0; c < 2 && ret == 0; c++) {
-			pools[lib][c] = mp_create((enum bench_lib)lib, names[lib][c],
-						  c ? MP_CACHE : 0, &info, err, len);
+			pools[lib][c] = mp_create((enum bench_lib)lib, names[c], c ? MP_CACHE : 0,
+						  &info, err, len);
 			if (pools[lib][c] == NULL)
 				ret = -1;
 		}
@@ -549,7 +549,7 @@ bench_mempool_paired(struct bench_pair_row *rows, char *err, size_t len)
 	for (unsigned int lib = 0; lib < 2; lib++)
 		for (unsigned int c = 0; c < 2; c++)
 			if (pools[lib][c] != NULL &&
-			    mp_destroy((enum bench_lib)lib, pools[lib][c], names[lib][c], err,
+			    mp_destroy((enum bench_lib)lib, pools[lib][c], names[c], err,
 				       ret == 0 ? len : 0) < 0 &&
 			    ret == 0)
 				ret = -1;
