@@ -73,7 +73,10 @@
  *     CPU 0 by "-l 0", reporting over a pipe. Children run one at a time, and
  *     the order of the kinds rotates every round so that none always runs
  *     first, or always right after the same other kind. Every child pays
- *     the kernel's zeroing of each hugepage it faults in.
+ *     the kernel's zeroing of each hugepage it faults in. One kind of child
+ *     holds both EALs, hugemem's and DPDK's, one of each, with 256 MiB
+ *     apiece: the paired rows of the ring and mempool sections, whose two
+ *     sides run in pairs on one thread (bench.h, BENCH_PAIRS).
  *   - Both in PA mode: IOVAs come from /proc/self/pagemap in both, which is
  *     what costs time; VA mode would make both lookups trivial.
  * What is not the same, and shown rather than hidden
@@ -3425,7 +3428,8 @@ usage(FILE *f)
 		"rte_malloc() on 1 and 2 lcores, and hm_ring/hm_mempool against rte_ring and\n"
 		"rte_mempool (ring_mp_mc), and a secondary's hm_dma_alloc() round trip against\n"
 		"DPDK's rte_mp_request_sync() from 1 and 3 secondaries; each EAL in a child\n"
-		"process of its own; prints medians, bests and ratios.\n"
+		"process of its own (and the 1-lcore ring and mempool rows again in one child\n"
+		"with both EALs, the two sides' runs in pairs); prints medians, bests and ratios.\n"
 		"  --rounds N       rounds; each runs every kind of child once (default %d)\n"
 		"  --huge-dir DIR   hugetlbfs mount with 2 MiB pages (default %s)\n"
 		"  --mem MB         memory per EAL in MiB, a multiple of 2 (default %d)\n"
