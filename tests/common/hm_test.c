@@ -159,8 +159,19 @@ hm_test_eal_init(const char *const *args)
 	 * test asks for busy polling. */
 	if (!mode)
 		argv[n++] = "--service-mode=idle";
-	for (unsigned int i = 0; args[i] != NULL && n < 63; i++)
+	for (unsigned int i = 0; args[i] != NULL && n < 63; i++) {
+		/* An "-l" list moves onto the CPUs this process may use if it may
+		 * not use those it names (hm_test_lcore_option()). */
+		if (strcmp(args[i], "-l") == 0 && args[i + 1] != NULL && n < 62) {
+			const char *list = args[i + 1];
+
+			argv[n++] = (char *)hm_test_lcore_option(&list);
+			argv[n++] = (char *)list;
+			i++;
+			continue;
+		}
 		argv[n++] = (char *)args[i];
+	}
 	argv[n] = NULL;
 	ret = hm_eal_init(n, argv);
 	/* The count of arguments parsed is of the caller's. */

@@ -67,7 +67,9 @@ const void *hm_test_cpu_set(void);
 /*
  * For an "-l" list of lcores (EAL or DPDK): returns "-l" when those CPUs
  * are all usable, else "--lcores" and points *value at "(<list>)@(<usable
- * CPUs>)". hm_test_huge_primary() and hm_test_secondary_args() use it.
+ * CPUs>)". hm_test_eal_init() applies it to every "-l" it is given, and
+ * hm_test_huge_primary() and hm_test_secondary_args() to theirs (for
+ * processes of their own).
  */
 const char *hm_test_lcore_option(const char **value);
 

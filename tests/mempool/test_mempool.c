@@ -58,14 +58,8 @@ init_no_huge(const char *lcores, const char *mb, const char *extra)
 static unsigned int
 init_two_lcores(const char *mb)
 {
-	const char *set = "0-1", *opt = hm_test_lcore_option(&set);
-	const char *args[] = {
-	    opt,	   set,	    "--no-huge", "-m", mb, "--file-prefix", hm_test_prefix("mp"),
-	    "--log-level", "emerg", NULL};
-
-	ck_assert_int_ge(hm_test_eal_init(args), 0);
+	init_no_huge("0-1", mb, NULL);
 	ck_assert_uint_eq(hm_lcore_count(), 2);
-	ck_assert_uint_eq(hm_lcore_id(), 0);
 	ck_assert_uint_eq(hm_get_next_lcore(UINT32_MAX, true, false), 1);
 	return 1;
 }
