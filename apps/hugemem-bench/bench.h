@@ -122,11 +122,12 @@ struct bench_paired_result {
 	uint32_t pad;
 	struct bench_pair_row ring[BENCH_RING_NB_ROWS]; /* 1-lcore rows only */
 	struct bench_pair_row mempool[BENCH_MEMPOOL_NB_ROWS];
+	uint32_t mp_blocks[2][2]; /* blocks of each pool: [enum bench_lib][cached] */
 };
 
 /* The paired rows of each section, in this child where both EALs are up. */
 int bench_ring_paired(struct bench_pair_row *rows, char *err, size_t len);
-int bench_mempool_paired(struct bench_pair_row *rows, char *err, size_t len);
+int bench_mempool_paired(struct bench_pair_row *rows, uint32_t blocks[2][2], char *err, size_t len);
 void bench_ring_paired_print(const struct bench_paired_result *const *res, unsigned int rounds);
 void bench_mempool_paired_print(const struct bench_paired_result *const *res, unsigned int rounds);
 

@@ -493,7 +493,7 @@ mp_pair_run(enum bench_lib lib, void *pool, void **objs, unsigned int n, uint64_
 }
 
 int
-bench_mempool_paired(struct bench_pair_row *rows, char *err, size_t len)
+bench_mempool_paired(struct bench_pair_row *rows, uint32_t blocks[2][2], char *err, size_t len)
 {
 	/* Each library names its pools apart from the other's: the same names. */
 	static const char *const names[2] = {"bench_mpp_nocache", "bench_mpp_cache"};
@@ -509,6 +509,7 @@ bench_mempool_paired(struct bench_pair_row *rows, char *err, size_t len)
 						  &info, err, len);
 			if (pools[lib][c] == NULL)
 				ret = -1;
+			blocks[lib][c] = info.nb_chunks;
 		}
 	for (unsigned int i = 0; i < BENCH_MEMPOOL_NB_ROWS && ret == 0; i++) {
 		const struct mp_row_desc *d = &mp_rows[i];
@@ -580,6 +581,18 @@ bench_mempool_paired_print(const struct bench_paired_result *const *res, unsigne
 	printf("  goal: a ratio of at least 1.00x without a cache, 1.20x with one; %u row(s) "
 	       "below it\n",
 	       below);
+	/* The memory of these pools is what the other pools of a smaller EAL left. */
+	printf("  (blocks of the pools, without and with a cache, by round: hugemem");
+	for (unsigned int k = 0; k < rounds; k++)
+		if (res[k] != NULL && res[k]->ran)
+			printf(" %u/%u", res[k]->mp_blocks[BENCH_LIB_HM][0],
+			       res[k]->mp_blocks[BENCH_LIB_HM][1]);
+	printf(", DPDK");
+	for (unsigned int k = 0; k < rounds; k++)
+		if (res[k] != NULL && res[k]->ran)
+			printf(" %u/%u", res[k]->mp_blocks[BENCH_LIB_DPDK][0],
+			       res[k]->mp_blocks[BENCH_LIB_DPDK][1]);
+	printf(")\n");
 }
 
 void

@@ -2482,7 +2482,7 @@ measure_paired(uint32_t sections, struct child_result *r)
 		return;
 	}
 	if ((sections & 1u << SECTION_MEMPOOL) &&
-	    bench_mempool_paired(r->paired.mempool, err, sizeof(err)) < 0) {
+	    bench_mempool_paired(r->paired.mempool, r->paired.mp_blocks, err, sizeof(err)) < 0) {
 		result_fail(r, CHILD_ERROR, "%s", err);
 		return;
 	}

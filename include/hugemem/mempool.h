@@ -142,8 +142,8 @@ struct hm_mempool {
 	_Atomic uint32_t put_cache_max;
 	uint32_t stride_rot;	/**< @internal trailing zero bits of the stride */
 	struct hm_ring *ring;	/**< @internal the shared free objects */
-	uintptr_t fast_first;	/**< @internal first object of a one-block pool */
-	uint64_t fast_nb_objs;	/**< @internal its objects; 0 with several blocks */
+	uintptr_t fast_first;	/**< @internal first object of the pool's largest block */
+	uint64_t fast_nb_objs;	/**< @internal its objects; 0: stride not odd lines */
 	uint64_t stride_inv;	/**< @internal inverse of the stride's odd part, mod 2^64 */
 	uint32_t ring_fast_max; /**< @internal largest n of the inline gets from the ring */
 	/** @internal Largest n of the inline puts to the ring: ring_fast_max, or
@@ -399,9 +399,9 @@ hm_mempool_obj_valid(const struct hm_mempool *mp, const void *obj)
 }
 
 /**
- * @internal Whether pointer p passes the fast check of a one-block pool:
- * the object index of p - first is below nb (hm_mempool_stride_index()
- * with the rotate by the constant 6).
+ * @internal Whether pointer p passes the fast check: it is an object of the
+ * block of nb objects from first (hm_mempool_stride_index() with the rotate
+ * by the constant 6).
  */
 static inline __attribute__((always_inline)) bool
 hm_mempool_fast_ok(uint64_t first, uint64_t nb, uint64_t inv, const void *p)
@@ -414,12 +414,13 @@ hm_mempool_fast_ok(uint64_t first, uint64_t nb, uint64_t inv, const void *p)
 /**
  * @internal The check of the inline put: whether every one of n pointers is
  * an object of mp, without a branch per object (a count of the good ones,
- * which compiles to a compare and an add with carry). Only pools of one
- * block and a stride of an odd number of cache lines (every cache-aligned
- * pool that got its memory in one block) pass it; their rotate is by the
- * constant 6. For the others fast_nb_objs is 0, the check fails, and the
- * slow path makes the exact one. If dst is not NULL, the pointers are also
- * copied there, whether they pass or not, in the same pass.
+ * which compiles to a compare and an add with carry). Only objects of the
+ * pool's largest block, in pools whose stride is an odd number of cache
+ * lines (every cache-aligned pool), pass it; their rotate is by the
+ * constant 6. For other pools fast_nb_objs is 0 and the check fails. When
+ * it fails, the slow path makes the exact one, over every block. If dst is
+ * not NULL, the pointers are also copied there, whether they pass or not,
+ * in the same pass.
  */
 static inline __attribute__((always_inline)) bool
 hm_mempool_check_copy_fast(const struct hm_mempool *mp, void **dst, void *const *obj_table,
@@ -464,8 +465,8 @@ hm_mempool_objs_valid_fast(const struct hm_mempool *mp, void *const *obj_table, 
 #define HM_MEMPOOL_VEC_MIN 8
 
 /**
- * @internal Copy n pointers to dst if every one is an object of a
- * one-block pool (as hm_mempool_objs_valid_fast()); dst may be written even
+ * @internal Copy n pointers to dst if every one is an object of the pool's
+ * largest block (as hm_mempool_objs_valid_fast()); dst may be written even
  * when one is not. @return whether all are.
  */
 bool hm_mempool_put_copy(const struct hm_mempool *mp, void **dst, void *const *src, unsigned int n);

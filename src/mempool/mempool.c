@@ -508,6 +508,33 @@ ring_put(struct hm_mempool *mp, unsigned int lcore, void *const *obj_table, unsi
 			  obj_table[0], n);
 }
 
+/*
+ * Whether every pointer is an object of mp, as hm_mempool_obj_valid() but
+ * without a branch per block: the blocks are in address order, so the one
+ * a pointer can be in is the last that starts at or below it, a count of
+ * compares; then one divisibility test against that block. A pointer below
+ * the first block fails the test against it, as the test is exact for
+ * every offset. The objects of a bulk from several blocks then cost no
+ * mispredicted branch.
+ */
+static bool
+objs_in_blocks(const struct hm_mempool *mp, void *const *obj_table, unsigned int n)
+{
+	const uint32_t nb = mp->nb_chunks;
+	unsigned int good = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		const uintptr_t p = (uintptr_t)obj_table[i];
+		uint32_t k = 0;
+
+		for (uint32_t b = 1; b < nb; b++)
+			k += p >= mp->chunks[b].first;
+		good +=
+		    hm_mempool_stride_index(mp, p - mp->chunks[k].first) < mp->chunks[k].nb_objs;
+	}
+	return good == n;
+}
+
 /* The reason a get, put or adopt of these objects is refused, or NULL; logged and counted. */
 static bool
 objs_ok(struct hm_mempool *mp, unsigned int lcore, const char *op, void *const *obj_table,
@@ -522,12 +549,15 @@ objs_ok(struct hm_mempool *mp, unsigned int lcore, const char *op, void *const *
 			stat_add(&stats_of(mp, lcore)->put_refused, 1, lcore);
 		return false;
 	}
-	for (unsigned int i = 0; i < n; i++)
-		if (!hm_mempool_obj_valid(mp, obj_table[i])) {
-			put_refuse(mp, lcore, "%p (entry %u) is not an object of this pool",
-				   obj_table[i], i);
-			return false;
-		}
+	if (!objs_in_blocks(mp, obj_table, n)) {
+		for (unsigned int i = 0; i < n; i++)
+			if (!hm_mempool_obj_valid(mp, obj_table[i])) {
+				put_refuse(mp, lcore, "%p (entry %u) is not an object of this pool",
+					   obj_table[i], i);
+				break;
+			}
+		return false;
+	}
 	return true;
 }
 
@@ -928,6 +958,25 @@ sort_blocks(struct hm_mempool *mp)
 		}
 }
 
+/*
+ * The block the inline puts check against: the largest. Pointers into the
+ * others take the slow path, whose check finds their block without a
+ * branch that depends on it (objs_in_blocks()).
+ */
+static void
+set_fast_block(struct hm_mempool *mp)
+{
+	uint32_t best = 0;
+
+	if (mp->stride_rot != 6)
+		return;
+	for (uint32_t i = 1; i < mp->nb_chunks; i++)
+		if (mp->chunks[i].nb_objs > mp->chunks[best].nb_objs)
+			best = i;
+	mp->fast_first = mp->chunks[best].first;
+	mp->fast_nb_objs = mp->chunks[best].nb_objs;
+}
+
 /* Write every header, call the user's init, and put the objects in the reserve and the ring. */
 static void
 populate(struct hm_mempool *mp, hm_mempool_obj_cb_t *obj_init, void *arg)
@@ -1096,10 +1145,7 @@ hm_mempool_create_pkt(const char *name, unsigned int n, unsigned int elt_size,
 		goto out;
 	}
 	sort_blocks(mp);
-	if (mp->nb_chunks == 1 && mp->stride_rot == 6) {
-		mp->fast_first = mp->chunks[0].first;
-		mp->fast_nb_objs = mp->chunks[0].nb_objs;
-	}
+	set_fast_block(mp);
 	populate(mp, obj_init, obj_init_arg);
 	mp->magic = HM_MEMPOOL_MAGIC;
 	table->pools[slot] = mp;

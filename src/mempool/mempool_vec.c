@@ -63,7 +63,7 @@ objs_valid_plain(const struct hm_mempool *mp, void *const *src, unsigned int n)
 #define AVX512 __attribute__((target("avx512f,avx512dq")))
 
 /*
- * The lanes of v that are no object of the one-block pool: (v - first) *
+ * The lanes of v that are no object of the pool's largest block: (v - first) *
  * inv rotated right by 6 (the stride is an odd number of cache lines) is
  * the object index if v is on an object boundary, and at least nb
  * otherwise.

@@ -1932,6 +1932,107 @@ START_TEST(a_put_of_anything_but_an_object_of_the_pool_is_refused_whole)
 }
 END_TEST
 
+/*
+ * A pool whose memory came in several blocks (the buddy fragmented by hand:
+ * every other 1 MiB block held). The inline puts check against its largest
+ * block and leave the others to the slow path: every object of every block
+ * goes back, in bulks of 1, 4 and 32 that mix the blocks, into the cache
+ * and the ring; and each grid point just outside a block, a pointer inside
+ * an object and an object of another pool are refused at every position
+ * of a bulk, the counts unchanged.
+ */
+START_TEST(a_pool_of_several_blocks_takes_back_objects_of_every_block_and_refuses_the_gaps)
+{
+	enum { NB_HOLD = 64, N = 3000, CACHE = 32 };
+	static const unsigned int bulks[] = {1, 4, 32};
+	void *held[NB_HOLD], **all, **mixed, *bulk[32], *bad[8];
+	struct hm_mempool *mp, *other;
+	unsigned int nb_held = 0, nb_bad = 0, largest = 0;
+	uint64_t refused = 0;
+
+	init_no_huge("0", "64", NULL);
+	other = hm_mempool_create("other-blocks", 8, 960, 0, 0, NULL, NULL, HM_SOCKET_ID_ANY, 0);
+	ck_assert_ptr_nonnull(other);
+	while (nb_held < NB_HOLD && (held[nb_held] = hm_buddy_alloc(8, 0, 0)) != NULL)
+		nb_held++;
+	ck_assert_uint_gt(nb_held, 8);
+	for (unsigned int i = 0; i < nb_held; i += 2)
+		ck_assert_int_eq(hm_buddy_free(held[i]), 0);
+	/* About 3.2 MiB of objects, where no free block is above 1 MiB. */
+	mp = hm_mempool_create("blocks", N, 960, CACHE, 0, NULL, NULL, HM_SOCKET_ID_ANY, 0);
+	ck_assert_ptr_nonnull(mp);
+	ck_assert_uint_ge(mp->nb_chunks, 3);
+	for (unsigned int b = 0; b < mp->nb_chunks; b++)
+		if (mp->chunks[b].nb_objs > mp->chunks[largest].nb_objs)
+			largest = b;
+	ck_assert_uint_eq(mp->fast_first, mp->chunks[largest].first);
+	ck_assert_uint_eq(mp->fast_nb_objs, mp->chunks[largest].nb_objs);
+	check_layout(mp);
+
+	all = pool_objects(mp);
+	for (unsigned int b = 0; b < mp->nb_chunks && nb_bad + 2 <= HM_DIM(bad) - 2; b++) {
+		const uintptr_t first = mp->chunks[b].first;
+		void *before = (void *)(first - mp->stride);
+		void *past = (void *)(first + mp->chunks[b].nb_objs * mp->stride);
+
+		if (!in_sorted(all, N, before))
+			bad[nb_bad++] = before;
+		if (!in_sorted(all, N, past))
+			bad[nb_bad++] = past;
+	}
+	bad[nb_bad++] = (uint8_t *)all[N - 1] + 64;
+	ck_assert_int_eq(hm_mempool_get(other, &bad[nb_bad++]), 0);
+	for (unsigned int i = 0; i < nb_bad; i++)
+		ck_assert_msg(!in_sorted(all, N, bad[i]), "bad pointer %u is an object", i);
+
+	/* Objects taken in address order, given back in an order that mixes the blocks. */
+	mixed = malloc(N * sizeof(void *));
+	ck_assert_ptr_nonnull(mixed);
+	for (unsigned int i = 0; i < N; i++)
+		mixed[i] = all[(uint64_t)i * 1237 % N];
+	for (unsigned int round = 0; round < 2; round++) {
+		void **got = malloc(N * sizeof(void *));
+
+		ck_assert_ptr_nonnull(got);
+		for (unsigned int i = 0; i < N; i += 32)
+			ck_assert_int_eq(hm_mempool_get_bulk(mp, got + i, N - i < 32 ? N - i : 32),
+					 0);
+		check_counts(mp, N);
+		free(got);
+		for (unsigned int i = 0, k = 0; i < N; k++) {
+			const unsigned int want = bulks[(k + round) % HM_DIM(bulks)];
+			const unsigned int n = want < N - i ? want : N - i;
+
+			memcpy(bulk, mixed + i, n * sizeof(void *));
+			for (unsigned int pos = 0; pos < n; pos += (n > 4 ? 7 : 1)) {
+				void *keep = bulk[pos];
+
+				bulk[pos] = bad[(k + pos) % nb_bad];
+				ck_assert_msg(hm_mempool_put_bulk(mp, bulk, n) == -EINVAL,
+					      "bulk of %u with bad pointer %p at %u taken", n,
+					      bulk[pos], pos);
+				bulk[pos] = keep;
+				refused++;
+			}
+			ck_assert_int_eq(hm_mempool_put_bulk(mp, bulk, n), 0);
+			i += n;
+			check_counts(mp, N - i);
+		}
+	}
+	ck_assert_uint_eq(stats_of(mp, 0).put_refused, refused);
+	check_stats_add_up(mp);
+	free(mixed);
+	free(all);
+	ck_assert_int_eq(hm_mempool_put(other, bad[nb_bad - 1]), 0);
+	ck_assert_int_eq(hm_mempool_free(mp), 0);
+	ck_assert_int_eq(hm_mempool_free(other), 0);
+	for (unsigned int i = 1; i < nb_held; i += 2)
+		ck_assert_int_eq(hm_buddy_free(held[i]), 0);
+	ck_assert_int_eq(hm_buddy_audit(), 0);
+	hm_eal_cleanup();
+}
+END_TEST
+
 /* The lengths of the long-bulk tests: every tail length of the eight-lane check. */
 static const unsigned int long_bulks[] = {8, 9, 15, 16, 17, 23, 24, 31, 32, 33, 40};
 
@@ -3246,6 +3347,8 @@ mempool_suite(void)
 	tcase_add_test(tc, calls_before_init_and_after_cleanup_fail_cleanly);
 	tcase_add_test(tc, gets_puts_and_queries_refuse_bad_arguments_and_counts_stay_exact);
 	tcase_add_test(tc, a_put_of_anything_but_an_object_of_the_pool_is_refused_whole);
+	tcase_add_test(
+	    tc, a_pool_of_several_blocks_takes_back_objects_of_every_block_and_refuses_the_gaps);
 	tcase_add_test(
 	    tc, a_bad_pointer_in_any_lane_of_a_long_bulk_refuses_it_and_good_bulks_are_cache_hits);
 	tcase_add_test(tc, a_bad_pointer_in_any_lane_of_a_long_bulk_to_the_ring_refuses_it);
