@@ -389,10 +389,22 @@ hm_ring_move_head(struct hm_ring_headtail *me, const struct hm_ring_headtail *ot
 		}
 		if (single) {
 			atomic_store_explicit(&me->head, head + take, memory_order_relaxed);
-		} else if (!atomic_compare_exchange_weak_explicit(&me->head, &head, head + take,
-								  memory_order_acq_rel,
-								  memory_order_acquire))
-			continue;
+		} else {
+			/* The head the copy goes to is the one read before the
+			 * compare-and-swap, not its result: the same value on
+			 * success, but the CPU has it at once, and the copy's
+			 * loads and stores need not wait for the locked
+			 * instruction to finish (on a Zen 4, 15 to 20 cycles per
+			 * call). */
+			uint32_t cur = head;
+
+			if (!atomic_compare_exchange_weak_explicit(&me->head, &cur, head + take,
+								   memory_order_acq_rel,
+								   memory_order_acquire)) {
+				head = cur;
+				continue;
+			}
+		}
 		*old_head = head;
 		*entries = avail - take;
 		return take;
