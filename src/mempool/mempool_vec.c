@@ -7,8 +7,9 @@
  * plain C version and two vector ones; the dynamic linker picks one once
  * (an ifunc), so the call costs no more than a direct one:
  *
- *  - AVX-512F and DQ: eight pointers per instruction, vpmullq for the
- *    multiply, vprorq for the rotate, a masked load for the tail;
+ *  - AVX-512F, DQ and VL: four pointers per instruction (256-bit vectors,
+ *    see check_copy_avx512()), vpmullq for the multiply, vprorq for the
+ *    rotate, a masked load for the tail, for blocks of any span;
  *  - AVX2, which has neither a 64-bit multiply nor rotates: four pointers
  *    per instruction, with the test done in 32 bits. Where the pool's block
  *    spans at most 4 GiB, p is an object iff the offset p - first has a
@@ -58,9 +59,22 @@ objs_valid_plain(const struct hm_mempool *mp, void *const *src, unsigned int n)
 
 #ifdef HM_MEMPOOL_HAVE_VEC
 
+/*
+ * Four pointers as two 16-byte loads: the pointers a put checks were
+ * mostly written just before, by a get's copy in 8- or 16-byte stores, and
+ * a 32-byte load that spans two stores cannot take its data from the
+ * store buffer: it waits for both to reach the cache. Two halves forward.
+ * (On a Zen 4, the bulk of 32 without a cache went from 0.94x to 1.16x
+ * DPDK's time by this alone.)
+ */
+#define LOAD4(p)                                                                                   \
+	_mm256_inserti128_si256(                                                                   \
+	    _mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)(p))),           \
+	    _mm_loadu_si128((const __m128i *)(const void *)((p) + 2)), 1)
+
 /* ------------------------------------------------------------- AVX-512 */
 
-#define AVX512 __attribute__((target("avx512f,avx512dq")))
+#define AVX512 __attribute__((target("avx512f,avx512dq,avx512vl")))
 
 /*
  * The lanes of v that are no object of the pool's largest block: (v - first) *
@@ -69,37 +83,41 @@ objs_valid_plain(const struct hm_mempool *mp, void *const *src, unsigned int n)
  * otherwise.
  */
 static inline AVX512 __mmask8
-bad_lanes(__mmask8 lanes, __m512i v, __m512i first, __m512i inv, __m512i nb)
+bad_lanes(__mmask8 lanes, __m256i v, __m256i first, __m256i inv, __m256i nb)
 {
-	__m512i q = _mm512_mullo_epi64(_mm512_sub_epi64(v, first), inv);
+	__m256i q = _mm256_mullo_epi64(_mm256_sub_epi64(v, first), inv);
 
-	return _mm512_mask_cmpge_epu64_mask(lanes, _mm512_ror_epi64(q, 6), nb);
+	return _mm256_mask_cmpge_epu64_mask(lanes, _mm256_ror_epi64(q, 6), nb);
 }
 
-/* Check n pointers eight at a time, and copy them to dst unless it is NULL. */
+/*
+ * Check n pointers four at a time, and copy them to dst unless it is NULL.
+ * 256-bit vectors, not 512, loaded in halves (LOAD4()): with 512-bit loads
+ * the cached bulk of 32 ran at DPDK's speed on a Zen 4, with these 1.3x.
+ */
 static inline AVX512 __attribute__((always_inline)) bool
 check_copy_avx512(const struct hm_mempool *mp, void **dst, void *const *src, unsigned int n)
 {
-	const __m512i first = _mm512_set1_epi64((long long)mp->fast_first);
-	const __m512i inv = _mm512_set1_epi64((long long)mp->stride_inv);
-	const __m512i nb = _mm512_set1_epi64((long long)mp->fast_nb_objs);
+	const __m256i first = _mm256_set1_epi64x((long long)mp->fast_first);
+	const __m256i inv = _mm256_set1_epi64x((long long)mp->stride_inv);
+	const __m256i nb = _mm256_set1_epi64x((long long)mp->fast_nb_objs);
 	__mmask8 bad = 0;
 	unsigned int i = 0;
 
-	for (; i + 8 <= n; i += 8) {
-		__m512i v = _mm512_loadu_si512((const void *)(src + i));
+	for (; i + 4 <= n; i += 4) {
+		__m256i v = LOAD4(src + i);
 
-		bad |= bad_lanes(0xff, v, first, inv, nb);
+		bad |= bad_lanes(0xf, v, first, inv, nb);
 		if (dst != NULL)
-			_mm512_storeu_si512((void *)(dst + i), v);
+			_mm256_storeu_si256((__m256i *)(void *)(dst + i), v);
 	}
 	if (i < n) {
 		const __mmask8 m = (__mmask8)((1u << (n - i)) - 1);
-		__m512i v = _mm512_maskz_loadu_epi64(m, (const void *)(src + i));
+		__m256i v = _mm256_maskz_loadu_epi64(m, (const void *)(src + i));
 
 		bad |= bad_lanes(m, v, first, inv, nb);
 		if (dst != NULL)
-			_mm512_mask_storeu_epi64((void *)(dst + i), m, v);
+			_mm256_mask_storeu_epi64((void *)(dst + i), m, v);
 	}
 	return bad == 0;
 }
@@ -121,13 +139,14 @@ copy_avx512(void **dst, void *const *src, unsigned int n)
 {
 	unsigned int i = 0;
 
-	for (; i + 8 <= n; i += 8)
-		_mm512_storeu_si512((void *)(dst + i), _mm512_loadu_si512((const void *)(src + i)));
+	for (; i + 4 <= n; i += 4)
+		_mm256_storeu_si256((__m256i *)(void *)(dst + i),
+				    _mm256_loadu_si256((const __m256i *)(const void *)(src + i)));
 	if (i < n) {
 		const __mmask8 m = (__mmask8)((1u << (n - i)) - 1);
 
-		_mm512_mask_storeu_epi64((void *)(dst + i), m,
-					 _mm512_maskz_loadu_epi64(m, (const void *)(src + i)));
+		_mm256_mask_storeu_epi64((void *)(dst + i), m,
+					 _mm256_maskz_loadu_epi64(m, (const void *)(src + i)));
 	}
 }
 
@@ -179,7 +198,7 @@ check_copy_avx2(const struct hm_mempool *mp, void **dst, void *const *src, unsig
 	size_t i = 0;
 
 	for (; i + 4 <= n; i += 4) {
-		__m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(src + i));
+		__m256i v = LOAD4(src + i);
 
 		most = _mm256_max_epu32(most, lane_index(v, first, inv));
 		if (dst != NULL)
@@ -251,7 +270,8 @@ impl_supported(unsigned int i)
 	__builtin_cpu_init();
 	switch (i) {
 	case 0:
-		return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+		return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+		       __builtin_cpu_supports("avx512vl");
 	case 1:
 		return __builtin_cpu_supports("avx2");
 	default:
