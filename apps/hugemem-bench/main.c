@@ -345,7 +345,7 @@ struct kind_desc {
 	const char *lcores;  /* the EALs' -l; NULL: "0" */
 	uint32_t sections;   /* bit mask of the enum section that need this child */
 	bool paired;	     /* also bring up DPDK's EAL, and time the paired rows */
-	unsigned int mem_mb; /* memory of each EAL, at most --mem; 0: --mem */
+	bool half_mem;	     /* each EAL gets half of --mem (two EALs in one child) */
 };
 
 static const struct kind_desc kinds[NB_KINDS] = {
@@ -420,7 +420,7 @@ static const struct kind_desc kinds[NB_KINDS] = {
 		     .is_hm = true,
 		     .socket_mem = true,
 		     .paired = true,
-		     .mem_mb = 256,
+		     .half_mem = true,
 		     .sections = 1u << SECTION_RING | 1u << SECTION_MEMPOOL},
     [KIND_HM_SERVICE] = {.label = "hugemem service",
 			 .tag = "hmsvc",
@@ -2359,8 +2359,9 @@ build_eal_args(struct eal_args *a, const struct kind_desc *k, const struct bench
 	eal_args_add(a, "%s", k->lcores != NULL ? k->lcores : "0");
 	if (k->socket_mem) {
 		eal_args_add(a, "--socket-mem");
-		eal_args_add(a, "%u",
-			     k->mem_mb != 0 && k->mem_mb < o->mem_mb ? k->mem_mb : o->mem_mb);
+		/* Two EALs share --mem; half each, in whole 2 MiB pages. A
+		 * pool's memory comes in one block more often with more. */
+		eal_args_add(a, "%u", k->half_mem && o->mem_mb >= 4 ? o->mem_mb / 4 * 2 : o->mem_mb);
 	}
 	if (k->socket_limit)
 		eal_args_add(a, "--socket-limit=%u", o->mem_mb);
