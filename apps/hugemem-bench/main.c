@@ -338,14 +338,14 @@ struct kind_desc {
 	bool verify;	   /* check translations against memsegs and pagemap */
 	uint32_t lookups;  /* bit mask of enum lookup_method timed in this child */
 
-	bool slab;	     /* run the slab section instead of the lookups */
-	bool queues;	     /* run the ring and mempool sections asked for */
-	bool service;	     /* be the primary of the service section's clients */
-	bool no_eal;	     /* initialise no EAL at all (the malloc()-like peers) */
-	const char *lcores;  /* the EALs' -l; NULL: "0" */
-	uint32_t sections;   /* bit mask of the enum section that need this child */
-	bool paired;	     /* also bring up DPDK's EAL, and time the paired rows */
-	bool half_mem;	     /* each EAL gets half of --mem (two EALs in one child) */
+	bool slab;	    /* run the slab section instead of the lookups */
+	bool queues;	    /* run the ring and mempool sections asked for */
+	bool service;	    /* be the primary of the service section's clients */
+	bool no_eal;	    /* initialise no EAL at all (the malloc()-like peers) */
+	const char *lcores; /* the EALs' -l; NULL: "0" */
+	uint32_t sections;  /* bit mask of the enum section that need this child */
+	bool paired;	    /* also bring up DPDK's EAL, and time the paired rows */
+	bool half_mem;	    /* each EAL gets half of --mem (two EALs in one child) */
 };
 
 static const struct kind_desc kinds[NB_KINDS] = {
@@ -2361,7 +2361,8 @@ build_eal_args(struct eal_args *a, const struct kind_desc *k, const struct bench
 		eal_args_add(a, "--socket-mem");
 		/* Two EALs share --mem; half each, in whole 2 MiB pages. A
 		 * pool's memory comes in one block more often with more. */
-		eal_args_add(a, "%u", k->half_mem && o->mem_mb >= 4 ? o->mem_mb / 4 * 2 : o->mem_mb);
+		eal_args_add(a, "%u",
+			     k->half_mem && o->mem_mb >= 4 ? o->mem_mb / 4 * 2 : o->mem_mb);
 	}
 	if (k->socket_limit)
 		eal_args_add(a, "--socket-limit=%u", o->mem_mb);
