@@ -74,8 +74,8 @@
  *     the order of the kinds rotates every round so that none always runs
  *     first, or always right after the same other kind. Every child pays
  *     the kernel's zeroing of each hugepage it faults in. One kind of child
- *     holds both EALs, hugemem's and DPDK's, one of each, with 256 MiB
- *     apiece: the paired rows of the ring and mempool sections, whose two
+ *     holds both EALs, hugemem's and DPDK's, one of each, with half of
+ *     --mem each: the paired rows of the ring and mempool sections, whose two
  *     sides run in pairs on one thread (bench.h, BENCH_PAIRS).
  *   - Both in PA mode: IOVAs come from /proc/self/pagemap in both, which is
  *     what costs time; VA mode would make both lookups trivial.
