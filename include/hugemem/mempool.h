@@ -437,11 +437,12 @@ hm_mempool_check_copy_fast(const struct hm_mempool *mp, void **dst, void *const 
 		good += hm_mempool_fast_ok(first, nb, inv, p1);
 		good += hm_mempool_fast_ok(first, nb, inv, p2);
 		good += hm_mempool_fast_ok(first, nb, inv, p3);
+		/* Copied in pairs, as hm_copy_ptrs() copies: a get's 16-byte
+		 * loads of these slots can then take their data from these
+		 * stores, which a load over two stores cannot. */
 		if (dst != NULL) {
-			dst[i] = p0;
-			dst[i + 1] = p1;
-			dst[i + 2] = p2;
-			dst[i + 3] = p3;
+			__builtin_memcpy(&dst[i], &obj_table[i], 2 * sizeof(void *));
+			__builtin_memcpy(&dst[i + 2], &obj_table[i + 2], 2 * sizeof(void *));
 		}
 	}
 	for (; i < n; i++) {
