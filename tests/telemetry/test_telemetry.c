@@ -398,9 +398,16 @@ START_TEST(the_greeting_and_every_documented_command_answer_valid_json_named_by_
 	ck_assert_int_lt(json_integer_value(json_object_get(data, "Free_size")), 64 << 20);
 	json_decref(data);
 	data = query(fd, "/eal/params");
-	/* hm_test_eal_init() puts --service-mode=idle first. */
+	/* hm_test_eal_init() puts --service-mode=idle first, and moves -l 0
+	 * onto the CPUs the test may use (hm_test_lcore_option()). */
 	ck_assert_str_eq(json_string_value(json_array_get(data, 1)), "--service-mode=idle");
-	ck_assert_str_eq(json_string_value(json_array_get(data, 2)), "-l");
+	{
+		const char *list = "0";
+		const char *opt = hm_test_lcore_option(&list);
+
+		ck_assert_str_eq(json_string_value(json_array_get(data, 2)), opt);
+		ck_assert_str_eq(json_string_value(json_array_get(data, 3)), list);
+	}
 	ck_assert_str_eq(json_string_value(json_array_get(data, json_array_size(data) - 1)),
 			 "emerg");
 	json_decref(data);
