@@ -97,14 +97,17 @@ struct bench_service_result {
 };
 
 /*
- * The paired rows: the 1-lcore ring and mempool rows once more, in a child
- * where both EALs are up at once (hugemem's, then DPDK's, each on lcore 0
- * of the same thread). Each row is timed as BENCH_PAIRS pairs of short runs
- * of 1/BENCH_PAIR_DIV of its iterations, hugemem's and DPDK's back to back,
- * the one that goes first alternating. Both runs of a pair see the same
- * placement of the vCPUs on the host and the same neighbours, which two
- * children a second apart do not: a pair's ratio cancels whatever changes
- * more slowly than a pair.
+ * The paired rows: every ring and mempool row once more, in a child where
+ * both EALs are up at once (hugemem's, then DPDK's, both -l 0-1: lcore 0 is
+ * the same thread for both, and each EAL has its own worker thread pinned to
+ * CPU 1, which sleeps while the other EAL's runs). Each row is timed as
+ * BENCH_PAIRS pairs of short runs of 1/BENCH_PAIR_DIV of its iterations,
+ * hugemem's and DPDK's back to back, the one that goes first alternating; a
+ * 2-lcore run is launched on both lcores by its own EAL, and timed from the
+ * barrier after its warm-up. Both runs of a pair see the same placement of
+ * the vCPUs on the host and the same neighbours, which two children a
+ * second apart do not: a pair's ratio cancels whatever changes more slowly
+ * than a pair.
  */
 #define BENCH_PAIRS    31
 #define BENCH_PAIR_DIV 8
@@ -120,14 +123,19 @@ struct bench_pair_row {
 struct bench_paired_result {
 	uint32_t ran; /* the paired child ran */
 	uint32_t pad;
-	struct bench_pair_row ring[BENCH_RING_NB_ROWS]; /* 1-lcore rows only */
+	struct bench_pair_row ring[BENCH_RING_NB_ROWS];
 	struct bench_pair_row mempool[BENCH_MEMPOOL_NB_ROWS];
 	uint32_t mp_blocks[2][2]; /* blocks of each pool: [enum bench_lib][cached] */
 };
 
-/* The paired rows of each section, in this child where both EALs are up. */
-int bench_ring_paired(struct bench_pair_row *rows, char *err, size_t len);
-int bench_mempool_paired(struct bench_pair_row *rows, uint32_t blocks[2][2], char *err, size_t len);
+/*
+ * The paired rows of each section, in this child where both EALs are up;
+ * launch[] is each EAL's launcher, by enum bench_lib.
+ */
+int bench_ring_paired(bench_launch_fn *const launch[2], struct bench_pair_row *rows, char *err,
+		      size_t len);
+int bench_mempool_paired(bench_launch_fn *const launch[2], struct bench_pair_row *rows,
+			 uint32_t blocks[2][2], char *err, size_t len);
 void bench_ring_paired_print(const struct bench_paired_result *const *res, unsigned int rounds);
 void bench_mempool_paired_print(const struct bench_paired_result *const *res, unsigned int rounds);
 

@@ -99,6 +99,8 @@ struct mp_run {
 	const struct mp_row_desc *row;
 	const char *label;
 	unsigned int nb_threads;
+	uint64_t iters;	     /* of the timed loop, per thread */
+	bool check;	     /* run the untimed check first */
 	atomic_uint arrived; /* threads at the barriers so far */
 	atomic_bool abort;   /* a thread failed: the others stop at the next barrier */
 	struct mp_thread thread[MP_MAX_THREADS];
@@ -266,11 +268,18 @@ mp_row_label(const struct mp_row_desc *d, char *buf, size_t len)
 		 d->nb_lcores, d->nb_lcores > 1 ? "s" : "");
 }
 
+/* Objects got and put in a timed loop of iters per thread, all threads. */
+static uint64_t
+mp_objs(const struct mp_row_desc *d, uint64_t iters)
+{
+	return iters * MP_KEEP * d->nb_lcores;
+}
+
 /* Objects got and put in a row's timed loop, all threads. */
 static uint64_t
 mp_row_objs(const struct mp_row_desc *d)
 {
-	return (uint64_t)bench_iters(d->iters) * MP_KEEP * d->nb_lcores;
+	return mp_objs(d, bench_iters(d->iters));
 }
 
 /* Each thread of a row: the check, the warm-up, a barrier, the timed loop. */
@@ -288,9 +297,10 @@ mp_thread_main(void *arg)
 	if (slot >= run->nb_threads)
 		return -EINVAL; /* cannot happen: the launchers start nb_threads threads */
 	t = &run->thread[slot];
-	mp_check(run, slot);
+	if (run->check)
+		mp_check(run, slot);
 	if (t->error[0] == '\0') {
-		ret = mp_loop(run, t->objs, bench_iters(d->iters) / MP_WARMUP_DIV);
+		ret = mp_loop(run, t->objs, run->iters / MP_WARMUP_DIV);
 		if (ret < 0)
 			mp_fail(run, t, "%s: warm-up: %s", run->label,
 				ret == -ENOENT ? "a get failed" : "a put was refused");
@@ -299,10 +309,10 @@ mp_thread_main(void *arg)
 		return -1;
 	bench_clocks_start(&t->clocks);
 	bench_icount_begin();
-	ret = mp_loop(run, t->objs, bench_iters(d->iters));
+	ret = mp_loop(run, t->objs, run->iters);
 	if (bench_icount) {
 		mp_row_label(d, label, sizeof(label));
-		bench_icount_end("mempool", run->lib, label, mp_row_objs(d));
+		bench_icount_end("mempool", run->lib, label, mp_objs(d, run->iters));
 	}
 	bench_clocks_stop(&t->clocks);
 	if (ret < 0)
@@ -311,9 +321,13 @@ mp_thread_main(void *arg)
 	return 0;
 }
 
+/*
+ * A row on one side: iters per thread, the untimed check first if asked.
+ * @return 0 with out filled, or -1 with err set.
+ */
 static int
 mp_time_row(enum bench_lib lib, bench_launch_fn *launch, void *pool, const struct mp_row_desc *d,
-	    struct bench_row *out, char *err, size_t len)
+	    uint64_t iters, bool check, struct bench_row *out, char *err, size_t len)
 {
 	struct bench_clocks clocks[MP_MAX_THREADS];
 	struct mp_run run;
@@ -330,6 +344,8 @@ mp_time_row(enum bench_lib lib, bench_launch_fn *launch, void *pool, const struc
 	run.row = d;
 	run.label = label;
 	run.nb_threads = d->nb_lcores;
+	run.iters = iters;
+	run.check = check;
 	ret = launch(mp_thread_main, &run, run.nb_threads);
 	if (ret < 0) {
 		snprintf(err, len, "%s: cannot run on %u lcores: %s", label, run.nb_threads,
@@ -356,7 +372,7 @@ mp_time_row(enum bench_lib lib, bench_launch_fn *launch, void *pool, const struc
 			 label, avail, MP_SIZE);
 		return -1;
 	}
-	bench_row_set(out, mp_row_objs(d), clocks, run.nb_threads);
+	bench_row_set(out, mp_objs(d, iters), clocks, run.nb_threads);
 	return 0;
 }
 
@@ -464,7 +480,8 @@ bench_mempool_measure(enum bench_lib lib, bench_launch_fn *launch, struct bench_
 
 		if (!bench_row_runs(d->nb_lcores))
 			continue;
-		ret = mp_time_row(lib, launch, pools[d->cached], d, &out->row[i], err, len);
+		ret = mp_time_row(lib, launch, pools[d->cached], d, bench_iters(d->iters), true,
+				  &out->row[i], err, len);
 	}
 	for (unsigned int c = 0; c < 2; c++) {
 		if (pools[c] == NULL)
@@ -479,21 +496,40 @@ bench_mempool_measure(enum bench_lib lib, bench_launch_fn *launch, struct bench_
 
 /* ------------------------------------------------------- paired rows */
 
-/* ns per object of one short run of a row on one side; negative on a failure. */
+/*
+ * ns per object of one short run of a row on one side: on 1 lcore, the loop
+ * on this thread; on 2, a row of iters per thread on both lcores, launched
+ * by the side's own EAL (the check run by the warm-up only). Negative, with
+ * err set, on a failure.
+ */
 static double
-mp_pair_run(enum bench_lib lib, void *pool, void **objs, unsigned int n, uint64_t iters)
+mp_pair_run(enum bench_lib lib, bench_launch_fn *launch, void *pool, const struct mp_row_desc *d,
+	    void **objs, uint64_t iters, bool check, char *err, size_t len)
 {
-	uint64_t t0 = bench_now_ns();
-	int ret = lib == BENCH_LIB_HM ? mp_loop_hm(pool, objs, n, iters)
-				      : mp_loop_dpdk(pool, objs, n, iters);
+	struct bench_row row;
+	uint64_t t0;
+	int ret;
 
-	if (ret < 0)
+	if (d->nb_lcores != 1) {
+		if (mp_time_row(lib, launch, pool, d, iters, check, &row, err, len) < 0)
+			return -1;
+		return (double)row.ns / (double)row.objs;
+	}
+	t0 = bench_now_ns();
+	ret = lib == BENCH_LIB_HM ? mp_loop_hm(pool, objs, d->n, iters)
+				  : mp_loop_dpdk(pool, objs, d->n, iters);
+	if (ret < 0) {
+		snprintf(err, len, "paired mempool: %s: %s",
+			 lib == BENCH_LIB_HM ? "hm_mempool" : "rte_mempool",
+			 ret == -ENOENT ? "a get failed" : "a put was refused");
 		return -1;
+	}
 	return (double)(bench_now_ns() - t0) / (double)(iters * MP_KEEP);
 }
 
 int
-bench_mempool_paired(struct bench_pair_row *rows, uint32_t blocks[2][2], char *err, size_t len)
+bench_mempool_paired(bench_launch_fn *const launch[2], struct bench_pair_row *rows,
+		     uint32_t blocks[2][2], char *err, size_t len)
 {
 	/* Each library names its pools apart from the other's: the same names. */
 	static const char *const names[2] = {"bench_mpp_nocache", "bench_mpp_cache"};
@@ -515,28 +551,24 @@ bench_mempool_paired(struct bench_pair_row *rows, uint32_t blocks[2][2], char *e
 		const struct mp_row_desc *d = &mp_rows[i];
 		const uint64_t iters = d->iters / BENCH_PAIR_DIV;
 		void *hp = pools[BENCH_LIB_HM][d->cached], *dp = pools[BENCH_LIB_DPDK][d->cached];
-		double hm_ns[BENCH_PAIRS], dpdk_ns[BENCH_PAIRS];
+		double ns[2][BENCH_PAIRS]; /* [enum bench_lib][pair] */
 
-		if (d->nb_lcores != 1)
-			continue;
-		if (mp_pair_run(BENCH_LIB_HM, hp, objs, d->n, iters / MP_WARMUP_DIV) < 0 ||
-		    mp_pair_run(BENCH_LIB_DPDK, dp, objs, d->n, iters / MP_WARMUP_DIV) < 0)
-			ret = -1;
-		for (unsigned int p = 0; p < BENCH_PAIRS && ret == 0; p++) {
-			if (p % 2 == 0) {
-				hm_ns[p] = mp_pair_run(BENCH_LIB_HM, hp, objs, d->n, iters);
-				dpdk_ns[p] = mp_pair_run(BENCH_LIB_DPDK, dp, objs, d->n, iters);
-			} else {
-				dpdk_ns[p] = mp_pair_run(BENCH_LIB_DPDK, dp, objs, d->n, iters);
-				hm_ns[p] = mp_pair_run(BENCH_LIB_HM, hp, objs, d->n, iters);
-			}
-			if (hm_ns[p] < 0 || dpdk_ns[p] < 0)
+		for (unsigned int lib = 0; lib < 2 && ret == 0; lib++)
+			if (mp_pair_run((enum bench_lib)lib, launch[lib], pools[lib][d->cached], d,
+					objs, iters / MP_WARMUP_DIV, true, err, len) < 0)
 				ret = -1;
-		}
-		if (ret < 0) {
-			snprintf(err, len, "paired mempool: a get failed or a put was refused");
+		for (unsigned int p = 0; p < BENCH_PAIRS && ret == 0; p++)
+			for (unsigned int k = 0; k < 2 && ret == 0; k++) {
+				unsigned int lib = k ^ (p % 2); /* hugemem first in even pairs */
+
+				ns[lib][p] = mp_pair_run((enum bench_lib)lib, launch[lib],
+							 pools[lib][d->cached], d, objs, iters,
+							 false, err, len);
+				if (ns[lib][p] < 0)
+					ret = -1;
+			}
+		if (ret < 0)
 			break;
-		}
 		if (mp_avail(BENCH_LIB_HM, hp) != MP_SIZE ||
 		    mp_avail(BENCH_LIB_DPDK, dp) != MP_SIZE) {
 			snprintf(err, len,
@@ -545,7 +577,7 @@ bench_mempool_paired(struct bench_pair_row *rows, uint32_t blocks[2][2], char *e
 			ret = -1;
 			break;
 		}
-		bench_pair_row_set(&rows[i], hm_ns, dpdk_ns, BENCH_PAIRS);
+		bench_pair_row_set(&rows[i], ns[BENCH_LIB_HM], ns[BENCH_LIB_DPDK], BENCH_PAIRS);
 	}
 	for (unsigned int lib = 0; lib < 2; lib++)
 		for (unsigned int c = 0; c < 2; c++)
@@ -564,15 +596,13 @@ bench_mempool_paired_print(const struct bench_paired_result *const *res, unsigne
 	unsigned int below = 0;
 	char label[64];
 
-	printf("\nMempool, paired: the 1-lcore rows in one process where both EALs are up, %u "
-	       "pairs of runs\n  of 1/%u of a row's iterations each, as the ring's\n",
+	printf("\nMempool, paired: every row in one process where both EALs are up (-l 0-1), "
+	       "%u pairs of\n  runs of 1/%u of a row's iterations each, as the ring's\n",
 	       BENCH_PAIRS, BENCH_PAIR_DIV);
 	bench_print_pair_head("cache, bulk n, lcores");
 	for (unsigned int i = 0; i < BENCH_MEMPOOL_NB_ROWS; i++) {
 		const struct mp_row_desc *d = &mp_rows[i];
 
-		if (d->nb_lcores != 1)
-			continue;
 		for (unsigned int k = 0; k < rounds; k++)
 			rows[k] = res[k] != NULL && res[k]->ran ? &res[k]->mempool[i] : NULL;
 		mp_row_label(d, label, sizeof(label));

@@ -142,6 +142,8 @@ struct ring_run {
 	const struct ring_row_desc *row;
 	const char *label;
 	unsigned int nb_threads;
+	uint64_t iters;	     /* of the timed loop, per thread */
+	bool check;	     /* run the untimed check first */
 	atomic_uint arrived; /* threads at the barriers so far */
 	atomic_bool abort;   /* a thread failed its check: the others stop */
 	struct ring_thread thread[RING_MAX_THREADS];
@@ -486,13 +488,20 @@ ring_row_label(const struct ring_row_desc *d, char *buf, size_t len)
 			 d->n, patterns[d->pattern]);
 }
 
+/* Objects through the ring in a timed loop of iters per thread, all threads. */
+static uint64_t
+ring_objs(const struct ring_row_desc *d, uint64_t iters)
+{
+	uint64_t per_thread = iters * d->n;
+
+	return d->pattern == RING_BOTH_PAIRS ? RING_MAX_THREADS * per_thread : per_thread;
+}
+
 /* Objects through the ring in a row's timed loop, all threads. */
 static uint64_t
 ring_row_objs(const struct ring_row_desc *d)
 {
-	uint64_t per_thread = (uint64_t)bench_iters(d->iters) * d->n;
-
-	return d->pattern == RING_BOTH_PAIRS ? RING_MAX_THREADS * per_thread : per_thread;
+	return ring_objs(d, bench_iters(d->iters));
 }
 
 /*
@@ -516,20 +525,21 @@ ring_thread_main(void *arg)
 		return -EINVAL; /* cannot happen: the launchers start nb_threads threads */
 	t = &run->thread[slot];
 	role = ring_role_of(d, slot);
-	ring_check(run, slot);
+	if (run->check)
+		ring_check(run, slot);
 	if (!ring_barrier(run, 1))
 		return -1;
 	for (unsigned int i = 0; i < RING_MAX_BURST; i++)
 		t->objs[i] = ring_obj_value(slot, i);
-	ring_loop(run, role, t->objs, bench_iters(d->iters) / RING_WARMUP_DIV);
+	ring_loop(run, role, t->objs, run->iters / RING_WARMUP_DIV);
 	if (!ring_barrier(run, 2))
 		return -1;
 	bench_clocks_start(&t->clocks);
 	bench_icount_begin();
-	ring_loop(run, role, t->objs, bench_iters(d->iters));
+	ring_loop(run, role, t->objs, run->iters);
 	if (bench_icount) {
 		ring_row_label(d, label, sizeof(label));
-		bench_icount_end("ring", run->lib, label, ring_row_objs(d));
+		bench_icount_end("ring", run->lib, label, ring_objs(d, run->iters));
 	}
 	bench_clocks_stop(&t->clocks);
 	return 0;
@@ -605,9 +615,14 @@ ring_row_verify(const struct ring_run *run, char *err, size_t len)
 	return 0;
 }
 
+/*
+ * A row on one side: iters per thread, the untimed check first if asked.
+ * @return 0 with out filled, or -1 with err set.
+ */
 static int
 ring_time_row(enum bench_lib lib, bench_launch_fn *launch, void *ring,
-	      const struct ring_row_desc *d, struct bench_row *out, char *err, size_t len)
+	      const struct ring_row_desc *d, uint64_t iters, bool check, struct bench_row *out,
+	      char *err, size_t len)
 {
 	struct bench_clocks clocks[RING_MAX_THREADS];
 	struct ring_run run;
@@ -623,6 +638,8 @@ ring_time_row(enum bench_lib lib, bench_launch_fn *launch, void *ring,
 	run.row = d;
 	run.label = label;
 	run.nb_threads = d->pattern == RING_ONE_LCORE ? 1 : RING_MAX_THREADS;
+	run.iters = iters;
+	run.check = check;
 	ret = launch(ring_thread_main, &run, run.nb_threads);
 	if (ret < 0) {
 		snprintf(err, len, "%s: cannot run on %u lcores: %s", label, run.nb_threads,
@@ -633,7 +650,7 @@ ring_time_row(enum bench_lib lib, bench_launch_fn *launch, void *ring,
 		return -1;
 	for (unsigned int s = 0; s < run.nb_threads; s++)
 		clocks[s] = run.thread[s].clocks;
-	bench_row_set(out, ring_row_objs(d), clocks, run.nb_threads);
+	bench_row_set(out, ring_objs(d, iters), clocks, run.nb_threads);
 	return 0;
 }
 
@@ -687,8 +704,9 @@ bench_ring_measure(enum bench_lib lib, bench_launch_fn *launch, struct bench_rin
 	}
 	for (unsigned int i = 0; i < BENCH_RING_NB_ROWS && ret == 0; i++)
 		if (bench_row_runs(ring_rows[i].pattern == RING_ONE_LCORE ? 1 : RING_MAX_THREADS))
-			ret =
-			    ring_time_row(lib, launch, ring, &ring_rows[i], &out->row[i], err, len);
+			ret = ring_time_row(lib, launch, ring, &ring_rows[i],
+					    bench_iters(ring_rows[i].iters), true, &out->row[i],
+					    err, len);
 	if (lib == BENCH_LIB_HM)
 		hm_ring_free(ring);
 	else
@@ -699,13 +717,26 @@ bench_ring_measure(enum bench_lib lib, bench_launch_fn *launch, struct bench_rin
 
 /* ------------------------------------------------------- paired rows */
 
-/* ns per object of one short run of a row on one side. */
+/*
+ * ns per object of one short run of a row on one side: on 1 lcore, the loop
+ * on this thread; on 2, a row of iters per thread on both lcores, launched
+ * by the side's own EAL (the check run by the warm-up only). Negative, with
+ * err set, on a failure.
+ */
 static double
-ring_pair_run(enum bench_lib lib, void *ring, const struct ring_row_desc *d, void **objs,
-	      uint64_t iters)
+ring_pair_run(enum bench_lib lib, bench_launch_fn *launch, void *ring,
+	      const struct ring_row_desc *d, void **objs, uint64_t iters, bool check, char *err,
+	      size_t len)
 {
-	uint64_t t0 = bench_now_ns();
+	struct bench_row row;
+	uint64_t t0;
 
+	if (d->pattern != RING_ONE_LCORE) {
+		if (ring_time_row(lib, launch, ring, d, iters, check, &row, err, len) < 0)
+			return -1;
+		return (double)row.ns / (double)row.objs;
+	}
+	t0 = bench_now_ns();
 	if (lib == BENCH_LIB_HM)
 		ring_loop_hm(ROLE_PAIRS, d->call, d->multi, ring, objs, d->n, iters);
 	else
@@ -714,10 +745,12 @@ ring_pair_run(enum bench_lib lib, void *ring, const struct ring_row_desc *d, voi
 }
 
 int
-bench_ring_paired(struct bench_pair_row *rows, char *err, size_t len)
+bench_ring_paired(bench_launch_fn *const launch[2], struct bench_pair_row *rows, char *err,
+		  size_t len)
 {
 	struct hm_ring *h = hm_ring_create(RING_NAME "_p", RING_COUNT - 1, 0, 0);
 	struct rte_ring *r = rte_ring_create(RING_NAME "_p", RING_COUNT, 0, 0);
+	void *ring[2] = {h, r}; /* [enum bench_lib] */
 	void *objs[RING_MAX_BURST];
 	int ret = 0;
 
@@ -733,28 +766,31 @@ bench_ring_paired(struct bench_pair_row *rows, char *err, size_t len)
 	for (unsigned int i = 0; i < BENCH_RING_NB_ROWS && ret == 0; i++) {
 		const struct ring_row_desc *d = &ring_rows[i];
 		const uint64_t iters = d->iters / BENCH_PAIR_DIV;
-		double hm_ns[BENCH_PAIRS], dpdk_ns[BENCH_PAIRS];
+		double ns[2][BENCH_PAIRS]; /* [enum bench_lib][pair] */
 
-		if (d->pattern != RING_ONE_LCORE)
-			continue;
-		ring_pair_run(BENCH_LIB_HM, h, d, objs, iters / RING_WARMUP_DIV);
-		ring_pair_run(BENCH_LIB_DPDK, r, d, objs, iters / RING_WARMUP_DIV);
-		for (unsigned int p = 0; p < BENCH_PAIRS; p++) {
-			if (p % 2 == 0) {
-				hm_ns[p] = ring_pair_run(BENCH_LIB_HM, h, d, objs, iters);
-				dpdk_ns[p] = ring_pair_run(BENCH_LIB_DPDK, r, d, objs, iters);
-			} else {
-				dpdk_ns[p] = ring_pair_run(BENCH_LIB_DPDK, r, d, objs, iters);
-				hm_ns[p] = ring_pair_run(BENCH_LIB_HM, h, d, objs, iters);
+		for (unsigned int lib = 0; lib < 2 && ret == 0; lib++)
+			if (ring_pair_run((enum bench_lib)lib, launch[lib], ring[lib], d, objs,
+					  iters / RING_WARMUP_DIV, true, err, len) < 0)
+				ret = -1;
+		for (unsigned int p = 0; p < BENCH_PAIRS && ret == 0; p++)
+			for (unsigned int k = 0; k < 2 && ret == 0; k++) {
+				unsigned int lib = k ^ (p % 2); /* hugemem first in even pairs */
+
+				ns[lib][p] =
+				    ring_pair_run((enum bench_lib)lib, launch[lib], ring[lib], d,
+						  objs, iters, false, err, len);
+				if (ns[lib][p] < 0)
+					ret = -1;
 			}
-		}
+		if (ret < 0)
+			break;
 		if (hm_ring_count(h) != 0 || rte_ring_count(r) != 0) {
 			snprintf(err, len, "paired ring: %u and %u objects left in the rings",
 				 hm_ring_count(h), rte_ring_count(r));
 			ret = -1;
 			break;
 		}
-		bench_pair_row_set(&rows[i], hm_ns, dpdk_ns, BENCH_PAIRS);
+		bench_pair_row_set(&rows[i], ns[BENCH_LIB_HM], ns[BENCH_LIB_DPDK], BENCH_PAIRS);
 	}
 	hm_ring_free(h);
 	rte_ring_free(r);
@@ -768,15 +804,14 @@ bench_ring_paired_print(const struct bench_paired_result *const *res, unsigned i
 	unsigned int below = 0;
 	char label[64];
 
-	printf("\nRing, paired: the 1-lcore rows in one process where both EALs are up, %u pairs "
-	       "of runs of\n  1/%u of a row's iterations each, hugemem's and DPDK's back to "
-	       "back (which goes first\n  alternating); ns per object and the pairs' ratio, "
-	       "medians; then over the rounds\n",
+	printf("\nRing, paired: every row in one process where both EALs are up (-l 0-1), %u "
+	       "pairs of runs\n  of 1/%u of a row's iterations each, hugemem's and DPDK's back "
+	       "to back (which goes first\n  alternating; on 2 lcores each run launched on both "
+	       "by its own EAL); ns per object\n  and the pairs' ratio, medians; then over the "
+	       "rounds\n",
 	       BENCH_PAIRS, BENCH_PAIR_DIV);
 	bench_print_pair_head("mode, call, n, lcores");
 	for (unsigned int i = 0; i < BENCH_RING_NB_ROWS; i++) {
-		if (ring_rows[i].pattern != RING_ONE_LCORE)
-			continue;
 		for (unsigned int k = 0; k < rounds; k++)
 			rows[k] = res[k] != NULL && res[k]->ran ? &res[k]->ring[i] : NULL;
 		ring_row_label(&ring_rows[i], label, sizeof(label));

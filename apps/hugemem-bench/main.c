@@ -75,8 +75,9 @@
  *     first, or always right after the same other kind. Every child pays
  *     the kernel's zeroing of each hugepage it faults in. One kind of child
  *     holds both EALs, hugemem's and DPDK's, one of each, with half of
- *     --mem each: the paired rows of the ring and mempool sections, whose two
- *     sides run in pairs on one thread (bench.h, BENCH_PAIRS).
+ *     --mem each and -l 0-1: the paired rows of the ring and mempool
+ *     sections, whose two sides run in pairs, back to back, on the same
+ *     lcores (bench.h, BENCH_PAIRS).
  *   - Both in PA mode: IOVAs come from /proc/self/pagemap in both, which is
  *     what costs time; VA mode would make both lookups trivial.
  * What is not the same, and shown rather than hidden
@@ -289,7 +290,7 @@ enum bench_kind {
 	KIND_MALLOC_SLAB,  /* no EAL: glibc, jemalloc and mimalloc on pinned pthreads */
 	KIND_HM_QUEUES,	   /* hm_eal_init() -l 0-1, then hm_ring and hm_mempool */
 	KIND_DPDK_QUEUES,  /* rte_eal_init() -l 0-1, then rte_ring and rte_mempool */
-	KIND_PAIRED,	   /* hm_eal_init() and rte_eal_init() -l 0 in one process: paired rows */
+	KIND_PAIRED,	   /* hm_eal_init() and rte_eal_init() -l 0-1 in one process: paired rows */
 	KIND_HM_SERVICE,   /* hm_eal_init() primary, then secondaries' hm_dma_alloc() */
 	KIND_DPDK_SERVICE, /* rte_eal_init() primary, then secondaries' rte_mp_request_sync() */
 	NB_KINDS,
@@ -419,6 +420,7 @@ static const struct kind_desc kinds[NB_KINDS] = {
 		     .tag = "pair",
 		     .is_hm = true,
 		     .socket_mem = true,
+		     .lcores = "0-1",
 		     .paired = true,
 		     .half_mem = true,
 		     .sections = 1u << SECTION_RING | 1u << SECTION_MEMPOOL},
@@ -2470,21 +2472,26 @@ out:
 }
 
 /*
- * The paired child, both EALs up: the 1-lcore rows of the sections asked
- * for, hugemem's and DPDK's runs alternating on this thread.
+ * The paired child, both EALs up: the rows of the sections asked for,
+ * hugemem's and DPDK's runs alternating on the same lcores.
  */
 static void
 measure_paired(uint32_t sections, struct child_result *r)
 {
+	bench_launch_fn *const launch[2] = {
+	    [BENCH_LIB_HM] = hm_ops.run_on_lcores,
+	    [BENCH_LIB_DPDK] = dpdk_ops.run_on_lcores,
+	};
 	char err[sizeof(r->error)] = "";
 
 	if ((sections & 1u << SECTION_RING) &&
-	    bench_ring_paired(r->paired.ring, err, sizeof(err)) < 0) {
+	    bench_ring_paired(launch, r->paired.ring, err, sizeof(err)) < 0) {
 		result_fail(r, CHILD_ERROR, "%s", err);
 		return;
 	}
 	if ((sections & 1u << SECTION_MEMPOOL) &&
-	    bench_mempool_paired(r->paired.mempool, r->paired.mp_blocks, err, sizeof(err)) < 0) {
+	    bench_mempool_paired(launch, r->paired.mempool, r->paired.mp_blocks, err, sizeof(err)) <
+		0) {
 		result_fail(r, CHILD_ERROR, "%s", err);
 		return;
 	}
@@ -3430,8 +3437,8 @@ usage(FILE *f)
 		"rte_malloc() on 1 and 2 lcores, and hm_ring/hm_mempool against rte_ring and\n"
 		"rte_mempool (ring_mp_mc), and a secondary's hm_dma_alloc() round trip against\n"
 		"DPDK's rte_mp_request_sync() from 1 and 3 secondaries; each EAL in a child\n"
-		"process of its own (and the 1-lcore ring and mempool rows again in one child\n"
-		"with both EALs, the two sides' runs in pairs); prints medians, bests and ratios.\n"
+		"process of its own (and the ring and mempool rows again in one child with\n"
+		"both EALs, the two sides' runs in pairs); prints medians, bests and ratios.\n"
 		"  --rounds N       rounds; each runs every kind of child once (default %d)\n"
 		"  --huge-dir DIR   hugetlbfs mount with 2 MiB pages (default %s)\n"
 		"  --mem MB         memory per EAL in MiB, a multiple of 2 (default %d)\n"
