@@ -40,6 +40,20 @@
 
 /* ============================================================== helpers */
 
+/*
+ * The value of an "lcores" key for lcore 0 on a CPU this process may use:
+ * "0", or "(0)@(<CPUs>)" when CPU 0 is not one of them. --lcores and -l
+ * read a plain list alike.
+ */
+static const char *
+lcore0(void)
+{
+	const char *value = "0";
+
+	(void)hm_test_lcore_option(&value);
+	return value;
+}
+
 /* A configuration file with text in it, removed by conf_remove(). */
 static const char *
 conf_write(const char *text)
@@ -274,7 +288,7 @@ START_TEST(a_no_huge_config_starts_and_creates_its_pools_and_caches)
 		 "[eal]\n"
 		 "no-huge = true\n"
 		 "m = 64\n"
-		 "lcores = 0\n"
+		 "lcores = %s\n"
 		 "file-prefix = %s\n"
 		 "in-memory = false\n"
 		 "\n"
@@ -294,7 +308,7 @@ START_TEST(a_no_huge_config_starts_and_creates_its_pools_and_caches)
 		 "size = 200\n"
 		 "align = 64\n"
 		 "flags = hwcache_align,poison\n",
-		 prefix);
+		 lcore0(), prefix);
 	path = conf_write(text);
 	daemon_start(&d, ARGS("--config", path));
 
@@ -396,14 +410,18 @@ START_TEST(no_huge_on_the_command_line_drops_the_files_hugepage_options)
 	const char *prefix = hm_test_prefix("cfgnohuge");
 	struct daemon d;
 	const char *path;
+	char text[256];
 
-	path = conf_write("[eal]\n"
-			  "lcores = 0\n"
-			  "socket-mem = 512\n"
-			  "socket-limit = 1024\n"
-			  "\n"
-			  "[slab cfg_small]\n"
-			  "size = 32\n");
+	snprintf(text, sizeof(text),
+		 "[eal]\n"
+		 "lcores = %s\n"
+		 "socket-mem = 512\n"
+		 "socket-limit = 1024\n"
+		 "\n"
+		 "[slab cfg_small]\n"
+		 "size = 32\n",
+		 lcore0());
+	path = conf_write(text);
 	daemon_start(&d, ARGS("--config", path, "--no-huge", "--file-prefix", prefix));
 	ck_assert(hm_test_has_line(d.out, "hugememd: total 64 MiB", NULL));
 	ck_assert(hm_test_has_line(d.out, "hugememd: slab cache cfg_small:", NULL));
@@ -417,8 +435,9 @@ START_TEST(the_default_configuration_starts_without_hugepages)
 	const char *prefix = hm_test_prefix("cfgdflt");
 	struct daemon d;
 
+	/* Its lcore 0 moved onto a usable CPU: the command line's replaces the file's. */
 	daemon_start(&d, ARGS("--config", hm_test_env_path("HM_TEST_CONFIG"), "--no-huge",
-			      "--file-prefix", prefix));
+			      "--lcores", lcore0(), "--file-prefix", prefix));
 	ck_assert(hm_test_has_line(d.out, "hugememd: pktpool rx0:", NULL));
 	ck_assert(hm_test_has_line(d.out, "hugememd: slab cache flow:", NULL));
 	daemon_stop(&d);
@@ -434,7 +453,7 @@ START_TEST(the_default_configuration_fits_in_the_hugepages_it_asks_for)
 	if (h == NULL)
 		return;
 	daemon_start(&d, ARGS("--config", hm_test_env_path("HM_TEST_CONFIG"), "--huge-dir",
-			      h->mount, "--file-prefix", prefix));
+			      h->mount, "--lcores", lcore0(), "--file-prefix", prefix));
 	ck_assert(hm_test_has_line(d.out, "hugememd: total 512 MiB", NULL));
 	ck_assert(hm_test_has_line(d.out, "hugememd: pktpool rx0:", NULL));
 	ck_assert(hm_test_has_line(d.out, "hugememd: slab cache flow:", NULL));
@@ -532,7 +551,12 @@ START_TEST(each_kind_of_bad_file_gives_exit_1_and_one_line_with_file_and_line)
 	struct daemon d;
 	const char *path = conf_write(b->text);
 
-	ck_assert_int_eq(daemon_run(&d, ARGS("--config", path, "--file-prefix", prefix)), 1);
+	/* A file that brings the EAL up has its lcore 0 moved onto a usable CPU. */
+	ck_assert_int_eq(daemon_run(&d, b->after_init
+					    ? ARGS("--config", path, "--file-prefix", prefix,
+						   "--lcores", lcore0())
+					    : ARGS("--config", path, "--file-prefix", prefix)),
+			 1);
 	snprintf(where, sizeof(where), "hugememd: %s:%u: ", path, b->line);
 	last_line(d.err, line, sizeof(line));
 	ck_assert_msg(strncmp(line, where, strlen(where)) == 0 && strstr(line, b->says) != NULL,

@@ -305,8 +305,10 @@ daemon_start(struct daemon *d, const char *test, const char *tag, const char *io
 	snprintf(d->prefix, sizeof(d->prefix), "%s", hm_test_prefix(tag));
 	tmpfile_name(d->log, sizeof(d->log), "hugememd");
 	{
-		const char *args[] = {"-l",
-				      "0",
+		const char *lcores = "0";
+		const char *lcore_opt = hm_test_lcore_option(&lcores);
+		const char *args[] = {lcore_opt,
+				      lcores,
 				      "--huge-dir",
 				      d->huge->mount,
 				      "-m",

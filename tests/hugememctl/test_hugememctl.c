@@ -238,8 +238,10 @@ count_lines(const char *text)
 START_TEST(every_command_against_a_no_huge_hugememd_exits_0_with_its_headers)
 {
 	const char *prefix = hm_test_prefix("ctld");
-	const char *args[] = {"--no-huge",     "-l",   "0",	      "-m",    "64",
-			      "--file-prefix", prefix, "--log-level", "error", NULL};
+	const char *lcores = "0";
+	const char *lcore_opt = hm_test_lcore_option(&lcores);
+	const char *args[] = {"--no-huge",     lcore_opt, lcores,	 "-m",	  "64",
+			      "--file-prefix", prefix,	  "--log-level", "error", NULL};
 	char dir[256], out[64] = "/tmp/hm-ctl-daemon-XXXXXX", pid_text[32], pid_cell[32];
 	json_t *procs;
 	pid_t daemon;
