@@ -125,6 +125,9 @@ struct bench_paired_result {
 	uint32_t pad;
 	struct bench_pair_row ring[BENCH_RING_NB_ROWS];
 	struct bench_pair_row mempool[BENCH_MEMPOOL_NB_ROWS];
+	/* P/C ring rows: objects in the ring as the producer's loop ended,
+	 * median of the pairs, [row][enum bench_lib] */
+	uint32_t ring_fill[BENCH_RING_NB_ROWS][2];
 	uint32_t mp_blocks[2][2]; /* blocks of each pool: [enum bench_lib][cached] */
 };
 
@@ -132,8 +135,8 @@ struct bench_paired_result {
  * The paired rows of each section, in this child where both EALs are up;
  * launch[] is each EAL's launcher, by enum bench_lib.
  */
-int bench_ring_paired(bench_launch_fn *const launch[2], struct bench_pair_row *rows, char *err,
-		      size_t len);
+int bench_ring_paired(bench_launch_fn *const launch[2], struct bench_pair_row *rows,
+		      uint32_t fills[][2], char *err, size_t len);
 int bench_mempool_paired(bench_launch_fn *const launch[2], struct bench_pair_row *rows,
 			 uint32_t blocks[2][2], char *err, size_t len);
 void bench_ring_paired_print(const struct bench_paired_result *const *res, unsigned int rounds);

@@ -133,6 +133,7 @@ struct ring_thread {
 	struct bench_clocks clocks; /* around the timed loop */
 	uint64_t sum_in;	    /* the check, both-pairs rows: values enqueued */
 	uint64_t sum_out;	    /* and dequeued */
+	uint32_t fill;		    /* P/C producer: objects in the ring as its loop ended */
 	char error[192];
 } __attribute__((aligned(64)));
 
@@ -537,6 +538,9 @@ ring_thread_main(void *arg)
 	bench_clocks_start(&t->clocks);
 	bench_icount_begin();
 	ring_loop(run, role, t->objs, run->iters);
+	/* At once: the consumer drains what is left at some ns per object. */
+	if (role == ROLE_PRODUCE)
+		t->fill = ring_count(run->lib, run->ring);
 	if (bench_icount) {
 		ring_row_label(d, label, sizeof(label));
 		bench_icount_end("ring", run->lib, label, ring_objs(d, run->iters));
@@ -617,12 +621,13 @@ ring_row_verify(const struct ring_run *run, char *err, size_t len)
 
 /*
  * A row on one side: iters per thread, the untimed check first if asked.
- * @return 0 with out filled, or -1 with err set.
+ * @return 0 with out and *fill (objects in the ring when a P/C row's
+ * producer ended; 0 for other rows) set, or -1 with err set.
  */
 static int
 ring_time_row(enum bench_lib lib, bench_launch_fn *launch, void *ring,
 	      const struct ring_row_desc *d, uint64_t iters, bool check, struct bench_row *out,
-	      char *err, size_t len)
+	      uint32_t *fill, char *err, size_t len)
 {
 	struct bench_clocks clocks[RING_MAX_THREADS];
 	struct ring_run run;
@@ -651,6 +656,7 @@ ring_time_row(enum bench_lib lib, bench_launch_fn *launch, void *ring,
 	for (unsigned int s = 0; s < run.nb_threads; s++)
 		clocks[s] = run.thread[s].clocks;
 	bench_row_set(out, ring_objs(d, iters), clocks, run.nb_threads);
+	*fill = run.thread[0].fill;
 	return 0;
 }
 
@@ -702,11 +708,14 @@ bench_ring_measure(enum bench_lib lib, bench_launch_fn *launch, struct bench_rin
 			 RING_COUNT - 1);
 		ret = -1;
 	}
-	for (unsigned int i = 0; i < BENCH_RING_NB_ROWS && ret == 0; i++)
+	for (unsigned int i = 0; i < BENCH_RING_NB_ROWS && ret == 0; i++) {
+		uint32_t fill;
+
 		if (bench_row_runs(ring_rows[i].pattern == RING_ONE_LCORE ? 1 : RING_MAX_THREADS))
 			ret = ring_time_row(lib, launch, ring, &ring_rows[i],
 					    bench_iters(ring_rows[i].iters), true, &out->row[i],
-					    err, len);
+					    &fill, err, len);
+	}
 	if (lib == BENCH_LIB_HM)
 		hm_ring_free(ring);
 	else
@@ -720,19 +729,20 @@ bench_ring_measure(enum bench_lib lib, bench_launch_fn *launch, struct bench_rin
 /*
  * ns per object of one short run of a row on one side: on 1 lcore, the loop
  * on this thread; on 2, a row of iters per thread on both lcores, launched
- * by the side's own EAL (the check run by the warm-up only). Negative, with
- * err set, on a failure.
+ * by the side's own EAL (the check run by the warm-up only), with *fill as
+ * ring_time_row() sets it. Negative, with err set, on a failure.
  */
 static double
 ring_pair_run(enum bench_lib lib, bench_launch_fn *launch, void *ring,
-	      const struct ring_row_desc *d, void **objs, uint64_t iters, bool check, char *err,
-	      size_t len)
+	      const struct ring_row_desc *d, void **objs, uint64_t iters, bool check,
+	      uint32_t *fill, char *err, size_t len)
 {
 	struct bench_row row;
 	uint64_t t0;
 
+	*fill = 0;
 	if (d->pattern != RING_ONE_LCORE) {
-		if (ring_time_row(lib, launch, ring, d, iters, check, &row, err, len) < 0)
+		if (ring_time_row(lib, launch, ring, d, iters, check, &row, fill, err, len) < 0)
 			return -1;
 		return (double)row.ns / (double)row.objs;
 	}
@@ -745,16 +755,18 @@ ring_pair_run(enum bench_lib lib, bench_launch_fn *launch, void *ring,
 }
 
 int
-bench_ring_paired(bench_launch_fn *const launch[2], struct bench_pair_row *rows, char *err,
-		  size_t len)
+bench_ring_paired(bench_launch_fn *const launch[2], struct bench_pair_row *rows,
+		  uint32_t fills[][2], char *err, size_t len)
 {
 	struct hm_ring *h = hm_ring_create(RING_NAME "_p", RING_COUNT - 1, 0, 0);
 	struct rte_ring *r = rte_ring_create(RING_NAME "_p", RING_COUNT, 0, 0);
 	void *ring[2] = {h, r}; /* [enum bench_lib] */
 	void *objs[RING_MAX_BURST];
+	uint32_t left;
 	int ret = 0;
 
 	memset(rows, 0, BENCH_RING_NB_ROWS * sizeof(rows[0]));
+	memset(fills, 0, BENCH_RING_NB_ROWS * sizeof(fills[0]));
 	if (h == NULL || r == NULL) {
 		snprintf(err, len, "paired ring: %s failed: %s",
 			 h == NULL ? "hm_ring_create" : "rte_ring_create",
@@ -766,11 +778,12 @@ bench_ring_paired(bench_launch_fn *const launch[2], struct bench_pair_row *rows,
 	for (unsigned int i = 0; i < BENCH_RING_NB_ROWS && ret == 0; i++) {
 		const struct ring_row_desc *d = &ring_rows[i];
 		const uint64_t iters = d->iters / BENCH_PAIR_DIV;
-		double ns[2][BENCH_PAIRS]; /* [enum bench_lib][pair] */
+		double ns[2][BENCH_PAIRS];   /* [enum bench_lib][pair] */
+		double fill[2][BENCH_PAIRS]; /* objects left as the producer ended */
 
 		for (unsigned int lib = 0; lib < 2 && ret == 0; lib++)
 			if (ring_pair_run((enum bench_lib)lib, launch[lib], ring[lib], d, objs,
-					  iters / RING_WARMUP_DIV, true, err, len) < 0)
+					  iters / RING_WARMUP_DIV, true, &left, err, len) < 0)
 				ret = -1;
 		for (unsigned int p = 0; p < BENCH_PAIRS && ret == 0; p++)
 			for (unsigned int k = 0; k < 2 && ret == 0; k++) {
@@ -778,7 +791,8 @@ bench_ring_paired(bench_launch_fn *const launch[2], struct bench_pair_row *rows,
 
 				ns[lib][p] =
 				    ring_pair_run((enum bench_lib)lib, launch[lib], ring[lib], d,
-						  objs, iters, false, err, len);
+						  objs, iters, false, &left, err, len);
+				fill[lib][p] = left;
 				if (ns[lib][p] < 0)
 					ret = -1;
 			}
@@ -791,6 +805,10 @@ bench_ring_paired(bench_launch_fn *const launch[2], struct bench_pair_row *rows,
 			break;
 		}
 		bench_pair_row_set(&rows[i], ns[BENCH_LIB_HM], ns[BENCH_LIB_DPDK], BENCH_PAIRS);
+		for (unsigned int lib = 0; lib < 2; lib++) {
+			bench_sort(fill[lib], BENCH_PAIRS);
+			fills[i][lib] = (uint32_t)bench_median(fill[lib], BENCH_PAIRS);
+		}
 	}
 	hm_ring_free(h);
 	rte_ring_free(r);
@@ -818,6 +836,27 @@ bench_ring_paired_print(const struct bench_paired_result *const *res, unsigned i
 		below += !bench_print_pair_row(label, rows, rounds, 1.0);
 	}
 	printf("  goal: a ratio of at least 1.00x on every row; %u row(s) below it\n", below);
+	/*
+	 * Where a P/C row ran: a consumer that keeps up finds the ring nearly
+	 * empty and reads every slot just after the producer wrote it; one that
+	 * falls behind finds it nearly full, and the producer waits for room.
+	 * Either state, once reached, tends to last the run, and the two do not
+	 * cost the same; a side's figure is that of the state it ran in.
+	 */
+	printf("  P/C rows, objects in the ring (of %u) as the producer's loop ended, median of "
+	       "the pairs,\n  hugemem/DPDK by round:\n",
+	       RING_COUNT - 1);
+	for (unsigned int i = 0; i < BENCH_RING_NB_ROWS; i++) {
+		if (ring_rows[i].pattern != RING_PROD_CONS)
+			continue;
+		ring_row_label(&ring_rows[i], label, sizeof(label));
+		printf("    %-30s", label);
+		for (unsigned int k = 0; k < rounds; k++)
+			if (res[k] != NULL && res[k]->ran)
+				printf(" %u/%u", res[k]->ring_fill[i][BENCH_LIB_HM],
+				       res[k]->ring_fill[i][BENCH_LIB_DPDK]);
+		printf("\n");
+	}
 }
 
 void

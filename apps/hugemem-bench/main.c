@@ -2485,7 +2485,7 @@ measure_paired(uint32_t sections, struct child_result *r)
 	char err[sizeof(r->error)] = "";
 
 	if ((sections & 1u << SECTION_RING) &&
-	    bench_ring_paired(launch, r->paired.ring, err, sizeof(err)) < 0) {
+	    bench_ring_paired(launch, r->paired.ring, r->paired.ring_fill, err, sizeof(err)) < 0) {
 		result_fail(r, CHILD_ERROR, "%s", err);
 		return;
 	}
