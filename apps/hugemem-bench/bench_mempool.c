@@ -539,6 +539,7 @@ bench_mempool_paired(bench_launch_fn *const launch[2], struct bench_pair_row *ro
 	int ret = 0;
 
 	memset(rows, 0, BENCH_MEMPOOL_NB_ROWS * sizeof(rows[0]));
+	memset(&info, 0, sizeof(info));
 	for (unsigned int lib = 0; lib < 2 && ret == 0; lib++)
 		for (unsigned int c = 0; c < 2 && ret == 0; c++) {
 			pools[lib][c] = mp_create((enum bench_lib)lib, names[c], c ? MP_CACHE : 0,

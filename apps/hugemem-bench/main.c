@@ -66,7 +66,11 @@
  *   - Same memory: both EALs get "-l 0 --socket-mem <mem> --huge-dir <dir>
  *     --iova-mode=pa --no-telemetry" and a file prefix of their own; each
  *     child reports how much memory its memsegs cover and the table shows it.
- *     DPDK also gets --no-pci, since hugemem has no bus to scan.
+ *     DPDK also gets --no-pci, since hugemem has no bus to scan, and
+ *     hugemem --service-mode idle outside the service section: its service
+ *     loop would otherwise poll for secondaries that never come, on a CPU
+ *     of the lcores when -l 0-1 leaves it no other (DPDK's own threads
+ *     sleep on file descriptors).
  *   - Same page size: the hugetlbfs at --huge-dir must have 2 MiB pages.
  *   - Same process setup: an EAL can be initialised once per process, so
  *     every measurement is a fresh child forked from this process, pinned to
@@ -2377,6 +2381,12 @@ build_eal_args(struct eal_args *a, const struct kind_desc *k, const struct bench
 	eal_args_add(a, EAL_LOG_LEVEL);
 	if (!k->is_hm)
 		eal_args_add(a, "--no-pci");
+	/* No secondary attaches to these children: hugemem's service loop
+	 * sleeps instead of polling, on CPUs that -l 0-1 leaves it none of. */
+	if (k->is_hm && !k->service) {
+		eal_args_add(a, "--service-mode");
+		eal_args_add(a, "idle");
+	}
 	if (k->legacy)
 		eal_args_add(a, "--legacy-mem");
 }
