@@ -91,6 +91,9 @@ const char *hm_version(void);
  *   - -ENOMEM: not enough hugepages (the log line gives the numbers and the
  *     command that reserves them).
  *   - -EBUSY: a requested lcore is owned by another attached process.
+ *   - -EPROTO: called through <hugemem/hugemem.h>, which checks it: the
+ *     program was built against headers whose inline code reads this
+ *     library's structures at other offsets (hm_eal_init_layout_()).
  *   - other negative errno values from the system calls involved.
  *   On any failure nothing is left behind: no files, mappings or threads.
  */

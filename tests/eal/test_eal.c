@@ -34,6 +34,7 @@
 #include <check.h>
 
 #include <hugemem/eal.h>
+#include <hugemem/hugemem.h>
 
 #include "../common/hm_test.h"
 #include "eal_pvt.h"
@@ -849,6 +850,34 @@ START_TEST(failed_init_leaves_no_runtime_dir)
 }
 END_TEST
 
+START_TEST(a_program_built_against_another_layout_is_refused_and_nothing_is_set_up)
+{
+	char prefix[48], out[4096];
+	struct hm_test_capture c;
+	struct cmdline cl;
+	int ret;
+
+	prefix_init(prefix, sizeof(prefix), "layout");
+	/* This test is built with the library's own headers. */
+	ck_assert(hm_layout_id() == hm_layout_id_());
+	/* As a program whose inline code reads the structures elsewhere. */
+	cmdline_init(&cl, ARGS("--no-huge", "--file-prefix", prefix));
+	hm_test_capture_start(&c);
+	ret = hm_eal_init_layout_(cl.argc, cl.argv, hm_layout_id_() ^ 1);
+	hm_test_capture_stop(&c);
+	hm_test_capture_read(&c, out, sizeof(out));
+	ck_assert_int_eq(ret, -EPROTO);
+	ck_assert(!hm_eal_initialized());
+	ck_assert(!runtime_dir_exists(prefix));
+	ck_assert_msg(count_lines(out) == 1 && strstr(out, "rebuild it") != NULL, "log: %s", out);
+	/* hm_eal_init() of hugemem.h passes this program's own: it comes up. */
+	cmdline_init(&cl, ARGS("--no-huge", "--file-prefix", prefix));
+	ck_assert_int_eq(hm_eal_init(cl.argc, cl.argv), 3);
+	ck_assert(hm_eal_initialized());
+	ck_assert_int_eq(hm_eal_cleanup(), 0);
+}
+END_TEST
+
 /* ============================================================ hugememd */
 
 START_TEST(hugememd_bad_value_exits_nonzero_with_one_line_naming_it)
@@ -1284,6 +1313,7 @@ eal_suite(void)
 	tcase_add_test(tc, init_stops_at_the_first_application_argument);
 	tcase_add_test(tc, help_and_version_return_ecanceled_and_set_up_nothing);
 	tcase_add_test(tc, failed_init_leaves_no_runtime_dir);
+	tcase_add_test(tc, a_program_built_against_another_layout_is_refused_and_nothing_is_set_up);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("hugememd");
