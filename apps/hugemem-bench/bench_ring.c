@@ -542,8 +542,8 @@ ring_thread_main(void *arg)
 		ring_row_label(d, label, sizeof(label));
 		bench_icount_end("ring", run->lib, label, ring_objs(d, run->iters));
 	}
-	/* The fill at once, the consumer drains the rest, but after the clock:
-	 * the count reads the consumer's line, which may be a CPU away. */
+	/* The fill right away, for the consumer is draining the rest, but after
+	 * the clock: the count reads the consumer's line, perhaps a CPU away. */
 	t->clocks.end_ns = bench_now_ns();
 	if (role == ROLE_PRODUCE)
 		t->fill = ring_count(run->lib, run->ring);
