@@ -939,6 +939,13 @@ struct eal_ops {
 	int (*run_on_lcores)(int (*fn)(void *arg), void *arg, unsigned int n);
 };
 
+/* hm_eal_init() of hugemem.h, which checks this program's inline layout. */
+static int
+hm_checked_init(int argc, char **argv)
+{
+	return hm_eal_init(argc, argv);
+}
+
 static int
 hm_collect_segs(struct seg_list *l)
 {
@@ -1059,7 +1066,7 @@ hm_run_on_lcores(int (*fn)(void *arg), void *arg, unsigned int n)
 }
 
 static const struct eal_ops hm_ops = {
-    .init = hm_eal_init,
+    .init = hm_checked_init,
     .cleanup = hm_eal_cleanup,
     .collect_segs = hm_collect_segs,
     .iova_is_pa = hm_iova_is_pa,

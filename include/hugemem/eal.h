@@ -92,8 +92,10 @@ const char *hm_version(void);
  *     command that reserves them).
  *   - -EBUSY: a requested lcore is owned by another attached process.
  *   - -EPROTO: called through <hugemem/hugemem.h>, which checks it: the
- *     program was built against headers whose inline code reads this
- *     library's structures at other offsets (hm_eal_init_layout_()).
+ *     program was built against headers that lay out or size the structures
+ *     its inline code reads otherwise than this library
+ *     (hm_eal_init_layout_()). The line is logged before any option is
+ *     parsed, so at the default level and to stderr.
  *   - other negative errno values from the system calls involved.
  *   On any failure nothing is left behind: no files, mappings or threads.
  */

@@ -399,16 +399,22 @@ hm_mempool_obj_valid(const struct hm_mempool *mp, const void *obj)
 }
 
 /**
+ * @internal The trailing zero bits of the stride of the pools the fast check
+ * serves: strides of an odd number of 64-byte lines.
+ */
+#define HM_MEMPOOL_FAST_ROT 6
+
+/**
  * @internal Whether pointer p passes the fast check: it is an object of the
  * block of nb objects from first (hm_mempool_stride_index() with the rotate
- * by the constant 6).
+ * by the constant HM_MEMPOOL_FAST_ROT).
  */
 static inline __attribute__((always_inline)) bool
 hm_mempool_fast_ok(uint64_t first, uint64_t nb, uint64_t inv, const void *p)
 {
 	uint64_t q = ((uint64_t)(uintptr_t)p - first) * inv;
 
-	return ((q >> 6) | (q << 58)) < nb;
+	return ((q >> HM_MEMPOOL_FAST_ROT) | (q << (64 - HM_MEMPOOL_FAST_ROT))) < nb;
 }
 
 /**

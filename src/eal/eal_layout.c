@@ -25,10 +25,10 @@ hm_eal_init_layout_(int argc, char **argv, uint64_t layout)
 {
 	if (layout != hm_layout_id_()) {
 		HM_LOG(ERR, EAL,
-		       "this program was built against hugemem headers whose inline code reads "
-		       "the library's structures at other offsets (layout %016" PRIx64
-		       ", this libhugemem %s: %016" PRIx64 "): rebuild it against this "
-		       "library's headers",
+		       "this program was built against hugemem headers that lay out or size "
+		       "the structures its inline code reads otherwise than this libhugemem "
+		       "(layout %016" PRIx64 ", libhugemem %s: %016" PRIx64 "): rebuild it "
+		       "against this library's headers",
 		       layout, hm_version(), hm_layout_id_());
 		return -EPROTO;
 	}

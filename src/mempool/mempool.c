@@ -968,7 +968,7 @@ set_fast_block(struct hm_mempool *mp)
 {
 	uint32_t best = 0;
 
-	if (mp->stride_rot != 6)
+	if (mp->stride_rot != HM_MEMPOOL_FAST_ROT)
 		return;
 	for (uint32_t i = 1; i < mp->nb_chunks; i++)
 		if (mp->chunks[i].nb_objs > mp->chunks[best].nb_objs)

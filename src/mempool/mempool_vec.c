@@ -87,7 +87,7 @@ bad_lanes(__mmask8 lanes, __m256i v, __m256i first, __m256i inv, __m256i nb)
 {
 	__m256i q = _mm256_mullo_epi64(_mm256_sub_epi64(v, first), inv);
 
-	return _mm256_mask_cmpge_epu64_mask(lanes, _mm256_ror_epi64(q, 6), nb);
+	return _mm256_mask_cmpge_epu64_mask(lanes, _mm256_ror_epi64(q, HM_MEMPOOL_FAST_ROT), nb);
 }
 
 /*
@@ -178,7 +178,8 @@ lane_index(__m256i v, __m256i first, __m256i inv)
 {
 	__m256i q = _mm256_mullo_epi32(_mm256_sub_epi64(v, first), inv);
 
-	return _mm256_or_si256(_mm256_srli_epi32(q, 6), _mm256_slli_epi32(q, 26));
+	return _mm256_or_si256(_mm256_srli_epi32(q, HM_MEMPOOL_FAST_ROT),
+			       _mm256_slli_epi32(q, 32 - HM_MEMPOOL_FAST_ROT));
 }
 
 /*
