@@ -623,8 +623,9 @@ ring_row_verify(const struct ring_run *run, char *err, size_t len)
 
 /*
  * A row on one side: iters per thread, the untimed check first if asked.
- * @return 0 with out and *fill (objects in the ring when a P/C row's
- * producer ended; 0 for other rows) set, or -1 with err set.
+ * @return 0 with out and, unless fill is NULL, *fill (objects in the ring
+ * when a P/C row's producer ended; 0 for other rows) set, or -1 with err
+ * set.
  */
 static int
 ring_time_row(enum bench_lib lib, bench_launch_fn *launch, void *ring,
@@ -658,7 +659,8 @@ ring_time_row(enum bench_lib lib, bench_launch_fn *launch, void *ring,
 	for (unsigned int s = 0; s < run.nb_threads; s++)
 		clocks[s] = run.thread[s].clocks;
 	bench_row_set(out, ring_objs(d, iters), clocks, run.nb_threads);
-	*fill = run.thread[0].fill;
+	if (fill != NULL)
+		*fill = run.thread[0].fill;
 	return 0;
 }
 
@@ -710,14 +712,11 @@ bench_ring_measure(enum bench_lib lib, bench_launch_fn *launch, struct bench_rin
 			 RING_COUNT - 1);
 		ret = -1;
 	}
-	for (unsigned int i = 0; i < BENCH_RING_NB_ROWS && ret == 0; i++) {
-		uint32_t fill;
-
+	for (unsigned int i = 0; i < BENCH_RING_NB_ROWS && ret == 0; i++)
 		if (bench_row_runs(ring_rows[i].pattern == RING_ONE_LCORE ? 1 : RING_MAX_THREADS))
 			ret = ring_time_row(lib, launch, ring, &ring_rows[i],
 					    bench_iters(ring_rows[i].iters), true, &out->row[i],
-					    &fill, err, len);
-	}
+					    NULL, err, len);
 	if (lib == BENCH_LIB_HM)
 		hm_ring_free(ring);
 	else

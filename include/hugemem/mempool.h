@@ -423,7 +423,7 @@ hm_mempool_fast_ok(uint64_t first, uint64_t nb, uint64_t inv, const void *p)
  * which compiles to a compare and an add with carry). Only objects of the
  * pool's largest block, in pools whose stride is an odd number of cache
  * lines (every cache-aligned pool), pass it; their rotate is by the
- * constant 6. For other pools fast_nb_objs is 0 and the check fails. When
+ * constant HM_MEMPOOL_FAST_ROT. For other pools fast_nb_objs is 0 and the check fails. When
  * it fails, the slow path makes the exact one, over every block. If dst is
  * not NULL, the pointers are also copied there, whether they pass or not,
  * in the same pass.

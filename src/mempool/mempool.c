@@ -509,29 +509,33 @@ ring_put(struct hm_mempool *mp, unsigned int lcore, void *const *obj_table, unsi
 }
 
 /*
- * Whether every pointer is an object of mp, as hm_mempool_obj_valid() but
- * without a branch per block: the blocks are in address order, so the one
- * a pointer can be in is the last that starts at or below it, a count of
- * compares; then one divisibility test against that block. A pointer below
- * the first block fails the test against it, as the test is exact for
- * every offset. The objects of a bulk from several blocks then cost no
- * mispredicted branch.
+ * Whether p is an object of mp, as hm_mempool_obj_valid() but without a
+ * branch per block: the blocks are in address order, so the one a pointer
+ * can be in is the last that starts at or below it, a count of compares;
+ * then one divisibility test against that block. A pointer below the first
+ * block fails the test against it, as the test is exact for every offset.
+ * The objects of a bulk from several blocks then cost no mispredicted
+ * branch.
  */
+static inline bool
+obj_in_blocks(const struct hm_mempool *mp, const void *obj)
+{
+	const uintptr_t p = (uintptr_t)obj;
+	uint32_t k = 0;
+
+	for (uint32_t b = 1; b < mp->nb_chunks; b++)
+		k += p >= mp->chunks[b].first;
+	return hm_mempool_stride_index(mp, p - mp->chunks[k].first) < mp->chunks[k].nb_objs;
+}
+
+/* Whether every pointer is an object of mp: a count, no branch per pointer. */
 static bool
 objs_in_blocks(const struct hm_mempool *mp, void *const *obj_table, unsigned int n)
 {
-	const uint32_t nb = mp->nb_chunks;
 	unsigned int good = 0;
 
-	for (unsigned int i = 0; i < n; i++) {
-		const uintptr_t p = (uintptr_t)obj_table[i];
-		uint32_t k = 0;
-
-		for (uint32_t b = 1; b < nb; b++)
-			k += p >= mp->chunks[b].first;
-		good +=
-		    hm_mempool_stride_index(mp, p - mp->chunks[k].first) < mp->chunks[k].nb_objs;
-	}
+	for (unsigned int i = 0; i < n; i++)
+		good += obj_in_blocks(mp, obj_table[i]);
 	return good == n;
 }
 
@@ -551,7 +555,7 @@ objs_ok(struct hm_mempool *mp, unsigned int lcore, const char *op, void *const *
 	}
 	if (!objs_in_blocks(mp, obj_table, n)) {
 		for (unsigned int i = 0; i < n; i++)
-			if (!hm_mempool_obj_valid(mp, obj_table[i])) {
+			if (!obj_in_blocks(mp, obj_table[i])) {
 				put_refuse(mp, lcore, "%p (entry %u) is not an object of this pool",
 					   obj_table[i], i);
 				break;
