@@ -385,17 +385,21 @@ hm_mempool_stride_index(const struct hm_mempool *mp, uint64_t off)
 
 /**
  * Whether obj is an object of mp: inside one of its blocks, on an object
- * boundary. A subtraction, a multiply, a rotate and a compare per block; no
- * load from obj.
+ * boundary. The blocks are in address order, so the one obj can be in is
+ * the last that starts at or below it, a count of compares with no branch
+ * per block; then a subtraction, a multiply, a rotate and a compare against
+ * that block. A pointer below the first block fails the test against it,
+ * which is exact for every offset. No load from obj.
  */
 static inline bool
 hm_mempool_obj_valid(const struct hm_mempool *mp, const void *obj)
 {
-	for (uint32_t i = 0; i < mp->nb_chunks; i++)
-		if (hm_mempool_stride_index(mp, (uint64_t)(uintptr_t)obj - mp->chunks[i].first) <
-		    mp->chunks[i].nb_objs)
-			return true;
-	return false;
+	const uintptr_t p = (uintptr_t)obj;
+	uint32_t k = 0;
+
+	for (uint32_t b = 1; b < mp->nb_chunks; b++)
+		k += p >= mp->chunks[b].first;
+	return hm_mempool_stride_index(mp, p - mp->chunks[k].first) < mp->chunks[k].nb_objs;
 }
 
 /**

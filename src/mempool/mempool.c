@@ -509,33 +509,17 @@ ring_put(struct hm_mempool *mp, unsigned int lcore, void *const *obj_table, unsi
 }
 
 /*
- * Whether p is an object of mp, as hm_mempool_obj_valid() but without a
- * branch per block: the blocks are in address order, so the one a pointer
- * can be in is the last that starts at or below it, a count of compares;
- * then one divisibility test against that block. A pointer below the first
- * block fails the test against it, as the test is exact for every offset.
- * The objects of a bulk from several blocks then cost no mispredicted
- * branch.
+ * Whether every pointer is an object of mp: a count of hm_mempool_obj_valid(),
+ * no branch per pointer or per block, so the objects of a bulk from several
+ * blocks cost no mispredicted branch.
  */
-static inline bool
-obj_in_blocks(const struct hm_mempool *mp, const void *obj)
-{
-	const uintptr_t p = (uintptr_t)obj;
-	uint32_t k = 0;
-
-	for (uint32_t b = 1; b < mp->nb_chunks; b++)
-		k += p >= mp->chunks[b].first;
-	return hm_mempool_stride_index(mp, p - mp->chunks[k].first) < mp->chunks[k].nb_objs;
-}
-
-/* Whether every pointer is an object of mp: a count, no branch per pointer. */
 static bool
 objs_in_blocks(const struct hm_mempool *mp, void *const *obj_table, unsigned int n)
 {
 	unsigned int good = 0;
 
 	for (unsigned int i = 0; i < n; i++)
-		good += obj_in_blocks(mp, obj_table[i]);
+		good += hm_mempool_obj_valid(mp, obj_table[i]);
 	return good == n;
 }
 
@@ -555,7 +539,7 @@ objs_ok(struct hm_mempool *mp, unsigned int lcore, const char *op, void *const *
 	}
 	if (!objs_in_blocks(mp, obj_table, n)) {
 		for (unsigned int i = 0; i < n; i++)
-			if (!obj_in_blocks(mp, obj_table[i])) {
+			if (!hm_mempool_obj_valid(mp, obj_table[i])) {
 				put_refuse(mp, lcore, "%p (entry %u) is not an object of this pool",
 					   obj_table[i], i);
 				break;
