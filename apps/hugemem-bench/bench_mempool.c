@@ -154,14 +154,14 @@ mp_loop_of(enum bench_lib lib, void *mp, void **objs, unsigned int n, uint64_t i
 	return 0;
 }
 
-/* One function per library: objdump -d shows each side's loop apart. */
-static __attribute__((noinline)) int
+/* One function per library, each on a 64-byte line, as the ring's loops. */
+static __attribute__((noinline, aligned(64))) int
 mp_loop_hm(void *mp, void **objs, unsigned int n, uint64_t iters)
 {
 	return mp_loop_of(BENCH_LIB_HM, mp, objs, n, iters);
 }
 
-static __attribute__((noinline)) int
+static __attribute__((noinline, aligned(64))) int
 mp_loop_dpdk(void *mp, void **objs, unsigned int n, uint64_t iters)
 {
 	return mp_loop_of(BENCH_LIB_DPDK, mp, objs, n, iters);

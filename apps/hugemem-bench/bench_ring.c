@@ -328,15 +328,20 @@ ring_loop_role(enum bench_lib lib, enum ring_role role, enum ring_call call, boo
 	}
 }
 
-/* One function per library: objdump -d shows each side's loops apart. */
-static __attribute__((noinline)) void
+/*
+ * One function per library: objdump -d shows each side's loops apart. Each
+ * starts on a 64-byte line, so that a change to one side's code does not
+ * move the other's loops across lines (which alone moved rows by tens of
+ * percent).
+ */
+static __attribute__((noinline, aligned(64))) void
 ring_loop_hm(enum ring_role role, enum ring_call call, bool multi, void *r, void **objs,
 	     unsigned int n, uint64_t iters)
 {
 	ring_loop_role(BENCH_LIB_HM, role, call, multi, r, objs, n, iters);
 }
 
-static __attribute__((noinline)) void
+static __attribute__((noinline, aligned(64))) void
 ring_loop_dpdk(enum ring_role role, enum ring_call call, bool multi, void *r, void **objs,
 	       unsigned int n, uint64_t iters)
 {
