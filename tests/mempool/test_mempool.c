@@ -2070,6 +2070,80 @@ refuse_a_bad_pointer_in_each_lane(struct hm_mempool *mp, void *const *good, unsi
  * length, refuses the whole bulk; good bulks of every length go into the
  * cache and come back out of it as cache hits.
  */
+/* What an_lcores_statistics_never_go_back_while_its_cache_is_refilled_and_flushed shares. */
+struct stats_race {
+	struct hm_mempool *mp;
+	atomic_bool stop;
+	uint64_t calls; /* bulk gets, and as many bulk puts, the worker made */
+	int ret;
+};
+
+#define STATS_RACE_BULK 24
+
+/* On lcore 1: bulks of 24 got and put back two at a time: refills and flushes of a cache of 32. */
+static int
+stats_race_worker(void *arg)
+{
+	struct stats_race *r = arg;
+	void *o[2 * STATS_RACE_BULK];
+
+	while (!atomic_load_explicit(&r->stop, memory_order_relaxed)) {
+		if (hm_mempool_get_bulk(r->mp, o, STATS_RACE_BULK) != 0 ||
+		    hm_mempool_get_bulk(r->mp, o + STATS_RACE_BULK, STATS_RACE_BULK) != 0 ||
+		    hm_mempool_put_bulk(r->mp, o, STATS_RACE_BULK) != 0 ||
+		    hm_mempool_put_bulk(r->mp, o + STATS_RACE_BULK, STATS_RACE_BULK) != 0) {
+			r->ret = -1;
+			return -1;
+		}
+		r->calls += 2;
+	}
+	return 0;
+}
+
+/*
+ * While lcore 1 gets and puts through its cache, the slow path refilling
+ * and flushing it all the time, another thread reads lcore 1's statistics:
+ * its gets, puts and cache hits never go back, and at the end they are
+ * exact.
+ */
+START_TEST(an_lcores_statistics_never_go_back_while_its_cache_is_refilled_and_flushed)
+{
+	struct stats_race r = {0};
+	struct hm_mempool_stats prev = {0}, s;
+	unsigned int worker = init_two_lcores("64");
+	uint64_t reads = 0;
+	struct timespec t0, t = {0};
+
+	r.mp = hm_mempool_create("stats-race", 255, 64, 32, 0, NULL, NULL, 0, 0);
+	ck_assert_ptr_nonnull(r.mp);
+	ck_assert_int_eq(hm_eal_remote_launch(stats_race_worker, &r, worker), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		s = stats_of(r.mp, worker);
+		ck_assert_uint_ge(s.gets, prev.gets);
+		ck_assert_uint_ge(s.puts, prev.puts);
+		ck_assert_uint_ge(s.cache_hits, prev.cache_hits);
+		ck_assert_uint_le(s.cache_hits, s.gets);
+		prev = s;
+		if (++reads % 256 == 0)
+			clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) < 300000000L);
+	atomic_store(&r.stop, true);
+	ck_assert_int_eq(hm_eal_wait_lcore(worker), 0);
+	ck_assert_int_eq(r.ret, 0);
+	s = stats_of(r.mp, worker);
+	ck_assert_uint_eq(s.gets, r.calls * STATS_RACE_BULK);
+	ck_assert_uint_eq(s.puts, r.calls * STATS_RACE_BULK);
+	ck_assert_uint_eq(s.get_fails, 0);
+	printf("mempool stats race: %" PRIu64 " bulks of %u on lcore %u, %" PRIu64
+	       " reads of its statistics\n",
+	       r.calls, STATS_RACE_BULK, worker, reads);
+	ck_assert_int_eq(hm_mempool_audit(r.mp, NULL), 0);
+	ck_assert_int_eq(hm_mempool_free(r.mp), 0);
+	hm_eal_cleanup();
+}
+END_TEST
+
 START_TEST(a_bad_pointer_in_any_lane_of_a_long_bulk_refuses_it_and_good_bulks_are_cache_hits)
 {
 	enum { CACHE = 64 };
@@ -3352,6 +3426,8 @@ mempool_suite(void)
 	tcase_add_test(
 	    tc, a_bad_pointer_in_any_lane_of_a_long_bulk_refuses_it_and_good_bulks_are_cache_hits);
 	tcase_add_test(tc, a_bad_pointer_in_any_lane_of_a_long_bulk_to_the_ring_refuses_it);
+	tcase_add_test(tc,
+		       an_lcores_statistics_never_go_back_while_its_cache_is_refilled_and_flushed);
 	tcase_add_test(tc, every_vector_variant_of_the_bulk_check_agrees_with_the_exact_check);
 	tcase_add_test(tc, a_debug_pool_refuses_a_double_put_and_a_put_of_a_free_object);
 	tcase_add_test(tc, audit_finds_a_corrupt_header_and_an_object_put_twice);
