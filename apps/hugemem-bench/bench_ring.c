@@ -331,8 +331,7 @@ ring_loop_role(enum bench_lib lib, enum ring_role role, enum ring_call call, boo
 /*
  * One function per library: objdump -d shows each side's loops apart. Each
  * starts on a 64-byte line, so that a change to one side's code does not
- * move the other's loops across lines (which alone moved rows by tens of
- * percent).
+ * move the other's loops across lines.
  */
 static __attribute__((noinline, aligned(64))) void
 ring_loop_hm(enum ring_role role, enum ring_call call, bool multi, void *r, void **objs,
